@@ -1,0 +1,84 @@
+// Sessions: a random 256-bit token given once to the client; the service keeps
+// only its SHA-256. Ten minutes without a request end it; logout ends it at once.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { AppError } from '../../src-shared/errors';
+import type { Clock } from '../clock';
+import type { SessionContext } from '../http/context';
+import type { Database } from '../store/schema';
+import { findUserById, permissionsOf } from './users';
+
+export const IDLE_TIMEOUT_SECONDS = 600;
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export class Sessions {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+  ) {}
+
+  async start(userId: number): Promise<{ token: string; tokenHash: string }> {
+    const token = randomBytes(32).toString('base64url');
+    const tokenHash = hashToken(token);
+    const now = this.clock.nowIso();
+    await this.db
+      .insertInto('sessions')
+      .values({ token_hash: tokenHash, user_id: userId, created_at: now, last_seen_at: now })
+      .execute();
+    return { token, tokenHash };
+  }
+
+  /** Resolves a bearer token to its live session and marks it seen; an idle one is ended. */
+  async resume(token: string): Promise<SessionContext> {
+    const tokenHash = hashToken(token);
+    const row = await this.db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+    if (!row) throw new AppError('AUTH_SESSION_REQUIRED');
+    if (row.ended_at !== null) {
+      throw new AppError(row.end_reason === 'idle' ? 'AUTH_SESSION_EXPIRED' : 'AUTH_SESSION_REQUIRED');
+    }
+    const now = this.clock.now();
+    if (now.getTime() - Date.parse(row.last_seen_at) > IDLE_TIMEOUT_SECONDS * 1000) {
+      await this.end(tokenHash, 'idle');
+      throw new AppError('AUTH_SESSION_EXPIRED');
+    }
+    const user = await findUserById(this.db, row.user_id);
+    if (!user || user.status !== 'active') {
+      await this.end(tokenHash, 'disabled');
+      throw new AppError('AUTH_USER_DISABLED');
+    }
+    if (user.locked === 1) {
+      await this.end(tokenHash, 'locked');
+      throw new AppError('AUTH_USER_LOCKED');
+    }
+    await this.db
+      .updateTable('sessions')
+      .set({ last_seen_at: now.toISOString() })
+      .where('token_hash', '=', tokenHash)
+      .where('ended_at', 'is', null)
+      .execute();
+    // Permissions are read on every request so that a revoked one stops working at once.
+    return { tokenHash, user, permissions: await permissionsOf(this.db, user.id) };
+  }
+
+  async end(tokenHash: string, reason: string): Promise<void> {
+    await this.db
+      .updateTable('sessions')
+      .set({ ended_at: this.clock.nowIso(), end_reason: reason })
+      .where('token_hash', '=', tokenHash)
+      .where('ended_at', 'is', null)
+      .execute();
+  }
+
+  /** Ends every live session of a user (password reset, lock, closure). */
+  async endAllOf(userId: number, reason: string): Promise<void> {
+    await this.db
+      .updateTable('sessions')
+      .set({ ended_at: this.clock.nowIso(), end_reason: reason })
+      .where('user_id', '=', userId)
+      .where('ended_at', 'is', null)
+      .execute();
+  }
+}

@@ -1,0 +1,53 @@
+// `npm run service -- [--db PATH|postgres://…] [--host 127.0.0.1] [--port 8480] [--demo]`
+// When started by the client as its embedded service it tells its parent the URL
+// (a message on the IPC channel, or the parentPort of an Electron utility process).
+import { parseArgs } from 'node:util';
+import { startService } from './server';
+
+interface ParentPort {
+  postMessage(message: unknown): void;
+}
+
+function announce(url: string): void {
+  const message = { type: 'settlekey-service-ready', url };
+  const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+  if (parentPort) parentPort.postMessage(message);
+  else if (process.send) process.send(message);
+  // A line on stdout as well, for a person or a script that started it by hand.
+  process.stdout.write(`SettleKey settlement service listening on ${url}\n`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      db: { type: 'string', default: process.env.SETTLEKEY_DB ?? 'settlekey.sqlite' },
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: process.env.SETTLEKEY_PORT ?? '8480' },
+      demo: { type: 'boolean', default: false },
+      'log-level': { type: 'string', default: process.env.SETTLEKEY_LOG ?? 'info' },
+    },
+    allowPositionals: false,
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0–65535, got ${values.port}`);
+  const service = await startService({
+    database: values.db,
+    host: values.host,
+    port,
+    demo: values.demo,
+    logLevel: values['log-level'],
+  });
+  announce(service.url);
+  const stop = () => {
+    void service.close().finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  // An embedded service dies with the client that started it.
+  process.on('disconnect', stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`settlement service failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+// The service's parts, made once at start and handed to every domain's routes.
+import type { Kysely } from 'kysely';
+import { Captchas } from './auth/captcha';
+import { Sessions } from './auth/sessions';
+import { Clock } from './clock';
+import type { Store } from './store/db';
+import type { Database } from './store/schema';
+
+export interface ServiceOptions {
+  /** Demo data and the demo clock. */
+  demo: boolean;
+  /** NODE_ENV=test: test hooks (captcha answers, clock) exist. Never in a production build. */
+  testMode: boolean;
+  version: string;
+}
+
+export interface ServiceContext {
+  store: Store;
+  db: Kysely<Database>;
+  clock: Clock;
+  captchas: Captchas;
+  sessions: Sessions;
+  options: ServiceOptions;
+}
+
+export function createContext(store: Store, options: ServiceOptions, clock?: Clock): ServiceContext {
+  const theClock = clock ?? new Clock(options.demo || options.testMode);
+  return {
+    store,
+    db: store.db,
+    clock: theClock,
+    captchas: new Captchas(store.db, theClock, options.testMode),
+    sessions: new Sessions(store.db, theClock),
+    options,
+  };
+}
+
+/** True only when the process runs tests; the production bundle replaces the check with false. */
+export function isTestMode(): boolean {
+  return process.env.NODE_ENV === 'test';
+}

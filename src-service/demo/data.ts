@@ -1,0 +1,162 @@
+// The demo world: one bank, three markets, two enterprises, two platform members.
+// Every identifier carries a valid check character; README lists the logins.
+import type { Permission } from '../../src-shared/menu';
+
+export const DEMO_PASSWORD = 'Demo1234';
+
+export const DEMO_BANK = {
+  name: 'SettleKey 演示银行',
+  nameEn: 'SettleKey Demo Bank',
+};
+
+export interface DemoMarket {
+  code: string;
+  name: string;
+  nameEn: string;
+  requiresTradeReview: boolean;
+  signedInToday: boolean;
+  summaryAccountNo: string;
+  summaryAccountName: string;
+  summaryAccountBranch: string;
+}
+
+export const DEMO_MARKETS: DemoMarket[] = [
+  {
+    code: 'EXCH01',
+    name: '华东大宗商品交易市场',
+    nameEn: 'East China Commodities Exchange',
+    requiresTradeReview: false,
+    signedInToday: true,
+    summaryAccountNo: '11015000000101',
+    summaryAccountName: '华东大宗商品交易市场有限公司资金存管汇总账户',
+    summaryAccountBranch: 'SettleKey 演示银行上海分行营业部',
+  },
+  {
+    code: 'B2B02',
+    name: '云采 B2B 电子商务平台',
+    nameEn: 'CloudProcure B2B Marketplace',
+    requiresTradeReview: true,
+    signedInToday: true,
+    summaryAccountNo: '11015000000202',
+    summaryAccountName: '云采电子商务有限公司资金存管汇总账户',
+    summaryAccountBranch: 'SettleKey 演示银行杭州分行营业部',
+  },
+  {
+    code: 'AGRI03',
+    name: '西部农产品交易中心',
+    nameEn: 'Western Agricultural Produce Exchange',
+    requiresTradeReview: false,
+    signedInToday: false,
+    summaryAccountNo: '11015000000303',
+    summaryAccountName: '西部农产品交易中心有限公司资金存管汇总账户',
+    summaryAccountBranch: 'SettleKey 演示银行成都分行营业部',
+  },
+];
+
+export interface DemoUser {
+  loginName: string;
+  displayName: string;
+  role: 'admin' | 'operator' | 'reviewer' | 'member';
+  permissions: Permission[];
+}
+
+export interface DemoEnterprise {
+  name: string;
+  nameEn: string;
+  creditCode: string;
+  adminMode: 'single' | 'dual';
+  accounts: { number: string; name: string; openingFen: number }[];
+  users: DemoUser[];
+}
+
+const ADMIN_DUAL: Permission[] = ['ebank.admin.operators', 'ebank.admin.review'];
+const ADMIN_SINGLE: Permission[] = ['ebank.admin.operators'];
+
+export const DEMO_ENTERPRISES: DemoEnterprise[] = [
+  {
+    name: '演示科技有限公司',
+    nameEn: 'Demo Technology Co., Ltd.',
+    creditCode: '91310000MA1FL5DK7X',
+    adminMode: 'dual',
+    accounts: [
+      { number: '11014550000011', name: '演示科技有限公司', openingFen: 500_000_000 },
+      { number: '11014550000029', name: '演示科技有限公司', openingFen: 125_000_050 },
+    ],
+    users: [
+      { loginName: 'demo.admin1', displayName: '王管理（管理员A）', role: 'admin', permissions: ADMIN_DUAL },
+      { loginName: 'demo.admin2', displayName: '李管理（管理员B）', role: 'admin', permissions: ADMIN_DUAL },
+      {
+        loginName: 'demo.operator',
+        displayName: '赵操作（操作员）',
+        role: 'operator',
+        permissions: ['ebank.settle.contract', 'ebank.settle.memberQuery', 'ebank.query.txnDetail'],
+      },
+      {
+        loginName: 'demo.reviewer',
+        displayName: '钱复核（复核员）',
+        role: 'reviewer',
+        permissions: ['ebank.authorize.review', 'ebank.settle.memberQuery', 'ebank.query.txnDetail'],
+      },
+    ],
+  },
+  {
+    name: '示范贸易有限公司',
+    nameEn: 'Model Trading Co., Ltd.',
+    creditCode: '91110108MA01N8QE57',
+    adminMode: 'single',
+    accounts: [{ number: '11014550000037', name: '示范贸易有限公司', openingFen: 80_000_000 }],
+    users: [
+      { loginName: 'trade.admin', displayName: '孙管理（管理员）', role: 'admin', permissions: ADMIN_SINGLE },
+      {
+        loginName: 'trade.operator',
+        displayName: '周操作（操作员）',
+        role: 'operator',
+        permissions: [
+          'ebank.settle.contract',
+          'ebank.settle.deposit',
+          'ebank.settle.withdraw',
+          'ebank.settle.memberQuery',
+          'ebank.query.txnDetail',
+        ],
+      },
+      {
+        loginName: 'trade.reviewer',
+        displayName: '吴复核（复核员）',
+        role: 'reviewer',
+        permissions: ['ebank.authorize.review', 'ebank.settle.memberQuery', 'ebank.query.txnDetail'],
+      },
+    ],
+  },
+];
+
+const MEMBER_COMMON: Permission[] = [
+  'member.contract',
+  'member.ledger',
+  'member.tradeReview',
+  'member.suspense',
+  'member.account',
+  'member.self',
+];
+
+export const DEMO_MEMBERS = [
+  {
+    memberType: 'corporate' as const,
+    name: '云采示范商贸有限公司',
+    certType: 'USCC',
+    certNo: '91440300MA5G7YUX26',
+    phone: '13800138001',
+    user: { loginName: 'm.corp', displayName: '云采示范商贸有限公司', permissions: MEMBER_COMMON },
+  },
+  {
+    memberType: 'individual' as const,
+    name: '张三',
+    certType: 'ID',
+    certNo: '110105199003071239',
+    phone: '13800138002',
+    user: {
+      loginName: 'm.zhangsan',
+      displayName: '张三',
+      permissions: [...MEMBER_COMMON, 'member.phone'] as Permission[],
+    },
+  },
+];

@@ -1,0 +1,206 @@
+// Seeds the demo world once (a settings row remembers it). Opening balances are
+// real journal entries from the bank's funding account, so the ledger ties out.
+import { fen } from '../../src-shared/money';
+import { hashPassword } from '../auth/passwords';
+import type { ServiceContext } from '../context';
+import { postEntry } from '../ledger/post';
+import { DEMO_BANK, DEMO_ENTERPRISES, DEMO_MARKETS, DEMO_MEMBERS, DEMO_PASSWORD } from './data';
+
+export async function seedDemo(ctx: ServiceContext): Promise<boolean> {
+  const { db, clock } = ctx;
+  const done = await db.selectFrom('settings').select('value').where('key', '=', 'demo_seeded').executeTakeFirst();
+  if (done) return false;
+  const now = clock.nowIso();
+  const today = clock.today();
+  // One hash for all demo users: scrypt is slow on purpose, and they share the password.
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('settings')
+      .values([
+        { key: 'bank_name', value: DEMO_BANK.name },
+        { key: 'bank_name_en', value: DEMO_BANK.nameEn },
+      ])
+      .execute();
+
+    const funding = await trx
+      .insertInto('accounts')
+      .values({
+        number: '99990000000001',
+        name: '本行往来（演示开户资金）',
+        kind: 'bank_funding',
+        balance: 0,
+        held: 0,
+        allow_negative: 1,
+        opened_at: now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('accounts')
+      .values({
+        number: '99990000000002',
+        name: '他行清算往来',
+        kind: 'other_banks',
+        balance: 0,
+        held: 0,
+        allow_negative: 1,
+        opened_at: now,
+      })
+      .execute();
+
+    for (const market of DEMO_MARKETS) {
+      const row = await trx
+        .insertInto('markets')
+        .values({
+          code: market.code,
+          name: market.name,
+          name_en: market.nameEn,
+          requires_trade_review: market.requiresTradeReview ? 1 : 0,
+          signed_in_date: market.signedInToday ? today : null,
+          summary_account_no: market.summaryAccountNo,
+          summary_account_name: market.summaryAccountName,
+          summary_account_branch: market.summaryAccountBranch,
+          created_at: now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('accounts')
+        .values([
+          {
+            number: `${market.summaryAccountNo}-GZ`,
+            name: `${market.name}挂账子账户`,
+            kind: 'suspense',
+            market_id: row.id,
+            balance: 0,
+            held: 0,
+            allow_negative: 0,
+            opened_at: now,
+          },
+          {
+            number: `${market.summaryAccountNo}-SX`,
+            name: `${market.name}手续费子账户`,
+            kind: 'fee',
+            market_id: row.id,
+            balance: 0,
+            held: 0,
+            allow_negative: 0,
+            opened_at: now,
+          },
+        ])
+        .execute();
+    }
+
+    let serial = 0;
+    for (const enterprise of DEMO_ENTERPRISES) {
+      const row = await trx
+        .insertInto('enterprises')
+        .values({
+          name: enterprise.name,
+          name_en: enterprise.nameEn,
+          credit_code: enterprise.creditCode,
+          admin_mode: enterprise.adminMode,
+          created_at: now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      for (const account of enterprise.accounts) {
+        const acc = await trx
+          .insertInto('accounts')
+          .values({
+            number: account.number,
+            name: account.name,
+            kind: 'settlement',
+            enterprise_id: row.id,
+            balance: 0,
+            held: 0,
+            allow_negative: 0,
+            opened_at: now,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        serial += 1;
+        await postEntry(trx, {
+          serial: `DEMO${String(serial).padStart(6, '0')}`,
+          kind: 'opening',
+          businessDate: today,
+          createdAt: now,
+          memo: 'demo opening balance',
+          lines: [
+            { accountId: funding.id, debit: fen(account.openingFen) },
+            { accountId: acc.id, credit: fen(account.openingFen) },
+          ],
+        });
+      }
+      for (const user of enterprise.users) {
+        const u = await trx
+          .insertInto('users')
+          .values({
+            login_name: user.loginName,
+            display_name: user.displayName,
+            role: user.role,
+            system: 'ebank',
+            enterprise_id: row.id,
+            member_id: null,
+            password_hash: passwordHash,
+            must_change_password: 1,
+            failed_attempts: 0,
+            locked: 0,
+            status: 'active',
+            created_at: now,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        if (user.permissions.length > 0) {
+          await trx
+            .insertInto('user_permissions')
+            .values(user.permissions.map((code) => ({ user_id: u.id, code })))
+            .execute();
+        }
+      }
+    }
+
+    for (const member of DEMO_MEMBERS) {
+      const row = await trx
+        .insertInto('members')
+        .values({
+          member_type: member.memberType,
+          name: member.name,
+          cert_type: member.certType,
+          cert_no: member.certNo,
+          phone: member.phone,
+          status: 'active',
+          created_at: now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const u = await trx
+        .insertInto('users')
+        .values({
+          login_name: member.user.loginName,
+          display_name: member.user.displayName,
+          role: 'member',
+          system: 'member',
+          enterprise_id: null,
+          member_id: row.id,
+          password_hash: passwordHash,
+          must_change_password: 1,
+          failed_attempts: 0,
+          locked: 0,
+          status: 'active',
+          created_at: now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('user_permissions')
+        .values(member.user.permissions.map((code) => ({ user_id: u.id, code })))
+        .execute();
+    }
+
+    await trx.insertInto('settings').values({ key: 'demo_seeded', value: now }).execute();
+  });
+  return true;
+}

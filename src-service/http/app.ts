@@ -1,0 +1,61 @@
+// Builds the Fastify application: zod for every request and reply, OpenAPI
+// from the same schemas, one error shape, and the routes of each domain.
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { HealthReply } from '../../src-shared/api/common';
+import { authRoutes } from '../auth/routes';
+import type { ServiceContext } from '../context';
+import { testRoutes } from '../testing/routes';
+import { sendError, validatorCompiler } from './errors';
+import { installGuard } from './guard';
+
+export async function buildApp(
+  ctx: ServiceContext,
+  logger: FastifyServerOptions['logger'] = false,
+): Promise<FastifyInstance> {
+  const app = Fastify({ logger, bodyLimit: 1024 * 1024, trustProxy: false }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+  app.setNotFoundHandler({}, (request, reply) => sendError(Object.assign(new Error('not found'), { statusCode: 404 }), request, reply));
+  installGuard(app, ctx.sessions);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'SettleKey settlement service',
+        description: 'Funds custody for trading markets (银商结算通 / 资金存管): the API the SettleKey client speaks.',
+        version: ctx.options.version,
+      },
+      components: {
+        securitySchemes: { session: { type: 'http', scheme: 'bearer', description: 'session token from /auth/login' } },
+      },
+      security: [{ session: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, () => app.swagger());
+
+  app.get(
+    '/health',
+    { config: { auth: 'none' }, schema: { tags: ['service'], summary: 'Liveness and database', response: { 200: HealthReply } } },
+    async () => {
+      await ctx.db.selectFrom('settings').select('key').limit(1).execute();
+      return {
+        status: 'ok' as const,
+        database: ctx.store.dialect,
+        version: ctx.options.version,
+        demo: ctx.options.demo,
+        testMode: ctx.options.testMode,
+        now: ctx.clock.nowIso(),
+      };
+    },
+  );
+
+  await app.register(authRoutes(ctx));
+  if (ctx.options.testMode) await app.register(testRoutes(ctx));
+  return app;
+}

@@ -1,0 +1,28 @@
+// What a request carries once the guard has looked at it.
+import type { Lang } from '../../src-shared/errors';
+import type { Permission } from '../../src-shared/menu';
+import type { UserRow } from '../auth/users';
+
+export interface SessionContext {
+  tokenHash: string;
+  user: UserRow;
+  permissions: ReadonlySet<Permission>;
+}
+
+/**
+ * How a route is guarded: 'none' (public), 'session' (a signed-in user who has
+ * changed the initial password), or 'password-change' (also open to a user who
+ * still must change it). `perm` names the permission the route needs.
+ */
+export interface RouteGuard {
+  auth?: 'none' | 'session' | 'password-change';
+  perm?: Permission;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    lang: Lang;
+    session: SessionContext | null;
+  }
+  interface FastifyContextConfig extends RouteGuard {}
+}

@@ -1,0 +1,68 @@
+// Every refusal leaves the service as { error: { code, message, fields? } } in the
+// caller's language, with a status that says what kind of refusal it is. Nothing
+// the client sends produces a 500: a 500 is a bug of ours, logged with its stack.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { AppError, type ErrorCode } from '../../src-shared/errors';
+import { validationError } from '../../src-shared/validation';
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  INTERNAL: 500,
+  VALIDATION: 400,
+  NOT_FOUND: 404,
+  FORBIDDEN: 403,
+  CONFLICT: 409,
+  AUTH_CAPTCHA_WRONG: 400,
+  AUTH_CAPTCHA_EXPIRED: 400,
+  AUTH_BAD_CREDENTIALS: 401,
+  AUTH_BAD_PASSWORD: 401,
+  AUTH_USER_LOCKED: 423,
+  AUTH_USER_DISABLED: 403,
+  AUTH_SESSION_REQUIRED: 401,
+  AUTH_SESSION_EXPIRED: 401,
+  AUTH_PASSWORD_CHANGE_REQUIRED: 403,
+  AUTH_OLD_PASSWORD_WRONG: 400,
+  AUTH_PASSWORD_REUSED: 400,
+  AUTH_PASSWORD_MISMATCH: 400,
+};
+
+/** Business refusals that are not listed above are 422: understood, and refused by a rule. */
+export function statusOf(code: ErrorCode): number {
+  return STATUS[code] ?? 422;
+}
+
+/** Thrown by our zod validator so the handler can describe each issue in the caller's language. */
+export class RequestValidationFailure extends Error {
+  readonly statusCode = 400;
+  constructor(readonly issues: readonly z.core.$ZodIssue[]) {
+    super('request validation failed');
+  }
+}
+
+export function validatorCompiler({ schema }: { schema: z.ZodType }) {
+  return (data: unknown) => {
+    const result = schema.safeParse(data, { reportInput: true });
+    return result.success ? { value: result.data } : { error: new RequestValidationFailure(result.error.issues) };
+  };
+}
+
+export function toAppError(error: unknown, request: FastifyRequest): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof RequestValidationFailure) return validationError(error.issues, request.lang);
+  const fastifyError = error as Partial<FastifyError>;
+  const status = fastifyError.statusCode;
+  if (status === 404) return new AppError('NOT_FOUND');
+  if (status === 413) return new AppError('VALIDATION', { detail: 'request body too large' });
+  if (status !== undefined && status >= 400 && status < 500) {
+    // Fastify's own refusals: unparsable JSON, wrong content type, empty body.
+    return new AppError('VALIDATION', { detail: fastifyError.message ?? 'bad request' });
+  }
+  return new AppError('INTERNAL');
+}
+
+export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const appError = toAppError(error, request);
+  const status = statusOf(appError.code);
+  if (status >= 500) request.log.error({ err: error }, 'unhandled error');
+  return reply.status(status).send({ error: appError.toShape(request.lang) });
+}

@@ -1,0 +1,38 @@
+// The one place that decides whether a request may reach its route: session,
+// forced password change, and the permission the route declares.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError, langFromHeader } from '../../src-shared/errors';
+import type { Sessions } from '../auth/sessions';
+import type { SessionContext } from './context';
+
+export function requireSession(request: FastifyRequest): SessionContext {
+  if (!request.session) throw new AppError('AUTH_SESSION_REQUIRED');
+  return request.session;
+}
+
+function bearer(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (!header || !header.startsWith('Bearer ')) return null;
+  const token = header.slice(7).trim();
+  return token.length > 0 && token.length <= 128 ? token : null;
+}
+
+export function installGuard(app: FastifyInstance, sessions: Sessions): void {
+  app.decorateRequest('lang', 'zh-CN');
+  app.decorateRequest('session', null);
+  // onRequest, before the body is read: an anonymous caller learns nothing about a route's input.
+  app.addHook('onRequest', async (request) => {
+    request.lang = langFromHeader(request.headers['accept-language']);
+    const config = request.routeOptions.config ?? {};
+    const mode = config.auth ?? 'session';
+    if (mode === 'none') return;
+    const token = bearer(request);
+    if (!token) throw new AppError('AUTH_SESSION_REQUIRED');
+    const session = await sessions.resume(token);
+    request.session = session;
+    if (mode === 'session' && session.user.must_change_password === 1) {
+      throw new AppError('AUTH_PASSWORD_CHANGE_REQUIRED');
+    }
+    if (config.perm && !session.permissions.has(config.perm)) throw new AppError('FORBIDDEN');
+  });
+}

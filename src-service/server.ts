@@ -1,0 +1,44 @@
+// Opens the store, migrates, seeds the demo when asked, and listens.
+import type { FastifyInstance } from 'fastify';
+import { seedDemo } from './demo/seed';
+import { buildApp } from './http/app';
+import { createContext, isTestMode, type ServiceContext } from './context';
+import { openStore } from './store/db';
+import { migrateToLatest } from './store/migrations';
+
+export const SERVICE_VERSION = '0.1.0';
+
+export interface StartOptions {
+  /** A SQLite path or a postgres:// URL. */
+  database: string;
+  host: string;
+  port: number;
+  demo: boolean;
+  logLevel?: string;
+}
+
+export interface RunningService {
+  app: FastifyInstance;
+  ctx: ServiceContext;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startService(options: StartOptions): Promise<RunningService> {
+  const store = openStore(options.database);
+  await migrateToLatest(store.db, store.dialect);
+  const ctx = createContext(store, { demo: options.demo, testMode: isTestMode(), version: SERVICE_VERSION });
+  if (options.demo) await seedDemo(ctx);
+  const app = await buildApp(ctx, { level: options.logLevel ?? 'info' });
+  const address = await app.listen({ host: options.host, port: options.port });
+  app.log.info({ database: store.describe, demo: options.demo }, 'settlement service ready');
+  return {
+    app,
+    ctx,
+    url: address,
+    async close() {
+      await app.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { ERROR_MESSAGES, type ErrorCode } from '../errors';
+
+export const OkReply = z.object({ ok: z.literal(true) });
+export type OkReply = z.infer<typeof OkReply>;
+
+export const FieldIssueSchema = z.object({ field: z.string(), rule: z.string(), message: z.string() });
+
+const errorCodes = Object.keys(ERROR_MESSAGES) as [ErrorCode, ...ErrorCode[]];
+
+/** Every non-2xx reply of the service has this body. */
+export const ErrorReply = z.object({
+  error: z.object({
+    code: z.enum(errorCodes),
+    message: z.string(),
+    params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+    fields: z.array(FieldIssueSchema).optional(),
+  }),
+});
+export type ErrorReply = z.infer<typeof ErrorReply>;
+
+export const HealthReply = z.object({
+  status: z.literal('ok'),
+  database: z.enum(['sqlite', 'postgres']),
+  version: z.string(),
+  demo: z.boolean(),
+  testMode: z.boolean(),
+  now: z.string(),
+});
+export type HealthReply = z.infer<typeof HealthReply>;
+
+/** A date as the service and the forms exchange it. */
+export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'RULE_FORMAT' });

@@ -1,0 +1,152 @@
+// Error codes shared by the service, the main process and the renderer, each with
+// its zh-CN and en message. The service answers with the code and the message in
+// the caller's language; the renderer re-renders from the code so a language
+// switch changes messages already on screen.
+
+export type Lang = 'zh-CN' | 'en';
+export const LANGS: readonly Lang[] = ['zh-CN', 'en'];
+
+type Messages = { 'zh-CN': string; en: string };
+
+export const ERROR_MESSAGES = {
+  // generic
+  INTERNAL: { 'zh-CN': '系统内部错误，请稍后再试', en: 'Internal error, please try again later' },
+  VALIDATION: { 'zh-CN': '输入有误：{detail}', en: 'Invalid input: {detail}' },
+  NOT_FOUND: { 'zh-CN': '未找到请求的内容', en: 'Not found' },
+  FORBIDDEN: { 'zh-CN': '您没有此项操作的权限', en: 'You are not permitted to do this' },
+  CONFLICT: { 'zh-CN': '请求与已有记录冲突', en: 'The request conflicts with an existing record' },
+  SERVICE_UNAVAILABLE: {
+    'zh-CN': '无法连接结算服务（{url}）：{reason}',
+    en: 'Cannot reach the settlement service ({url}): {reason}',
+  },
+  NOT_AVAILABLE_YET: { 'zh-CN': '此功能尚未开放', en: 'This function is not available yet' },
+  INSUFFICIENT_FUNDS: { 'zh-CN': '账户可用余额不足', en: 'The available balance is not enough' },
+  // authentication
+  AUTH_CAPTCHA_WRONG: { 'zh-CN': '验证码错误，请重新输入', en: 'The captcha is wrong, please try again' },
+  AUTH_CAPTCHA_EXPIRED: {
+    'zh-CN': '验证码已过期或已使用，请刷新后重新输入',
+    en: 'The captcha has expired or was already used; refresh it and try again',
+  },
+  AUTH_BAD_CREDENTIALS: { 'zh-CN': '用户名或密码错误', en: 'Wrong login name or password' },
+  AUTH_BAD_PASSWORD: {
+    'zh-CN': '用户名或密码错误，再错 {left} 次将锁定用户',
+    en: 'Wrong login name or password; {left} more wrong attempts lock the user',
+  },
+  AUTH_USER_LOCKED: {
+    'zh-CN': '密码连续错误 5 次，用户已锁定。请联系企业管理员或到银行柜面解锁',
+    en: 'Five wrong passwords in a row have locked this user. Ask your administrator or the bank counter to unlock it',
+  },
+  AUTH_USER_DISABLED: { 'zh-CN': '该用户已停用或已销户', en: 'This user is disabled or closed' },
+  AUTH_SESSION_REQUIRED: { 'zh-CN': '请先登录', en: 'Please log in first' },
+  AUTH_SESSION_EXPIRED: {
+    'zh-CN': '长时间未操作，会话已超时，请重新登录',
+    en: 'Your session timed out after a period of inactivity; please log in again',
+  },
+  AUTH_PASSWORD_CHANGE_REQUIRED: {
+    'zh-CN': '首次登录须先修改登录密码',
+    en: 'You must change your password before continuing',
+  },
+  AUTH_OLD_PASSWORD_WRONG: { 'zh-CN': '原密码错误', en: 'The current password is wrong' },
+  AUTH_PASSWORD_REUSED: {
+    'zh-CN': '新密码不能与原密码相同',
+    en: 'The new password must differ from the current one',
+  },
+  AUTH_PASSWORD_MISMATCH: { 'zh-CN': '两次输入的新密码不一致', en: 'The two new passwords differ' },
+  // browser shell / IPC
+  IPC_UNKNOWN_METHOD: { 'zh-CN': '未知的调用：{method}', en: 'Unknown call: {method}' },
+  IPC_FORBIDDEN: { 'zh-CN': '拒绝来自未授权页面的调用', en: 'Call refused: it did not come from SettleKey' },
+  // money
+  MONEY_EMPTY: { 'zh-CN': '请输入金额', en: 'Enter an amount' },
+  MONEY_FORMAT: {
+    'zh-CN': '金额格式不正确，例如 1,234.56',
+    en: 'The amount is not a number like 1,234.56',
+  },
+  MONEY_NEGATIVE: { 'zh-CN': '金额不能为负数', en: 'The amount cannot be negative' },
+  MONEY_DECIMALS: { 'zh-CN': '金额最多两位小数', en: 'The amount has at most two decimals' },
+  MONEY_TOO_LARGE: {
+    'zh-CN': '金额不能超过 999,999,999,999.99 元',
+    en: 'The amount cannot exceed 999,999,999,999.99 yuan',
+  },
+  MONEY_ZERO: { 'zh-CN': '金额必须大于零', en: 'The amount must be greater than zero' },
+  // field rules (used in VALIDATION details and form messages)
+  RULE_REQUIRED: { 'zh-CN': '{field}不能为空', en: '{field} is required' },
+  RULE_TYPE: { 'zh-CN': '{field}类型不正确', en: '{field} has the wrong type' },
+  RULE_TOO_LONG: { 'zh-CN': '{field}最多 {max} 个字符', en: '{field} has at most {max} characters' },
+  RULE_TOO_SHORT: { 'zh-CN': '{field}至少 {min} 个字符', en: '{field} has at least {min} characters' },
+  RULE_FORMAT: { 'zh-CN': '{field}格式不正确', en: '{field} is not in the right format' },
+  RULE_UNKNOWN_FIELD: { 'zh-CN': '不应包含字段 {field}', en: 'Unexpected field {field}' },
+  LOGIN_NAME_RULE: {
+    'zh-CN': '登录名须以非数字开头，只能由字母（区分大小写）、数字、点、@、减号或下划线组成，长度 {min}–{max} 位',
+    en: "A login name starts with a non-digit and has {min}–{max} letters (case-sensitive), digits, '.', '@', '-' or '_'",
+  },
+  PASSWORD_RULE: {
+    'zh-CN': '密码须为 {min}–{max} 位，由字母和数字组成，且同时包含字母和数字',
+    en: 'A password has {min}–{max} characters, letters and digits only, with at least one of each',
+  },
+} satisfies Record<string, Messages>;
+
+export type ErrorCode = keyof typeof ERROR_MESSAGES;
+
+export type ErrorParams = Record<string, string | number>;
+
+/** One failing field, as the service and the forms report it. */
+export interface FieldIssue {
+  field: string;
+  rule: string;
+  message: string;
+}
+
+/** What crosses every boundary (HTTP, IPC) when something is refused. */
+export interface AppErrorShape {
+  code: ErrorCode;
+  message: string;
+  params?: ErrorParams;
+  fields?: FieldIssue[];
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_MESSAGES, value);
+}
+
+export function interpolate(template: string, params: ErrorParams = {}): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    params[name] === undefined ? whole : String(params[name]),
+  );
+}
+
+export function errorMessage(code: ErrorCode, lang: Lang, params?: ErrorParams): string {
+  return interpolate(ERROR_MESSAGES[code][lang], params);
+}
+
+/** A thrown, typed error; its shape is what goes over the wire. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly params?: ErrorParams;
+  readonly fields?: FieldIssue[];
+  constructor(code: ErrorCode, params?: ErrorParams, fields?: FieldIssue[]) {
+    super(errorMessage(code, 'en', params));
+    this.name = 'AppError';
+    this.code = code;
+    this.params = params;
+    this.fields = fields;
+  }
+  toShape(lang: Lang): AppErrorShape {
+    return {
+      code: this.code,
+      message: errorMessage(this.code, lang, this.params),
+      ...(this.params ? { params: this.params } : {}),
+      ...(this.fields ? { fields: this.fields } : {}),
+    };
+  }
+  static fromShape(shape: AppErrorShape): AppError {
+    const code = isErrorCode(shape.code) ? shape.code : 'INTERNAL';
+    return new AppError(code, shape.params, shape.fields);
+  }
+}
+
+/** Picks the language from an Accept-Language header; zh-CN unless English comes first. */
+export function langFromHeader(header: string | undefined): Lang {
+  if (!header) return 'zh-CN';
+  const first = header.split(',')[0]?.trim().toLowerCase() ?? '';
+  return first.startsWith('en') ? 'en' : 'zh-CN';
+}

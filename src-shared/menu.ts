@@ -1,0 +1,178 @@
+// The menu tree of both systems of the manual, and the permission codes that
+// open its pages. The renderer builds its routes from this tree; the service
+// uses the codes to decide what a user may call. A route declares the one code
+// it needs; a branch is shown when any of its leaves is.
+
+export const PERMISSIONS = [
+  // corporate e-banking (企业网银)
+  'ebank.settle.contract',
+  'ebank.settle.deposit',
+  'ebank.settle.withdraw',
+  'ebank.settle.memberQuery',
+  'ebank.authorize.review',
+  'ebank.query.txnDetail',
+  'ebank.admin.operators',
+  'ebank.admin.review',
+  // member-management system (电商平台会员管理系统)
+  'member.contract',
+  'member.ledger',
+  'member.tradeReview',
+  'member.suspense',
+  'member.account',
+  'member.self',
+  'member.phone',
+] as const;
+
+export type Permission = (typeof PERMISSIONS)[number];
+
+export function isPermission(value: string): value is Permission {
+  return (PERMISSIONS as readonly string[]).includes(value);
+}
+
+/** What an administrator may hand to operators and reviewers (操作员维护 → 可分配业务). */
+export const ASSIGNABLE_PERMISSIONS: readonly Permission[] = [
+  'ebank.settle.contract',
+  'ebank.settle.deposit',
+  'ebank.settle.withdraw',
+  'ebank.settle.memberQuery',
+  'ebank.authorize.review',
+  'ebank.query.txnDetail',
+];
+
+export interface MenuNode {
+  /** Unique key; also the i18n key `menu.<key>` and the route name. */
+  key: string;
+  /** Path segment under the parent's path. */
+  path: string;
+  /** Leaves only: the permission that opens the page; leaves without one are open to every signed-in user. */
+  perm?: Permission;
+  children?: MenuNode[];
+}
+
+export const MENU_TREE: MenuNode[] = [
+  {
+    key: 'payment',
+    path: 'payment',
+    children: [
+      {
+        key: 'settlement',
+        path: 'settlement',
+        children: [
+          {
+            key: 'contract',
+            path: 'contract',
+            children: [
+              { key: 'contractSign', path: 'sign', perm: 'ebank.settle.contract' },
+              { key: 'contractCancel', path: 'cancel', perm: 'ebank.settle.contract' },
+            ],
+          },
+          { key: 'deposit', path: 'deposit', perm: 'ebank.settle.deposit' },
+          { key: 'withdraw', path: 'withdraw', perm: 'ebank.settle.withdraw' },
+          { key: 'memberAccounts', path: 'member-accounts', perm: 'ebank.settle.memberQuery' },
+        ],
+      },
+    ],
+  },
+  {
+    key: 'authorization',
+    path: 'authorization',
+    children: [{ key: 'review', path: 'review', perm: 'ebank.authorize.review' }],
+  },
+  {
+    key: 'queryCenter',
+    path: 'query',
+    children: [
+      {
+        key: 'accountQuery',
+        path: 'account',
+        children: [{ key: 'txnDetail', path: 'transactions', perm: 'ebank.query.txnDetail' }],
+      },
+    ],
+  },
+  {
+    key: 'customerService',
+    path: 'service',
+    children: [
+      {
+        key: 'internal',
+        path: 'internal',
+        children: [
+          { key: 'operators', path: 'operators', perm: 'ebank.admin.operators' },
+          { key: 'internalReview', path: 'review', perm: 'ebank.admin.review' },
+        ],
+      },
+    ],
+  },
+  {
+    key: 'mContract',
+    path: 'member/contract',
+    children: [
+      { key: 'mSign', path: 'sign', perm: 'member.contract' },
+      { key: 'mCancel', path: 'cancel', perm: 'member.contract' },
+      { key: 'mBoundCard', path: 'bound-card', perm: 'member.contract' },
+    ],
+  },
+  {
+    key: 'mQuery',
+    path: 'member/query',
+    children: [{ key: 'mLedger', path: 'ledger', perm: 'member.ledger' }],
+  },
+  {
+    key: 'mTrade',
+    path: 'member/trade',
+    children: [
+      { key: 'mTradePending', path: 'pending', perm: 'member.tradeReview' },
+      { key: 'mTradeHistory', path: 'history', perm: 'member.tradeReview' },
+    ],
+  },
+  {
+    key: 'mSuspenseRoot',
+    path: 'member/suspense',
+    children: [{ key: 'mSuspense', path: 'records', perm: 'member.suspense' }],
+  },
+  {
+    key: 'mAccount',
+    path: 'member/account',
+    children: [
+      { key: 'mTransferOut', path: 'transfer-out', perm: 'member.account' },
+      { key: 'mClose', path: 'close', perm: 'member.account' },
+    ],
+  },
+  {
+    key: 'mSelf',
+    path: 'member/self',
+    children: [
+      { key: 'mInfo', path: 'info', perm: 'member.self' },
+      { key: 'mCredentials', path: 'credentials', perm: 'member.self' },
+      { key: 'mPhone', path: 'phone', perm: 'member.phone' },
+    ],
+  },
+];
+
+export interface MenuLeaf {
+  key: string;
+  fullPath: string;
+  perm?: Permission;
+  /** Keys of the branches above this leaf, outermost first. */
+  ancestors: string[];
+}
+
+/** Every page of the tree with its full path, in menu order. */
+export function menuLeaves(tree: MenuNode[] = MENU_TREE, base = '', ancestors: string[] = []): MenuLeaf[] {
+  return tree.flatMap((node) => {
+    const fullPath = `${base}/${node.path}`;
+    if (node.children) return menuLeaves(node.children, fullPath, [...ancestors, node.key]);
+    return [{ key: node.key, fullPath, perm: node.perm, ancestors }];
+  });
+}
+
+/** The tree cut down to what the codes open; branches without a visible leaf disappear. */
+export function filterMenu(tree: MenuNode[], codes: ReadonlySet<string>): MenuNode[] {
+  return tree.flatMap((node): MenuNode[] => {
+    if (node.children) {
+      const children = filterMenu(node.children, codes);
+      return children.length > 0 ? [{ ...node, children }] : [];
+    }
+    return node.perm === undefined || codes.has(node.perm) ? [node] : [];
+  });
+}
