@@ -8,12 +8,7 @@ export type Fen = number & { readonly [fenBrand]: true };
 /** 999,999,999,999.99 yuan — the largest amount any screen or instruction accepts. */
 export const MAX_FEN = 99_999_999_999_999 as Fen;
 
-export type MoneyParseError =
-  | 'MONEY_EMPTY'
-  | 'MONEY_FORMAT'
-  | 'MONEY_NEGATIVE'
-  | 'MONEY_DECIMALS'
-  | 'MONEY_TOO_LARGE';
+export type MoneyParseError = 'MONEY_EMPTY' | 'MONEY_FORMAT' | 'MONEY_NEGATIVE' | 'MONEY_DECIMALS' | 'MONEY_TOO_LARGE';
 
 export type MoneyParseResult = { ok: true; fen: Fen } | { ok: false; error: MoneyParseError };
 

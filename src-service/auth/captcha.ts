@@ -45,7 +45,11 @@ export class Captchas {
 
   /** Consumes the captcha: a second check of the same id fails whatever the answer. */
   async check(id: string, answer: string): Promise<void> {
-    const row = await this.db.deleteFrom('captchas').where('id', '=', id).returning(['answer_hash', 'expires_at']).executeTakeFirst();
+    const row = await this.db
+      .deleteFrom('captchas')
+      .where('id', '=', id)
+      .returning(['answer_hash', 'expires_at'])
+      .executeTakeFirst();
     this.testAnswers?.delete(id);
     if (!row || row.expires_at < this.clock.nowIso()) throw new AppError('AUTH_CAPTCHA_EXPIRED');
     if (row.answer_hash !== answerHash(id, answer)) throw new AppError('AUTH_CAPTCHA_WRONG');

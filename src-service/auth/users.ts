@@ -28,7 +28,7 @@ export async function buildProfile(
   const enterprise = user.enterprise_id
     ? await db
         .selectFrom('enterprises')
-        .select(['id', 'name', 'admin_mode'])
+        .select(['id', 'name', 'name_en', 'admin_mode'])
         .where('id', '=', user.enterprise_id)
         .executeTakeFirstOrThrow()
     : null;
@@ -45,7 +45,9 @@ export async function buildProfile(
     displayName: user.display_name,
     role: user.role,
     system: user.system,
-    enterprise: enterprise ? { id: enterprise.id, name: enterprise.name, adminMode: enterprise.admin_mode } : null,
+    enterprise: enterprise
+      ? { id: enterprise.id, name: enterprise.name, nameEn: enterprise.name_en, adminMode: enterprise.admin_mode }
+      : null,
     member: member ? { id: member.id, name: member.name, memberType: member.member_type } : null,
     permissions: [...permissions].sort(),
     mustChangePassword: user.must_change_password === 1,

@@ -83,17 +83,17 @@ export const DEMO_ENTERPRISES: DemoEnterprise[] = [
       { number: '11014550000029', name: '演示科技有限公司', openingFen: 125_000_050 },
     ],
     users: [
-      { loginName: 'demo.admin1', displayName: '王管理（管理员A）', role: 'admin', permissions: ADMIN_DUAL },
-      { loginName: 'demo.admin2', displayName: '李管理（管理员B）', role: 'admin', permissions: ADMIN_DUAL },
+      { loginName: 'demo.admin1', displayName: '王立新', role: 'admin', permissions: ADMIN_DUAL },
+      { loginName: 'demo.admin2', displayName: '李婉清', role: 'admin', permissions: ADMIN_DUAL },
       {
         loginName: 'demo.operator',
-        displayName: '赵操作（操作员）',
+        displayName: '赵子航',
         role: 'operator',
         permissions: ['ebank.settle.contract', 'ebank.settle.memberQuery', 'ebank.query.txnDetail'],
       },
       {
         loginName: 'demo.reviewer',
-        displayName: '钱复核（复核员）',
+        displayName: '钱可欣',
         role: 'reviewer',
         permissions: ['ebank.authorize.review', 'ebank.settle.memberQuery', 'ebank.query.txnDetail'],
       },
@@ -106,10 +106,10 @@ export const DEMO_ENTERPRISES: DemoEnterprise[] = [
     adminMode: 'single',
     accounts: [{ number: '11014550000037', name: '示范贸易有限公司', openingFen: 80_000_000 }],
     users: [
-      { loginName: 'trade.admin', displayName: '孙管理（管理员）', role: 'admin', permissions: ADMIN_SINGLE },
+      { loginName: 'trade.admin', displayName: '孙浩然', role: 'admin', permissions: ADMIN_SINGLE },
       {
         loginName: 'trade.operator',
-        displayName: '周操作（操作员）',
+        displayName: '周雨桐',
         role: 'operator',
         permissions: [
           'ebank.settle.contract',
@@ -121,7 +121,7 @@ export const DEMO_ENTERPRISES: DemoEnterprise[] = [
       },
       {
         loginName: 'trade.reviewer',
-        displayName: '吴复核（复核员）',
+        displayName: '吴嘉怡',
         role: 'reviewer',
         permissions: ['ebank.authorize.review', 'ebank.settle.memberQuery', 'ebank.query.txnDetail'],
       },

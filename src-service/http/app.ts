@@ -18,7 +18,9 @@ export async function buildApp(
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
-  app.setNotFoundHandler({}, (request, reply) => sendError(Object.assign(new Error('not found'), { statusCode: 404 }), request, reply));
+  app.setNotFoundHandler({}, (request, reply) =>
+    sendError(Object.assign(new Error('not found'), { statusCode: 404 }), request, reply),
+  );
   installGuard(app, ctx.sessions);
 
   await app.register(swagger, {
@@ -41,7 +43,10 @@ export async function buildApp(
 
   app.get(
     '/health',
-    { config: { auth: 'none' }, schema: { tags: ['service'], summary: 'Liveness and database', response: { 200: HealthReply } } },
+    {
+      config: { auth: 'none' },
+      schema: { tags: ['service'], summary: 'Liveness and database', response: { 200: HealthReply } },
+    },
     async () => {
       await ctx.db.selectFrom('settings').select('key').limit(1).execute();
       return {

@@ -24,5 +24,6 @@ declare module 'fastify' {
     lang: Lang;
     session: SessionContext | null;
   }
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- augments Fastify's route config
   interface FastifyContextConfig extends RouteGuard {}
 }

@@ -30,7 +30,7 @@ export async function postEntry(trx: Transaction<Database> | Kysely<Database>, i
   for (const line of input.lines) {
     const d = line.debit ?? 0;
     const c = line.credit ?? 0;
-    if (!Number.isSafeInteger(d) || !Number.isSafeInteger(c) || d < 0 || c < 0 || (d > 0) === (c > 0)) {
+    if (!Number.isSafeInteger(d) || !Number.isSafeInteger(c) || d < 0 || c < 0 || d > 0 === c > 0) {
       throw new UnbalancedEntryError(`line for account ${line.accountId} must have one positive side`);
     }
     debits += d;

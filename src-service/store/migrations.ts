@@ -148,7 +148,11 @@ function migrations(dialect: DialectName): Record<string, Migration> {
             sql`debit >= 0 and credit >= 0 and (debit = 0 or credit = 0) and debit + credit > 0`,
           )
           .execute();
-        await db.schema.createIndex('journal_lines_account').on('journal_lines').columns(['account_id', 'id']).execute();
+        await db.schema
+          .createIndex('journal_lines_account')
+          .on('journal_lines')
+          .columns(['account_id', 'id'])
+          .execute();
         await db.schema.createIndex('journal_lines_entry').on('journal_lines').column('entry_id').execute();
       },
     },

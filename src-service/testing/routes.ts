@@ -33,7 +33,12 @@ export function testRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
           hide: true,
           body: z.strictObject({
             now: z.iso.datetime().optional(),
-            advanceSeconds: z.number().int().min(0).max(400 * 86400).optional(),
+            advanceSeconds: z
+              .number()
+              .int()
+              .min(0)
+              .max(400 * 86400)
+              .optional(),
           }),
           response: { 200: z.object({ now: z.string(), today: z.string() }) },
         },

@@ -36,7 +36,7 @@ export const Profile = z.object({
   displayName: z.string(),
   role: Role,
   system: SystemKind,
-  enterprise: z.object({ id: z.number().int(), name: z.string(), adminMode: AdminMode }).nullable(),
+  enterprise: z.object({ id: z.number().int(), name: z.string(), nameEn: z.string(), adminMode: AdminMode }).nullable(),
   member: z.object({ id: z.number().int(), name: z.string(), memberType: MemberType }).nullable(),
   permissions: z.array(z.enum(PERMISSIONS)),
   mustChangePassword: z.boolean(),

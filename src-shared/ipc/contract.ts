@@ -2,13 +2,7 @@
 // preload and the browser shell's bridge both expose exactly these methods;
 // the main process validates every argument with the input schema.
 import { z } from 'zod';
-import {
-  CaptchaReply,
-  ChangePasswordRequest,
-  LoginRequest,
-  Profile,
-  SessionReply,
-} from '../api/auth';
+import { CaptchaReply, ChangePasswordRequest, LoginRequest, Profile, SessionReply } from '../api/auth';
 import { OkReply } from '../api/common';
 import { LANGS } from '../errors';
 
@@ -42,10 +36,12 @@ export const Settings = z.object({
 });
 export type Settings = z.infer<typeof Settings>;
 
-export const SettingsPatch = Settings.partial().strict().refine(
-  (patch) => patch.serviceMode !== 'remote' || patch.remoteUrl === undefined || patch.remoteUrl !== '',
-  { message: 'RULE_REQUIRED', path: ['remoteUrl'] },
-);
+export const SettingsPatch = Settings.partial()
+  .strict()
+  .refine((patch) => patch.serviceMode !== 'remote' || patch.remoteUrl === undefined || patch.remoteUrl !== '', {
+    message: 'RULE_REQUIRED',
+    path: ['remoteUrl'],
+  });
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
 
 export const AppInfo = z.object({
@@ -90,9 +86,7 @@ export type IpcEventName = keyof typeof ipcEvents;
 export type IpcEventPayload<E extends IpcEventName> = z.infer<(typeof ipcEvents)[E]>;
 
 /** What crosses the bridge: a value or a typed error, never a thrown Error (Electron drops its fields). */
-export type IpcEnvelope<T> =
-  | { ok: true; value: T }
-  | { ok: false; error: import('../errors').AppErrorShape };
+export type IpcEnvelope<T> = { ok: true; value: T } | { ok: false; error: import('../errors').AppErrorShape };
 
 /** The object the preload (Electron) or the bridge script (browser shell) puts on window. */
 export type SettleKeyBridge = {

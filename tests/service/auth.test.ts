@@ -59,7 +59,11 @@ for (const kind of DATABASE_KINDS) {
       });
       expect(weak.statusCode).toBe(400);
       expect(weak.json().error.fields).toEqual([
-        expect.objectContaining({ field: 'newPassword', rule: 'PASSWORD_RULE', message: expect.stringContaining('新密码') }),
+        expect.objectContaining({
+          field: 'newPassword',
+          rule: 'PASSWORD_RULE',
+          message: expect.stringContaining('新密码'),
+        }),
       ]);
 
       const wrongOld = await h.request({
@@ -102,7 +106,11 @@ for (const kind of DATABASE_KINDS) {
       });
       expect(reused.json().error.code).toBe('AUTH_CAPTCHA_EXPIRED');
       // A wrong captcha does not count as a wrong password.
-      const user = await h.ctx.db.selectFrom('users').select('failed_attempts').where('login_name', '=', 'demo.reviewer').executeTakeFirstOrThrow();
+      const user = await h.ctx.db
+        .selectFrom('users')
+        .select('failed_attempts')
+        .where('login_name', '=', 'demo.reviewer')
+        .executeTakeFirstOrThrow();
       expect(user.failed_attempts).toBe(0);
     });
 
@@ -176,17 +184,37 @@ for (const kind of DATABASE_KINDS) {
       const after = await h.request({ method: 'GET', url: '/auth/session', token });
       expect(after.statusCode).toBe(401);
       expect(after.json().error.code).toBe('AUTH_SESSION_REQUIRED');
-      const row = await h.ctx.db.selectFrom('sessions').select(['end_reason']).where('end_reason', '=', 'logout').execute();
+      const row = await h.ctx.db
+        .selectFrom('sessions')
+        .select(['end_reason'])
+        .where('end_reason', '=', 'logout')
+        .execute();
       expect(row.length).toBeGreaterThanOrEqual(1);
     });
 
     it('answers bad input with 400 and a message per field, never 500', async () => {
       const cases: { body: unknown; fields: string[]; rule?: string }[] = [
         { body: {}, fields: ['loginName', 'password', 'captchaId', 'captchaAnswer'], rule: 'required' },
-        { body: { loginName: 42, password: true, captchaId: [], captchaAnswer: {} }, fields: ['loginName', 'password', 'captchaId', 'captchaAnswer'], rule: 'type' },
-        { body: { loginName: 'x'.repeat(33), password: 'p', captchaId: 'c', captchaAnswer: 'a' }, fields: ['loginName'], rule: 'max' },
-        { body: { loginName: 'ab', password: 'p'.repeat(65), captchaId: 'c', captchaAnswer: 'abcdefghi' }, fields: ['password', 'captchaAnswer'], rule: 'max' },
-        { body: { loginName: 'ab', password: 'p', captchaId: 'c', captchaAnswer: 'a', admin: true }, fields: ['admin'], rule: 'unknown' },
+        {
+          body: { loginName: 42, password: true, captchaId: [], captchaAnswer: {} },
+          fields: ['loginName', 'password', 'captchaId', 'captchaAnswer'],
+          rule: 'type',
+        },
+        {
+          body: { loginName: 'x'.repeat(33), password: 'p', captchaId: 'c', captchaAnswer: 'a' },
+          fields: ['loginName'],
+          rule: 'max',
+        },
+        {
+          body: { loginName: 'ab', password: 'p'.repeat(65), captchaId: 'c', captchaAnswer: 'abcdefghi' },
+          fields: ['password', 'captchaAnswer'],
+          rule: 'max',
+        },
+        {
+          body: { loginName: 'ab', password: 'p', captchaId: 'c', captchaAnswer: 'a', admin: true },
+          fields: ['admin'],
+          rule: 'unknown',
+        },
       ];
       for (const c of cases) {
         const res = await h.request({ method: 'POST', url: '/auth/login', body: c.body, lang: 'en' });

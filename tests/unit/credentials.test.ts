@@ -2,10 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { isValidLoginName, isValidPassword } from '../../src-shared/credentials';
 
 describe('login names (manual: not starting with a digit; letters, digits, . @ - _)', () => {
-  it.each(['demo.operator', 'Zhang_San', 'a@b.cn', '_abc', '.dot', 'x-1-2', 'ABCD', 'abcd1234567890123456789012345678'])(
-    'accepts %s',
-    (name) => expect(isValidLoginName(name)).toBe(true),
-  );
+  it.each([
+    'demo.operator',
+    'Zhang_San',
+    'a@b.cn',
+    '_abc',
+    '.dot',
+    'x-1-2',
+    'ABCD',
+    'abcd1234567890123456789012345678',
+  ])('accepts %s', (name) => expect(isValidLoginName(name)).toBe(true));
   it.each([
     ['1abc', 'starts with a digit'],
     ['abc', 'too short'],

@@ -1,0 +1,107 @@
+// `npm run bench:start`: median of 5 cold starts of the browser shell (process
+// launch → login page interactive in Chromium: captcha shown, button enabled),
+// each with a fresh user-data folder, and the renderer's JavaScript gzipped.
+import { chromium } from '@playwright/test';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { CHROMIUM_ARGS } from '../playwright.config';
+
+const RUNS = 5;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function main() {
+  console.log('building production bundles …');
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const ready: number[] = [];
+  const interactive: number[] = [];
+  let loginJsBytes = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const dir = mkdtempSync(join(tmpdir(), 'sk-bench-'));
+    const t0 = performance.now();
+    const child = spawn(process.execPath, ['dist/shell/main.cjs', '--user-data', dir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        const m = /Open: (\S+)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.on('exit', (code) => reject(new Error(`shell exited ${code}`)));
+    });
+    const tUrl = performance.now();
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    let jsBytes = 0;
+    page.on('response', async (res) => {
+      if (res.url().endsWith('.js')) jsBytes += (await res.body().catch(() => Buffer.alloc(0))).length;
+    });
+    await page.goto(url);
+    await page.getByTestId('captcha-image').locator('img').waitFor();
+    await page.getByTestId('login-submit').isEnabled();
+    const t1 = performance.now();
+    loginJsBytes = jsBytes;
+    ready.push(tUrl - t0);
+    interactive.push(t1 - t0);
+    await context.close();
+    child.kill('SIGTERM');
+    await new Promise((r) => child.on('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+    console.log(
+      `run ${i + 1}: shell ready ${Math.round(tUrl - t0)} ms, login page interactive ${Math.round(t1 - t0)} ms`,
+    );
+  }
+  // Baseline in the same run: a bare Node HTTP server started the same way, its
+  // one-line page loaded by the same Chromium — what any start costs here.
+  const baseline: number[] = [];
+  const server = `require('http').createServer((q, r) => r.end('<!doctype html><button id=b>ok</button>'))
+    .listen(0, '127.0.0.1', function () { console.log('Open: http://127.0.0.1:' + this.address().port + '/'); });`;
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, ['-e', server], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const url = await new Promise<string>((resolve) => {
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        const m = /Open: (\S+)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+    });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.locator('#b').waitFor();
+    baseline.push(performance.now() - t0);
+    await context.close();
+    child.kill('SIGTERM');
+    await new Promise((r) => child.on('exit', r));
+  }
+  await browser.close();
+
+  const assets = join('dist', 'renderer', 'assets');
+  const js = readdirSync(assets).filter((f) => f.endsWith('.js'));
+  const raw = js.reduce((n, f) => n + readFileSync(join(assets, f)).length, 0);
+  const gz = js.reduce((n, f) => n + gzipSync(readFileSync(join(assets, f)), { level: 9 }).length, 0);
+  console.log('');
+  console.log(
+    `cold start, median of ${RUNS}: shell ready ${Math.round(median(ready))} ms; login page interactive ${Math.round(median(interactive))} ms`,
+  );
+  console.log(
+    `baseline (bare Node server + one-line page), median of ${RUNS}: ${Math.round(median(baseline))} ms → SettleKey cold start is ${Math.round((10 * median(interactive)) / median(baseline)) / 10}× the baseline`,
+  );
+  console.log(
+    `renderer JavaScript, all chunks: ${Math.round(raw / 1024)} KiB raw, ${Math.round(gz / 1024)} KiB gzipped (${js.length} files)`,
+  );
+  console.log(`JavaScript loaded by the login page: ${Math.round(loginJsBytes / 1024)} KiB raw`);
+}
+
+void main();

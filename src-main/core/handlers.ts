@@ -1,0 +1,80 @@
+// What each IPC method does in the main process. Arguments arrive already
+// validated against the contract (see dispatch.ts); replies are checked too.
+import { CaptchaReply, LoginReply, Profile, SessionReply } from '../../src-shared/api/auth';
+import { OkReply } from '../../src-shared/api/common';
+import { AppError, errorMessage } from '../../src-shared/errors';
+import { fieldLabel } from '../../src-shared/fields';
+import type { IpcInput, IpcMethod, IpcOutput, Settings } from '../../src-shared/ipc/contract';
+import type { MainCore } from './main-core';
+
+export type Handlers = { [M in IpcMethod]: (input: IpcInput<M>) => Promise<IpcOutput<M>> };
+
+export function createHandlers(core: MainCore): Handlers {
+  const { client, cache } = core;
+  return {
+    'app.info': async () => ({
+      version: core.version,
+      demo: core.demo,
+      serviceMode: cache.getSettings().serviceMode,
+      serviceUrl: await client.currentUrl().catch(() => ''),
+      lastLoginName: cache.lastLoginName(),
+    }),
+
+    'settings.get': async () => cache.getSettings(),
+
+    'settings.update': async (patch) => {
+      const before = cache.getSettings();
+      const next: Settings = { ...before, ...patch };
+      if (next.serviceMode === 'remote' && next.remoteUrl === '') {
+        const message = errorMessage('RULE_REQUIRED', core.language(), {
+          field: fieldLabel('remoteUrl', core.language()),
+        });
+        throw new AppError('VALIDATION', { detail: message }, [{ field: 'remoteUrl', rule: 'required', message }]);
+      }
+      cache.saveSettings(next);
+      // A different service is a different session.
+      if (next.serviceMode !== before.serviceMode || next.remoteUrl !== before.remoteUrl) {
+        await client.call('POST', '/auth/logout', OkReply).catch(() => undefined);
+        client.reset();
+      }
+      return next;
+    },
+
+    'auth.captcha': async () => {
+      const captcha = await client.call('POST', '/auth/captcha', CaptchaReply);
+      core.lastCaptchaId = captcha.captchaId;
+      return captcha;
+    },
+
+    'auth.login': async (input) => {
+      const reply = await client.call('POST', '/auth/login', LoginReply, input);
+      client.setToken(reply.token);
+      cache.setLastLoginName(input.loginName);
+      return { profile: reply.profile, idleTimeoutSeconds: reply.idleTimeoutSeconds };
+    },
+
+    'auth.changePassword': async (input) => client.call('POST', '/auth/password', Profile, input),
+
+    'auth.session': async () => {
+      if (!client.hasSession) return null;
+      try {
+        return await client.call('GET', '/auth/session', SessionReply);
+      } catch (error) {
+        if (error instanceof AppError && error.code.startsWith('AUTH_')) {
+          client.setToken(null);
+          return null;
+        }
+        throw error;
+      }
+    },
+
+    'auth.keepAlive': async () => client.call('GET', '/auth/session', SessionReply),
+
+    'auth.logout': async () => {
+      if (client.hasSession) await client.call('POST', '/auth/logout', OkReply).catch(() => undefined);
+      client.setToken(null);
+      cache.clearPages();
+      return { ok: true as const };
+    },
+  };
+}

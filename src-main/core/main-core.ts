@@ -1,0 +1,70 @@
+// The main process's services, the same in Electron and in the browser shell:
+// settings and session cache, the embedded service, the settlement client, and
+// the IPC handlers over them. Each shell only adds its transport.
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import type { Lang } from '../../src-shared/errors';
+import type { IpcEventName, IpcEventPayload } from '../../src-shared/ipc/contract';
+import { dispatch } from './dispatch';
+import { EmbeddedService, type ServiceSpawner } from './embedded-service';
+import { createHandlers, type Handlers } from './handlers';
+import { ensureDir } from './paths';
+import { SessionCache, type CacheKeyProvider } from './session-cache';
+import { SettlementClient } from './settlement-client';
+
+export interface MainCoreOptions {
+  userDataDir: string;
+  version: string;
+  /** The embedded default runs with demo data (and, once provisioned, demo tokens). */
+  demo: boolean;
+  spawnService: ServiceSpawner;
+  cacheKeys: (dir: string) => CacheKeyProvider;
+}
+
+export class MainCore {
+  readonly cache: SessionCache;
+  readonly embedded: EmbeddedService;
+  readonly client: SettlementClient;
+  readonly handlers: Handlers;
+  readonly events = new EventEmitter();
+  readonly version: string;
+  readonly demo: boolean;
+  /** The captcha shown last; only the test-mode hook of the browser shell reads it. */
+  lastCaptchaId: string | null = null;
+
+  constructor(options: MainCoreOptions) {
+    const dir = ensureDir(options.userDataDir);
+    this.version = options.version;
+    this.demo = options.demo;
+    this.cache = new SessionCache(join(dir, 'client-cache.sqlite'), options.cacheKeys(dir));
+    this.embedded = new EmbeddedService({ userDataDir: dir, demo: options.demo, spawn: options.spawnService });
+    this.client = new SettlementClient(
+      () => this.serviceUrl(),
+      () => this.language(),
+    );
+    this.client.onSessionEnded = (reason) => this.emit('session.ended', { reason });
+    this.handlers = createHandlers(this);
+  }
+
+  language(): Lang {
+    return this.cache.getSettings().language;
+  }
+
+  private serviceUrl(): Promise<string> {
+    const settings = this.cache.getSettings();
+    return settings.serviceMode === 'remote' ? Promise.resolve(settings.remoteUrl) : this.embedded.url();
+  }
+
+  dispatch(method: unknown, arg: unknown) {
+    return dispatch(this.handlers, method, arg, this.language(), (message, error) => console.error(message, error));
+  }
+
+  emit<E extends IpcEventName>(event: E, payload: IpcEventPayload<E>): void {
+    this.events.emit('event', event, payload);
+  }
+
+  close(): void {
+    this.embedded.stop();
+    this.cache.close();
+  }
+}

@@ -1,0 +1,101 @@
+// The client side of the settlement service's HTTP API. It holds the session
+// token (the renderer never sees it), sends the user's language, and turns every
+// failure into an AppError the renderer can show.
+import axios, { AxiosError, type AxiosInstance } from 'axios';
+import type { z } from 'zod';
+import { ErrorReply } from '../../src-shared/api/common';
+import { AppError, type Lang } from '../../src-shared/errors';
+
+export class SettlementClient {
+  private token: string | null = null;
+  private http: AxiosInstance | null = null;
+  private baseUrl = '';
+  /** Told when the service ends our session (idle timeout, lock), so the renderer can follow. */
+  onSessionEnded: (reason: 'idle' | 'service') => void = () => undefined;
+
+  constructor(
+    private readonly resolveBaseUrl: () => Promise<string>,
+    private readonly language: () => Lang,
+  ) {}
+
+  get hasSession(): boolean {
+    return this.token !== null;
+  }
+
+  setToken(token: string | null): void {
+    this.token = token;
+  }
+
+  /** Forget the current endpoint (settings changed); the next call resolves it again. */
+  reset(): void {
+    this.http = null;
+    this.token = null;
+  }
+
+  async currentUrl(): Promise<string> {
+    await this.instance();
+    return this.baseUrl;
+  }
+
+  async call<T extends z.ZodType>(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    url: string,
+    reply: T,
+    body?: unknown,
+    options: { params?: Record<string, unknown>; responseType?: 'json' | 'arraybuffer' } = {},
+  ): Promise<z.output<T>> {
+    const http = await this.instance();
+    try {
+      const response = await http.request({
+        method,
+        url,
+        // Fastify refuses a POST without a JSON body type, so an empty one is sent as {}.
+        data: body ?? (method === 'GET' ? undefined : {}),
+        params: options.params,
+        headers: {
+          'accept-language': this.language(),
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        },
+      });
+      return reply.parse(response.data);
+    } catch (error) {
+      throw this.toAppError(error);
+    }
+  }
+
+  private async instance(): Promise<AxiosInstance> {
+    if (this.http) return this.http;
+    try {
+      this.baseUrl = await this.resolveBaseUrl();
+    } catch (error) {
+      throw new AppError('SERVICE_UNAVAILABLE', { url: 'embedded', reason: (error as Error).message });
+    }
+    this.http = axios.create({ baseURL: this.baseUrl, timeout: 30_000, proxy: false });
+    return this.http;
+  }
+
+  private toAppError(error: unknown): AppError {
+    if (error instanceof AppError) return error;
+    if (error instanceof AxiosError) {
+      if (error.response) {
+        const parsed = ErrorReply.safeParse(error.response.data);
+        if (parsed.success) {
+          const appError = AppError.fromShape(parsed.data.error);
+          if (appError.code === 'AUTH_SESSION_EXPIRED' || appError.code === 'AUTH_USER_LOCKED') {
+            this.token = null;
+            this.onSessionEnded(appError.code === 'AUTH_SESSION_EXPIRED' ? 'idle' : 'service');
+          }
+          return appError;
+        }
+        return new AppError('SERVICE_UNAVAILABLE', { url: this.baseUrl, reason: `HTTP ${error.response.status}` });
+      }
+      // No response: the embedded process may have died; resolve the endpoint again next time.
+      this.http = null;
+      return new AppError('SERVICE_UNAVAILABLE', { url: this.baseUrl, reason: error.code ?? error.message });
+    }
+    if (error instanceof Error && error.name === 'ZodError') {
+      return new AppError('INTERNAL');
+    }
+    return new AppError('INTERNAL');
+  }
+}

@@ -1,0 +1,152 @@
+// Electron's main process. It adds to the shared core only what Electron does
+// differently: the window and its security settings, IPC over ipcMain with the
+// sender checked, the settlement service as a utilityProcess, and the cache key
+// kept by the OS (safeStorage). Electron's security checklist is followed by
+// number in the comments.
+import { app, BrowserWindow, ipcMain, safeStorage, session, utilityProcess } from 'electron';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppError } from '../../src-shared/errors';
+import { IPC_CHANNEL, IPC_EVENT_CHANNEL } from '../../src-shared/ipc/contract';
+import { CONTENT_SECURITY_POLICY } from '../core/csp';
+import { isTrustedRendererUrl } from '../core/ipc-sender';
+import { MainCore } from '../core/main-core';
+import { fileKeyProvider, type CacheKeyProvider } from '../core/session-cache';
+import { APP_VERSION } from '../core/version';
+
+declare const MAIN_WINDOW_VITE_DEV_SERVER_URL: string | undefined;
+declare const MAIN_WINDOW_VITE_NAME: string;
+
+const rendererIndex = join(__dirname, `../renderer/${MAIN_WINDOW_VITE_NAME}/index.html`);
+
+/** The cache key sealed by the OS keychain; a 0600 file where the OS offers none. */
+function safeStorageKeys(dir: string): CacheKeyProvider {
+  if (!safeStorage.isEncryptionAvailable()) return fileKeyProvider(dir);
+  const path = join(dir, 'cache.key.sealed');
+  return {
+    key() {
+      if (!existsSync(path)) {
+        writeFileSync(path, safeStorage.encryptString(randomBytes(32).toString('base64')), { mode: 0o600 });
+      }
+      return Buffer.from(safeStorage.decryptString(readFileSync(path)), 'base64');
+    },
+  };
+}
+
+function startCore(): MainCore {
+  return new MainCore({
+    userDataDir: app.getPath('userData'),
+    version: APP_VERSION,
+    demo: process.env.SETTLEKEY_NO_DEMO !== '1',
+    cacheKeys: safeStorageKeys,
+    // The settlement service (src-service/cli.ts, built beside this file as cli.js) runs in
+    // its own utility process, never in this event loop.
+    spawnService: (args) => {
+      const child = utilityProcess.fork(join(__dirname, 'cli.js'), args, {
+        serviceName: 'SettleKey settlement service',
+        stdio: 'inherit',
+      });
+      return {
+        onMessage: (listener) => void child.on('message', listener),
+        onExit: (listener) => void child.on('exit', (code) => listener(code)),
+        kill: () => void child.kill(),
+      };
+    },
+  });
+}
+
+function createWindow(core: MainCore): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1366,
+    height: 860,
+    minWidth: 1100,
+    minHeight: 700,
+    title: 'SettleKey',
+    show: false,
+    webPreferences: {
+      preload: join(__dirname, 'preload.js'),
+      contextIsolation: true, // 3
+      sandbox: true, // 4
+      nodeIntegration: false, // 2
+      nodeIntegrationInWorker: false,
+      webSecurity: true, // 5
+      allowRunningInsecureContent: false, // 8
+      experimentalFeatures: false, // 9
+      enableBlinkFeatures: undefined, // 10
+      webviewTag: false, // 12
+      spellcheck: false,
+      devTools: !app.isPackaged,
+    },
+  });
+  win.once('ready-to-show', () => win.show());
+
+  // 13: navigation stays on our page; 14: no new windows.
+  win.webContents.on('will-navigate', (event, url) => {
+    if (!isTrustedRendererUrl(url, MAIN_WINDOW_VITE_DEV_SERVER_URL, rendererIndex)) event.preventDefault();
+  });
+  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  win.webContents.on('will-attach-webview', (event) => event.preventDefault());
+
+  const forward = (event: string, payload: unknown) => {
+    if (!win.isDestroyed()) win.webContents.send(IPC_EVENT_CHANNEL, event, payload);
+  };
+  core.events.on('event', forward);
+  win.on('closed', () => core.events.off('event', forward));
+
+  if (MAIN_WINDOW_VITE_DEV_SERVER_URL) void win.loadURL(MAIN_WINDOW_VITE_DEV_SERVER_URL);
+  else void win.loadFile(rendererIndex);
+  return win;
+}
+
+function hardenSession(): void {
+  const ses = session.defaultSession;
+  // 6: a CSP header as well as the page's meta tag.
+  ses.webRequest.onHeadersReceived((details, callback) => {
+    callback({
+      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
+    });
+  });
+  // 5: no camera, microphone, notifications, geolocation … for anyone.
+  ses.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));
+  ses.setPermissionCheckHandler(() => false);
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.enableSandbox();
+  void app.whenReady().then(() => {
+    hardenSession();
+    const core = startCore();
+    // 17: every message's sender is checked before anything runs.
+    ipcMain.handle(IPC_CHANNEL, (event, method: unknown, arg: unknown) => {
+      const frameUrl = event.senderFrame?.url ?? '';
+      if (!isTrustedRendererUrl(frameUrl, MAIN_WINDOW_VITE_DEV_SERVER_URL, rendererIndex)) {
+        return { ok: false, error: new AppError('IPC_FORBIDDEN').toShape(core.language()) };
+      }
+      return core.dispatch(method, arg);
+    });
+    if (process.env.NODE_ENV === 'test') {
+      // Test mode only: Playwright's _electron reads the shown captcha's answer here.
+      (globalThis as Record<string, unknown>).__settlekeyTest = {
+        captchaAnswer: async () =>
+          core.lastCaptchaId
+            ? (await fetch(`${await core.client.currentUrl()}/__test/captcha/${core.lastCaptchaId}`)).json()
+            : null,
+      };
+    }
+    let win = createWindow(core);
+    app.on('second-instance', () => {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    });
+    app.on('activate', () => {
+      if (BrowserWindow.getAllWindows().length === 0) win = createWindow(core);
+    });
+    app.on('before-quit', () => core.close());
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+}

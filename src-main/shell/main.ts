@@ -1,0 +1,57 @@
+// `npm run start:shell` (or `npm start` without the Electron binary): the
+// browser shell on 127.0.0.1, printing the URL to open.
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { MainCore } from '../core/main-core';
+import { defaultUserDataDir, ensureDir } from '../core/paths';
+import { fileKeyProvider } from '../core/session-cache';
+import { childProcessSpawner } from '../core/spawn-child';
+import { APP_VERSION } from '../core/version';
+import { startShell } from './host';
+
+function rendererDir(): string {
+  // dist/shell/main.cjs → dist/renderer ; src-main/shell/main.ts → dist/renderer
+  return __filename.endsWith('.ts')
+    ? join(__dirname, '..', '..', 'dist', 'renderer')
+    : join(__dirname, '..', 'renderer');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: process.env.SETTLEKEY_SHELL_PORT ?? '0' },
+      'user-data': { type: 'string', default: defaultUserDataDir() },
+      'no-demo': { type: 'boolean', default: false },
+    },
+  });
+  const userDataDir = ensureDir(values['user-data']);
+  const core = new MainCore({
+    userDataDir,
+    version: APP_VERSION,
+    demo: !values['no-demo'],
+    spawnService: childProcessSpawner(join(userDataDir, 'service.log')),
+    cacheKeys: fileKeyProvider,
+  });
+  const shell = await startShell({
+    core,
+    rendererDir: rendererDir(),
+    port: Number(values.port),
+    testMode: process.env.NODE_ENV === 'test',
+  });
+  // Start the embedded service now rather than at the first click.
+  await core.client.currentUrl().catch((error: unknown) => console.error(String(error)));
+  process.stdout.write(`SettleKey browser shell ready. Open: ${shell.launchUrl}\n`);
+  const stop = () => {
+    void shell.close().finally(() => {
+      core.close();
+      process.exit(0);
+    });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(`SettleKey browser shell failed to start: ${error instanceof Error ? error.stack : String(error)}`);
+  process.exit(1);
+});

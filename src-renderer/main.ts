@@ -1,0 +1,27 @@
+import 'element-plus/theme-chalk/base.css';
+import 'element-plus/es/components/message/style/css';
+import 'element-plus/es/components/message-box/style/css';
+import { createPinia } from 'pinia';
+import { createApp } from 'vue';
+import App from './App.vue';
+import { i18n } from './i18n';
+import { router } from './router';
+import { useAppStore } from './stores/app';
+import { useSessionStore } from './stores/session';
+import './styles/app.css';
+
+async function boot() {
+  const app = createApp(App);
+  app.use(createPinia());
+  app.use(i18n);
+  const appStore = useAppStore();
+  const session = useSessionStore();
+  // Settings first (language), then whether a session is still alive in the main process.
+  await appStore.load().catch(() => appStore.applyLanguage('zh-CN'));
+  await session.restore().catch(() => session.reset());
+  app.use(router);
+  await router.isReady();
+  app.mount('#app');
+}
+
+void boot();

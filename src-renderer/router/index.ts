@@ -1,0 +1,68 @@
+// Routes come from the shared menu tree: each page declares the permission it
+// needs (meta.perm), the guard enforces it, and the menu shows the same tree
+// filtered by the user's codes. Pages later issues build are listed in VIEWS;
+// until then a page says plainly that it is not available yet.
+import type { Component } from 'vue';
+import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
+import { menuLeaves, type Permission } from '../../src-shared/menu';
+import { useSessionStore } from '../stores/session';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    perm?: Permission;
+    menuKey?: string;
+    public?: boolean;
+    passwordChange?: boolean;
+  }
+}
+
+type Lazy = () => Promise<Component>;
+
+/** Pages that exist, by menu key. */
+const VIEWS: Record<string, Lazy> = {};
+
+const NotAvailable: Lazy = () => import('../views/NotAvailableView.vue');
+
+const pageRoutes: RouteRecordRaw[] = menuLeaves().map((leaf) => ({
+  path: leaf.fullPath.slice(1),
+  name: leaf.key,
+  component: VIEWS[leaf.key] ?? NotAvailable,
+  meta: { perm: leaf.perm, menuKey: leaf.key },
+}));
+
+export const routes: RouteRecordRaw[] = [
+  { path: '/login', name: 'login', component: () => import('../views/LoginView.vue'), meta: { public: true } },
+  // Reachable before login too: the service URL and the token module are set here.
+  { path: '/settings', name: 'settings', component: () => import('../views/SettingsView.vue'), meta: { public: true } },
+  {
+    path: '/change-password',
+    name: 'changePassword',
+    component: () => import('../views/ChangePasswordView.vue'),
+    meta: { passwordChange: true },
+  },
+  {
+    path: '/',
+    component: () => import('../layouts/MainLayout.vue'),
+    children: [
+      { path: '', name: 'home', component: () => import('../views/HomeView.vue'), meta: { menuKey: 'home' } },
+      ...pageRoutes,
+    ],
+  },
+  { path: '/:rest(.*)*', redirect: '/' },
+];
+
+export const router = createRouter({
+  // Hash history: the same URLs work from file:// in Electron and from the shell.
+  history: createWebHashHistory(),
+  routes,
+});
+
+router.beforeEach((to) => {
+  const session = useSessionStore();
+  if (to.meta.public) return true;
+  if (!session.profile) return { name: 'login' };
+  if (session.profile.mustChangePassword) return to.meta.passwordChange ? true : { name: 'changePassword' };
+  if (to.meta.passwordChange) return { name: 'home' };
+  if (to.meta.perm && !session.can(to.meta.perm)) return { name: 'home' };
+  return true;
+});

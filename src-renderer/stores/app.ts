@@ -1,0 +1,44 @@
+// Language and settings: vue-i18n, Element Plus and dayjs switch together from
+// this one value, and it is saved in the client's settings.
+import dayjs from 'dayjs';
+import 'dayjs/locale/zh-cn';
+import 'dayjs/locale/en';
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import type { Lang } from '../../src-shared/errors';
+import type { AppInfo, Settings, SettingsPatch } from '../../src-shared/ipc/contract';
+import { call } from '../api/bridge';
+import { i18n } from '../i18n';
+
+export const useAppStore = defineStore('app', () => {
+  const language = ref<Lang>('zh-CN');
+  const info = ref<AppInfo | null>(null);
+  const settings = ref<Settings | null>(null);
+
+  function applyLanguage(lang: Lang) {
+    language.value = lang;
+    i18n.global.locale.value = lang;
+    dayjs.locale(lang === 'zh-CN' ? 'zh-cn' : 'en');
+    document.documentElement.lang = lang;
+    document.title = i18n.global.t('app.name');
+  }
+
+  async function load() {
+    settings.value = await call('settings.get');
+    applyLanguage(settings.value.language);
+    info.value = await call('app.info');
+  }
+
+  async function setLanguage(lang: Lang) {
+    applyLanguage(lang);
+    settings.value = await call('settings.update', { language: lang });
+  }
+
+  async function saveSettings(patch: SettingsPatch) {
+    settings.value = await call('settings.update', patch);
+    applyLanguage(settings.value.language);
+    info.value = await call('app.info');
+  }
+
+  return { language, info, settings, load, setLanguage, saveSettings, applyLanguage };
+});

@@ -1,0 +1,113 @@
+// The signed-in user: profile, permissions, and the idle timer that warns a
+// minute before the service would end the session.
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { Profile } from '../../src-shared/api/auth';
+import type { Permission } from '../../src-shared/menu';
+import type { IpcInput } from '../../src-shared/ipc/contract';
+import { call, onCall } from '../api/bridge';
+
+const WARNING_SECONDS = 60;
+
+export const useSessionStore = defineStore('session', () => {
+  const profile = ref<Profile | null>(null);
+  const idleTimeoutSeconds = ref(600);
+  const lastActivity = ref(Date.now());
+  const now = ref(Date.now());
+  const endedReason = ref<'idle' | 'logout' | 'service' | null>(null);
+  let ticker: ReturnType<typeof setInterval> | null = null;
+
+  const loggedIn = computed(() => profile.value !== null);
+  const codes = computed(() => new Set<string>(profile.value?.permissions ?? []));
+  const secondsLeft = computed(() =>
+    Math.max(0, Math.ceil(idleTimeoutSeconds.value - (now.value - lastActivity.value) / 1000)),
+  );
+  const warning = computed(() => loggedIn.value && secondsLeft.value <= WARNING_SECONDS);
+
+  /** Any of the codes opens it (say `all` to need every one). */
+  function can(code: Permission | Permission[], mode: 'any' | 'all' = 'any'): boolean {
+    const list = Array.isArray(code) ? code : [code];
+    return mode === 'all' ? list.every((c) => codes.value.has(c)) : list.some((c) => codes.value.has(c));
+  }
+
+  onCall((method) => {
+    if (method.startsWith('auth.') || profile.value) lastActivity.value = Date.now();
+  });
+
+  function startTicker() {
+    ticker ??= setInterval(() => {
+      now.value = Date.now();
+      if (profile.value && secondsLeft.value <= 0) void expire();
+    }, 1000);
+  }
+
+  function stopTicker() {
+    if (ticker) clearInterval(ticker);
+    ticker = null;
+  }
+
+  function accept(next: Profile, timeout: number) {
+    profile.value = next;
+    idleTimeoutSeconds.value = timeout;
+    lastActivity.value = Date.now();
+    now.value = Date.now();
+    endedReason.value = null;
+    startTicker();
+  }
+
+  async function login(input: IpcInput<'auth.login'>) {
+    const reply = await call('auth.login', input);
+    accept(reply.profile, reply.idleTimeoutSeconds);
+    return reply.profile;
+  }
+
+  async function restore() {
+    const reply = await call('auth.session');
+    if (reply) accept(reply.profile, reply.idleTimeoutSeconds);
+    else reset();
+  }
+
+  async function changePassword(input: IpcInput<'auth.changePassword'>) {
+    const previousLogin = profile.value?.lastLoginAt ?? null;
+    // "last login" stays the one before this session, not this session's own login
+    profile.value = { ...(await call('auth.changePassword', input)), lastLoginAt: previousLogin };
+  }
+
+  async function keepAlive() {
+    const reply = await call('auth.keepAlive');
+    accept(reply.profile, reply.idleTimeoutSeconds);
+  }
+
+  async function logout() {
+    await call('auth.logout').catch(() => undefined);
+    reset('logout');
+  }
+
+  async function expire() {
+    await call('auth.logout').catch(() => undefined);
+    reset('idle');
+  }
+
+  function reset(reason: 'idle' | 'logout' | 'service' | null = null) {
+    profile.value = null;
+    endedReason.value = reason;
+    stopTicker();
+  }
+
+  return {
+    profile,
+    idleTimeoutSeconds,
+    loggedIn,
+    secondsLeft,
+    warning,
+    endedReason,
+    can,
+    login,
+    restore,
+    changePassword,
+    keepAlive,
+    logout,
+    expire,
+    reset,
+  };
+});

@@ -1,0 +1,87 @@
+// Each scenario gets a fresh browser shell (from source, NODE_ENV=test) with a
+// fresh embedded service and demo data, in its own temporary user-data folder.
+import { test as base, expect, type Page } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Shell {
+  launchUrl: string;
+  origin: string;
+  userDataDir: string;
+}
+
+async function launchShell(): Promise<{ shell: Shell; child: ChildProcess; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'sk-e2e-'));
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src-main/shell/main.ts', '--user-data', join(dir, 'user')],
+    {
+      env: { ...process.env, NODE_ENV: 'test' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
+  );
+  let output = '';
+  const launchUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`browser shell did not start:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Open: (http:\/\/127\.0\.0\.1:\d+\/launch\?k=[0-9a-f]+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`browser shell exited (${code}):\n${output}`)));
+  });
+  return { shell: { launchUrl, origin: new URL(launchUrl).origin, userDataDir: join(dir, 'user') }, child, dir };
+}
+
+export const test = base.extend<{ shell: Shell }>({
+  shell: async ({}, use) => {
+    const { shell, child, dir } = await launchShell();
+    await use(shell);
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    rmSync(dir, { recursive: true, force: true });
+  },
+});
+
+export { expect };
+
+/** Test-mode hook of the shell: the answer of the captcha the page shows now. */
+export async function captchaAnswer(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const res = await fetch('/__test/captcha', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-settlekey-bridge': '1' },
+      body: '{}',
+    });
+    return ((await res.json()) as { answer: string }).answer;
+  });
+}
+
+export async function login(page: Page, loginName: string, password: string): Promise<void> {
+  const form = page.getByTestId('login-form');
+  await expect(page.getByTestId('captcha-image').locator('img')).toBeVisible();
+  await form.locator('input[name="loginName"]').fill(loginName);
+  await form.locator('input[name="password"]').fill(password);
+  await form.locator('input[name="captchaAnswer"]').fill(await captchaAnswer(page));
+  await page.getByTestId('login-submit').click();
+}
+
+/** Full-page screenshots kept as test artifacts, named by page and language. */
+export async function snap(page: Page, name: string): Promise<void> {
+  const dir = join('artifacts', 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  await page.waitForTimeout(250); // let transitions settle
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+}
