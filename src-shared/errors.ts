@@ -36,6 +36,7 @@ export const ERROR_MESSAGES = {
     'zh-CN': '密码连续错误 5 次，用户已锁定。请联系企业管理员或到银行柜面解锁',
     en: 'Five wrong passwords in a row have locked this user. Ask your administrator or the bank counter to unlock it',
   },
+  USER_NOT_FOUND: { 'zh-CN': '登录名为 {loginName} 的用户不存在', en: 'There is no user with login name {loginName}' },
   AUTH_USER_DISABLED: { 'zh-CN': '该用户已停用或已销户', en: 'This user is disabled or closed' },
   AUTH_SESSION_REQUIRED: { 'zh-CN': '请先登录', en: 'Please log in first' },
   AUTH_SESSION_EXPIRED: {

@@ -10,6 +10,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   INTERNAL: 500,
   VALIDATION: 400,
   NOT_FOUND: 404,
+  USER_NOT_FOUND: 404,
   FORBIDDEN: 403,
   CONFLICT: 409,
   AUTH_CAPTCHA_WRONG: 400,

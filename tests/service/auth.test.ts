@@ -259,3 +259,27 @@ for (const kind of DATABASE_KINDS) {
     });
   });
 }
+
+describe('bank counter: unlock-user', () => {
+  it('clears a lock so the right password works again, and says when there is nothing to do', async () => {
+    const { sqlite } = await import('../support/databases');
+    const { counterUnlockUser } = await import('../../src-service/counter/commands');
+    const h = await startHarness(sqlite);
+    try {
+      for (let i = 0; i < 5; i++) {
+        await h.request({
+          method: 'POST',
+          url: '/auth/login',
+          body: { loginName: 'trade.operator', password: 'Nope12345', ...(await h.captcha()) },
+        });
+      }
+      await expect(h.login('trade.operator', DEMO_PASSWORD)).rejects.toThrow(/423/);
+      expect(await counterUnlockUser(h.ctx.db, 'trade.operator')).toMatch(/unlocked/);
+      await expect(h.login('trade.operator', DEMO_PASSWORD)).resolves.toMatchObject({ token: expect.any(String) });
+      expect(await counterUnlockUser(h.ctx.db, 'trade.operator')).toMatch(/not locked/);
+      await expect(counterUnlockUser(h.ctx.db, 'no.such.user')).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
+    } finally {
+      await h.close();
+    }
+  });
+});
