@@ -1,0 +1,27 @@
+// The submit of every form: validate, run, show the refusal in the user's
+// language, and never let a double click submit twice.
+import type { FormInstance } from 'element-plus';
+import { ref, type Ref } from 'vue';
+import { useErrorText } from './useErrorText';
+
+export function useFormSubmit(formRef: Ref<FormInstance | undefined>, action: () => Promise<void>) {
+  const errorText = useErrorText();
+  const submitting = ref(false);
+  const failure = ref('');
+
+  async function submit() {
+    if (submitting.value) return;
+    failure.value = '';
+    if (formRef.value && !(await formRef.value.validate().catch(() => false))) return;
+    submitting.value = true;
+    try {
+      await action();
+    } catch (error) {
+      failure.value = errorText(error);
+    } finally {
+      submitting.value = false;
+    }
+  }
+
+  return { submitting, failure, submit };
+}
