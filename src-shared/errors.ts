@@ -53,6 +53,122 @@ export const ERROR_MESSAGES = {
     en: 'The new password must differ from the current one',
   },
   AUTH_PASSWORD_MISMATCH: { 'zh-CN': '两次输入的新密码不一致', en: 'The two new passwords differ' },
+  // USB-KEY (token) — raised by the token host, shown by the renderer
+  TOKEN_MODULE_NOT_FOUND: {
+    'zh-CN': '未找到 USB-KEY 驱动（PKCS#11 模块）。请安装 USB-KEY 驱动，或在“设置”中填写模块路径',
+    en: 'No USB-KEY driver (PKCS#11 module) was found. Install your USB-KEY driver or set its path in Settings',
+  },
+  TOKEN_MODULE_LOAD_FAILED: {
+    'zh-CN': '无法加载 USB-KEY 驱动 {path}：{cause}',
+    en: 'Cannot load the USB-KEY driver {path}: {cause}',
+  },
+  TOKEN_NOT_PRESENT: {
+    'zh-CN': '未检测到 USB-KEY，或 USB-KEY 已被拔出，请插入后重试',
+    en: 'No USB-KEY found, or it was removed; insert it and try again',
+  },
+  TOKEN_PIN_INCORRECT: { 'zh-CN': 'USB-KEY 密码错误', en: 'Wrong USB-KEY PIN' },
+  TOKEN_PIN_INCORRECT_COUNT_LOW: {
+    'zh-CN': 'USB-KEY 密码错误，剩余尝试次数已不多，请谨慎输入',
+    en: 'Wrong USB-KEY PIN; few tries are left, type carefully',
+  },
+  TOKEN_PIN_INCORRECT_FINAL_TRY: {
+    'zh-CN': 'USB-KEY 密码错误，只剩最后一次机会，再错将锁定 USB-KEY',
+    en: 'Wrong USB-KEY PIN — one last try left; another wrong PIN locks the USB-KEY',
+  },
+  TOKEN_PIN_LOCKED: {
+    'zh-CN': 'USB-KEY 密码已锁定，请携带 USB-KEY 到银行柜面办理解锁',
+    en: 'The USB-KEY PIN is locked; take the USB-KEY to the bank counter to unlock it',
+  },
+  TOKEN_PIN_FORMAT: {
+    'zh-CN': 'USB-KEY 密码长度或格式不符合要求',
+    en: 'The USB-KEY PIN has the wrong length or format',
+  },
+  TOKEN_NOT_LOGGED_IN: {
+    'zh-CN': 'USB-KEY 未登录，请重新输入密码',
+    en: 'The USB-KEY is not logged in; enter the PIN again',
+  },
+  TOKEN_DEVICE_ERROR: {
+    'zh-CN': 'USB-KEY 设备错误（{ckr}），请重新插拔后重试',
+    en: 'USB-KEY device error ({ckr}); unplug it, plug it in again and retry',
+  },
+  TOKEN_FUNCTION_FAILED: {
+    'zh-CN': 'USB-KEY 操作失败（{ckr}）',
+    en: 'The USB-KEY operation failed ({ckr})',
+  },
+  TOKEN_MECHANISM_UNSUPPORTED: {
+    'zh-CN': '此 USB-KEY 不支持所需的签名算法',
+    en: 'This USB-KEY does not support the signature algorithm needed',
+  },
+  TOKEN_NO_CERTIFICATE: {
+    'zh-CN': 'USB-KEY 中没有找到您的证书（序列号 {serial}）',
+    en: 'Your certificate (serial {serial}) is not on this USB-KEY',
+  },
+  TOKEN_KEY_NOT_FOUND: {
+    'zh-CN': '证书没有对应的私钥（CKA_ID {keyId}），请到银行柜面重新发放 USB-KEY',
+    en: 'No private key pairs with the certificate (CKA_ID {keyId}); have the bank counter issue the USB-KEY again',
+  },
+  TOKEN_KEY_AMBIGUOUS: {
+    'zh-CN': '证书对应了多个私钥（CKA_ID {keyId}），无法确定用哪一个签名',
+    en: 'Several private keys pair with the certificate (CKA_ID {keyId}); SettleKey cannot tell which one signs',
+  },
+  TOKEN_HOST_CRASHED: {
+    'zh-CN': 'USB-KEY 驱动异常退出，已自动重启。请重新操作',
+    en: 'The USB-KEY driver crashed and was restarted; please try again',
+  },
+  TOKEN_HOST_TIMEOUT: {
+    'zh-CN': 'USB-KEY 长时间无响应，已重启驱动进程，请重新操作',
+    en: 'The USB-KEY did not answer in time; its driver process was restarted, please try again',
+  },
+  TOKEN_FILE_PASSWORD: {
+    'zh-CN': '文件证书密码错误',
+    en: 'Wrong password for the file certificate',
+  },
+  // certificates and signatures — enforced by the service
+  CERT_NOT_FOUND: { 'zh-CN': '证书 {serial} 不存在', en: 'Certificate {serial} does not exist' },
+  CERT_NOT_OWNED: {
+    'zh-CN': '签名所用的证书不属于当前用户',
+    en: 'The certificate that signed does not belong to this user',
+  },
+  CERT_REVOKED: {
+    'zh-CN': '证书已被吊销，请到银行柜面办理',
+    en: 'The certificate has been revoked; see the bank counter',
+  },
+  CERT_EXPIRED: {
+    'zh-CN': '证书已过期或尚未生效，请到银行柜面更新',
+    en: 'The certificate has expired or is not yet valid; see the bank counter',
+  },
+  CERT_NOT_ACTIVATED: {
+    'zh-CN': '证书尚未签收，请先完成证书签收',
+    en: 'The certificate has not been signed off yet; sign it off first',
+  },
+  CERT_NONE_ISSUED: {
+    'zh-CN': '您还没有可用的数字证书（USB-KEY），请到银行柜面办理',
+    en: 'You have no usable certificate (USB-KEY) yet; the bank counter issues it',
+  },
+  CERT_ALREADY_ACTIVATED: { 'zh-CN': '证书已签收', en: 'The certificate is already signed off' },
+  CERT_CSR_INVALID: { 'zh-CN': '证书请求无效：{reason}', en: 'Invalid certificate request: {reason}' },
+  SIGNATURE_MISSING: { 'zh-CN': '缺少 USB-KEY 签名', en: 'The USB-KEY signature is missing' },
+  SIGNATURE_INVALID: {
+    'zh-CN': '签名验证失败：签名后的内容被修改，或签名不是由该证书生成',
+    en: 'Signature verification failed: the content changed after signing, or another key signed it',
+  },
+  CHALLENGE_UNKNOWN: { 'zh-CN': '签名挑战码无效', en: 'Unknown signing challenge' },
+  CHALLENGE_REUSED: {
+    'zh-CN': '签名挑战码已使用过，请重新签名',
+    en: 'This signing challenge was already used; sign again',
+  },
+  CHALLENGE_EXPIRED: {
+    'zh-CN': '签名挑战码已超过 5 分钟有效期，请重新签名',
+    en: 'The signing challenge is older than 5 minutes; sign again',
+  },
+  SIGNATURE_TIME_SKEW: {
+    'zh-CN': '签名时间与银行时间相差超过 5 分钟，请校准电脑时间',
+    en: "The signing time differs from the bank's by more than 5 minutes; check your computer's clock",
+  },
+  AUTH_CERTIFICATE_STEP_REQUIRED: {
+    'zh-CN': '请先用 USB-KEY 完成证书验证',
+    en: 'Verify with your USB-KEY first',
+  },
   // browser shell / IPC
   IPC_UNKNOWN_METHOD: { 'zh-CN': '未知的调用：{method}', en: 'Unknown call: {method}' },
   IPC_FORBIDDEN: { 'zh-CN': '拒绝来自未授权页面的调用', en: 'Call refused: it did not come from SettleKey' },

@@ -11,6 +11,8 @@ import { createHandlers, type Handlers } from './handlers';
 import { ensureDir } from './paths';
 import { SessionCache, type CacheKeyProvider } from './session-cache';
 import { SettlementClient } from './settlement-client';
+import { TokenHostClient, type HostSpawner } from '../token/host-client';
+import type { CertificateStep } from '../../src-shared/api/auth';
 
 export interface MainCoreOptions {
   userDataDir: string;
@@ -18,6 +20,7 @@ export interface MainCoreOptions {
   /** The embedded default runs with demo data (and, once provisioned, demo tokens). */
   demo: boolean;
   spawnService: ServiceSpawner;
+  spawnTokenHost: HostSpawner;
   cacheKeys: (dir: string) => CacheKeyProvider;
 }
 
@@ -25,7 +28,10 @@ export class MainCore {
   readonly cache: SessionCache;
   readonly embedded: EmbeddedService;
   readonly client: SettlementClient;
+  readonly tokens: TokenHostClient;
   readonly handlers: Handlers;
+  /** The USB-KEY step the service asked for at login, and when it arrived (for the service's time). */
+  pendingCertificateStep: { step: CertificateStep; loginName: string; receivedAt: number } | null = null;
   readonly events = new EventEmitter();
   readonly version: string;
   readonly demo: boolean;
@@ -43,6 +49,11 @@ export class MainCore {
       () => this.language(),
     );
     this.client.onSessionEnded = (reason) => this.emit('session.ended', { reason });
+    this.tokens = new TokenHostClient(options.spawnTokenHost, () => ({
+      modulePath: this.cache.getSettings().pkcs11Module || null,
+      fileCertDir: join(dir, 'certificates'),
+    }));
+    this.tokens.on('status', (status) => this.emit('token.status', status));
     this.handlers = createHandlers(this);
   }
 
@@ -64,6 +75,7 @@ export class MainCore {
   }
 
   close(): void {
+    this.tokens.stop();
     this.embedded.stop();
     this.cache.close();
   }

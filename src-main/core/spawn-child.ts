@@ -1,23 +1,29 @@
-// Starts the settlement service as a Node child process (the browser shell's way;
-// Electron uses a utilityProcess). From source it runs under tsx; from the
-// bundle, the bundled service beside this file.
+// Starts SettleKey's helper processes as Node child processes (the browser
+// shell's way; Electron uses utilityProcess): the settlement service and the
+// token host. From source they run under tsx; from the bundle, the bundled
+// files beside this one.
 import { fork } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import type { HostSpawner } from '../token/host-client';
+import type { HostMessage } from '../token/protocol';
 import type { ServiceSpawner } from './embedded-service';
 
-export function serviceEntry(): { file: string; execArgv: string[] } {
+const SOURCES = { service: ['src-service', 'cli.ts'], tokenHost: ['src-main', 'token', 'host.ts'] } as const;
+const BUNDLES = { service: ['service', 'cli.cjs'], tokenHost: ['token', 'host.cjs'] } as const;
+
+export function entryOf(kind: keyof typeof SOURCES): { file: string; execArgv: string[] } {
   if (__filename.endsWith('.ts')) {
-    return { file: join(__dirname, '..', '..', 'src-service', 'cli.ts'), execArgv: ['--import', 'tsx'] };
+    return { file: join(__dirname, '..', '..', ...SOURCES[kind]), execArgv: ['--import', 'tsx'] };
   }
-  const bundled = join(__dirname, '..', 'service', 'cli.cjs');
-  if (!existsSync(bundled)) throw new Error(`the bundled settlement service is missing: ${bundled}`);
+  const bundled = join(__dirname, '..', ...BUNDLES[kind]);
+  if (!existsSync(bundled)) throw new Error(`the bundled ${kind} is missing: ${bundled}`);
   return { file: bundled, execArgv: [] };
 }
 
 export function childProcessSpawner(logFile: string): ServiceSpawner {
   return (args) => {
-    const entry = serviceEntry();
+    const entry = entryOf('service');
     const log = openSync(logFile, 'a', 0o600);
     const child = fork(entry.file, args, {
       execArgv: entry.execArgv,
@@ -28,6 +34,22 @@ export function childProcessSpawner(logFile: string): ServiceSpawner {
       onMessage: (listener) => void child.on('message', listener),
       onExit: (listener) => void child.on('exit', (code) => listener(code)),
       kill: () => void child.kill('SIGTERM'),
+    };
+  };
+}
+
+/** The token host as a child process; `env` carries e.g. SOFTHSM2_CONF of the demo tokens. */
+export function childTokenHostSpawner(logFile: string, env: () => NodeJS.ProcessEnv = () => process.env): HostSpawner {
+  return () => {
+    const entry = entryOf('tokenHost');
+    const log = openSync(logFile, 'a', 0o600);
+    const child = fork(entry.file, [], { execArgv: entry.execArgv, stdio: ['ignore', log, log, 'ipc'], env: env() });
+    return {
+      pid: child.pid,
+      send: (message) => void child.send(message as object),
+      onMessage: (listener) => void child.on('message', (m) => listener(m as HostMessage)),
+      onExit: (listener) => void child.on('exit', (code) => listener(code)),
+      kill: () => void child.kill('SIGKILL'),
     };
   };
 }

@@ -11,6 +11,7 @@ import { AppError } from '../../src-shared/errors';
 import { IPC_CHANNEL, IPC_EVENT_CHANNEL } from '../../src-shared/ipc/contract';
 import { CONTENT_SECURITY_POLICY } from '../core/csp';
 import { isTrustedRendererUrl } from '../core/ipc-sender';
+import { demoSoftHsmConf, provisionDemoTokens } from '../core/demo-tokens';
 import { MainCore } from '../core/main-core';
 import { fileKeyProvider, type CacheKeyProvider } from '../core/session-cache';
 import { APP_VERSION } from '../core/version';
@@ -35,10 +36,14 @@ function safeStorageKeys(dir: string): CacheKeyProvider {
 }
 
 function startCore(): MainCore {
+  const demo = process.env.SETTLEKEY_NO_DEMO !== '1';
+  const userDataDir = app.getPath('userData');
+  const tokenEnv = { ...process.env };
+  if (demo && !tokenEnv.SOFTHSM2_CONF) tokenEnv.SOFTHSM2_CONF = demoSoftHsmConf(userDataDir);
   return new MainCore({
-    userDataDir: app.getPath('userData'),
+    userDataDir,
     version: APP_VERSION,
-    demo: process.env.SETTLEKEY_NO_DEMO !== '1',
+    demo,
     cacheKeys: safeStorageKeys,
     // The settlement service (src-service/cli.ts, built beside this file as cli.js) runs in
     // its own utility process, never in this event loop.
@@ -48,6 +53,21 @@ function startCore(): MainCore {
         stdio: 'inherit',
       });
       return {
+        onMessage: (listener) => void child.on('message', listener),
+        onExit: (listener) => void child.on('exit', (code) => listener(code)),
+        kill: () => void child.kill(),
+      };
+    },
+    // PKCS#11 lives in its own utility process: a vendor library that blocks or crashes takes only it down.
+    spawnTokenHost: () => {
+      const child = utilityProcess.fork(join(__dirname, 'host.js'), [], {
+        serviceName: 'SettleKey token host',
+        stdio: 'inherit',
+        env: tokenEnv,
+      });
+      return {
+        pid: child.pid,
+        send: (message) => child.postMessage(message),
         onMessage: (listener) => void child.on('message', listener),
         onExit: (listener) => void child.on('exit', (code) => listener(code)),
         kill: () => void child.kill(),
@@ -136,6 +156,7 @@ if (!app.requestSingleInstanceLock()) {
             : null,
       };
     }
+    if (core.demo) void provisionDemoTokens(core).catch((error: unknown) => console.error('demo tokens:', error));
     let win = createWindow(core);
     app.on('second-instance', () => {
       if (win.isMinimized()) win.restore();

@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util';
 import { MainCore } from '../core/main-core';
 import { defaultUserDataDir, ensureDir } from '../core/paths';
 import { fileKeyProvider } from '../core/session-cache';
-import { childProcessSpawner } from '../core/spawn-child';
+import { demoSoftHsmConf, provisionDemoTokens } from '../core/demo-tokens';
+import { childProcessSpawner, childTokenHostSpawner } from '../core/spawn-child';
 import { APP_VERSION } from '../core/version';
 import { startShell } from './host';
 
@@ -25,11 +26,16 @@ async function main(): Promise<void> {
     },
   });
   const userDataDir = ensureDir(values['user-data']);
+  const demo = !values['no-demo'];
+  // The demo's SoftHSM2 tokens live in the user-data folder, unless SOFTHSM2_CONF says otherwise.
+  const tokenEnv = { ...process.env };
+  if (demo && !tokenEnv.SOFTHSM2_CONF) tokenEnv.SOFTHSM2_CONF = demoSoftHsmConf(userDataDir);
   const core = new MainCore({
     userDataDir,
     version: APP_VERSION,
-    demo: !values['no-demo'],
+    demo,
     spawnService: childProcessSpawner(join(userDataDir, 'service.log')),
+    spawnTokenHost: childTokenHostSpawner(join(userDataDir, 'token-host.log'), () => tokenEnv),
     cacheKeys: fileKeyProvider,
   });
   const shell = await startShell({
@@ -38,8 +44,16 @@ async function main(): Promise<void> {
     port: Number(values.port),
     testMode: process.env.NODE_ENV === 'test',
   });
-  // Start the embedded service now rather than at the first click.
+  // Start the embedded service and the token host now rather than at the first click.
   await core.client.currentUrl().catch((error: unknown) => console.error(String(error)));
+  if (demo) {
+    const provisioned = await provisionDemoTokens(core).catch((error: unknown) => {
+      console.error(`demo tokens could not be provisioned: ${String(error)}`);
+      return [];
+    });
+    if (provisioned.length > 0)
+      process.stdout.write(`Demo USB-KEYs provisioned for: ${provisioned.join(', ')} (PIN 123456)\n`);
+  }
   process.stdout.write(`SettleKey browser shell ready. Open: ${shell.launchUrl}\n`);
   const stop = () => {
     void shell.close().finally(() => {

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 
 import {
   CaptchaReply,
+  CertificateRequest,
   ChangePasswordRequest,
   LoginReply,
   LoginRequest,
@@ -11,7 +12,10 @@ import {
 } from '../../src-shared/api/auth';
 import { ErrorReply, OkReply } from '../../src-shared/api/common';
 import { AppError } from '../../src-shared/errors';
+import { certificateNoticeFor, certificateStepFor, needsCertificate } from '../certificates/login';
+import { verifySigned } from '../certificates/signatures';
 import type { ServiceContext } from '../context';
+import type { SessionContext } from '../http/context';
 import { requireSession } from '../http/guard';
 import { hashPassword, verifyPassword } from './passwords';
 import { IDLE_TIMEOUT_SECONDS } from './sessions';
@@ -23,6 +27,17 @@ const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 422: ErrorRe
 
 export function authRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
   const { db, clock, captchas, sessions } = ctx;
+  /** The session as the client sees it: profile, and the USB-KEY step or notice. */
+  async function sessionReply(session: SessionContext) {
+    const certificateStep = session.stage === 'certificate' ? await certificateStepFor(ctx, session.user) : null;
+    return {
+      profile: await buildProfile(db, session.user, session.permissions),
+      idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
+      certificateStep,
+      certificateNotice: certificateStep ? null : await certificateNoticeFor(ctx, session.user.id),
+    };
+  }
+
   return async (app) => {
     app.post(
       '/auth/captcha',
@@ -63,16 +78,64 @@ export function authRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
           }
           throw new AppError('AUTH_BAD_PASSWORD', { left: MAX_PASSWORD_ATTEMPTS - failedAttempts });
         }
+        // A corporate user's login is not complete until the USB-KEY step.
+        const certificateStep = (await needsCertificate(ctx, user)) ? await certificateStepFor(ctx, user) : null;
         const previousLogin = user.last_login_at;
         await db
           .updateTable('users')
           .set({ failed_attempts: 0, last_login_at: clock.nowIso() })
           .where('id', '=', user.id)
           .execute();
-        const { token } = await sessions.start(user.id);
+        const { token } = await sessions.start(user.id, certificateStep ? 'certificate' : 'verified');
         const profile = await buildProfile(db, user, await permissionsOf(db, user.id), previousLogin);
-        request.log.info({ userId: user.id }, 'login');
-        return { token, profile, idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS };
+        request.log.info({ userId: user.id, certificateStep: certificateStep?.step ?? null }, 'login');
+        return { token, profile, idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS, certificateStep };
+      },
+    );
+
+    app.post(
+      '/auth/certificate',
+      {
+        config: { auth: 'certificate' },
+        schema: {
+          tags: ['auth'],
+          summary: 'Certificate sign-off (first login) or signed login with the USB-KEY',
+          body: CertificateRequest,
+          response: { 200: SessionReply, ...errors },
+        },
+      },
+      async (request) => {
+        const session = requireSession(request);
+        if (session.stage === 'verified') throw new AppError('CONFLICT');
+        const { step, signature } = request.body;
+        const expected = await certificateStepFor(ctx, session.user);
+        // The step is the service's to decide: a client cannot sign off a second certificate by asking.
+        if (step !== expected.step) throw new AppError('CERT_ALREADY_ACTIVATED');
+        const cert = await verifySigned(ctx, {
+          userId: session.user.id,
+          purpose: step === 'signOff' ? 'signOff' : 'login',
+          envelope: signature,
+          need: step === 'signOff' ? 'issued' : 'activated',
+          payload: (env) => ({
+            kind: step === 'signOff' ? 'signOff' : 'login',
+            loginName: session.user.login_name,
+            certSerial: env.certSerial,
+            challenge: env.challenge,
+            time: env.time,
+          }),
+        });
+        if (step === 'signOff') {
+          const activated = await db
+            .updateTable('certificates')
+            .set({ status: 'activated', activated_at: clock.nowIso() })
+            .where('id', '=', cert.id)
+            .where('status', '=', 'issued')
+            .executeTakeFirst();
+          if (Number(activated.numUpdatedRows) !== 1) throw new AppError('CERT_ALREADY_ACTIVATED');
+        }
+        await sessions.markVerified(session.tokenHash);
+        request.log.info({ userId: session.user.id, serial: cert.serial, step }, 'certificate verified');
+        return sessionReply({ ...session, stage: 'verified' });
       },
     );
 
@@ -109,22 +172,16 @@ export function authRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
     app.get(
       '/auth/session',
       {
-        config: { auth: 'password-change' },
+        config: { auth: 'certificate' },
         schema: { tags: ['auth'], summary: 'The signed-in user', response: { 200: SessionReply, 401: ErrorReply } },
       },
-      async (request) => {
-        const session = requireSession(request);
-        return {
-          profile: await buildProfile(db, session.user, session.permissions),
-          idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
-        };
-      },
+      async (request) => sessionReply(requireSession(request)),
     );
 
     app.post(
       '/auth/logout',
       {
-        config: { auth: 'password-change' },
+        config: { auth: 'certificate' },
         schema: { tags: ['auth'], summary: 'End the session', response: { 200: OkReply, 401: ErrorReply } },
       },
       async (request) => {

@@ -20,13 +20,13 @@ export class Sessions {
     private readonly clock: Clock,
   ) {}
 
-  async start(userId: number): Promise<{ token: string; tokenHash: string }> {
+  async start(userId: number, stage: 'certificate' | 'verified'): Promise<{ token: string; tokenHash: string }> {
     const token = randomBytes(32).toString('base64url');
     const tokenHash = hashToken(token);
     const now = this.clock.nowIso();
     await this.db
       .insertInto('sessions')
-      .values({ token_hash: tokenHash, user_id: userId, created_at: now, last_seen_at: now })
+      .values({ token_hash: tokenHash, user_id: userId, created_at: now, last_seen_at: now, stage })
       .execute();
     return { token, tokenHash };
   }
@@ -60,7 +60,11 @@ export class Sessions {
       .where('ended_at', 'is', null)
       .execute();
     // Permissions are read on every request so that a revoked one stops working at once.
-    return { tokenHash, user, permissions: await permissionsOf(this.db, user.id) };
+    return { tokenHash, user, stage: row.stage, permissions: await permissionsOf(this.db, user.id) };
+  }
+
+  async markVerified(tokenHash: string): Promise<void> {
+    await this.db.updateTable('sessions').set({ stage: 'verified' }).where('token_hash', '=', tokenHash).execute();
   }
 
   async end(tokenHash: string, reason: string): Promise<void> {

@@ -1,20 +1,59 @@
 // `npm run counter -- [--db PATH|postgres://…] <command> …` — the bank counter.
-//   unlock-user <login-name>      clear a password lock
 // The database defaults to SETTLEKEY_DB, else the embedded default's file.
+// PINs are read from standard input (a prompt without echo on a terminal),
+// never from the command line.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createInterface } from 'node:readline';
 import { AppError, errorMessage } from '../../src-shared/errors';
 import { defaultUserDataDir } from '../../src-main/core/paths';
+import { findKnownModule } from '../../src-main/token/module-paths';
+import { createContext } from '../context';
+import { SERVICE_VERSION } from '../server';
 import { openStore } from '../store/db';
 import { migrateToLatest } from '../store/migrations';
-import { counterUnlockUser } from './commands';
+import { counterIssueToken, counterRevoke, counterUnlockUser } from './commands';
 
 const USAGE = `usage: npm run counter -- [--db PATH|postgres://…] <command>
-  unlock-user <login-name>   clear a user's password lock`;
+  unlock-user <login-name>          clear a user's password lock
+  issue-token <login-name> --token-label LABEL [--init] [--module PATH] [--key-type rsa|ec] [--days N]
+                                    generate a key on the USB-KEY, issue and write its certificate;
+                                    PINs come on standard input: the user PIN, then (with --init) the SO PIN
+  revoke <serial> --reason TEXT     revoke a certificate (checked on every signature from then on)`;
+
+/** Reads PIN lines from stdin; on a terminal, prompts without echoing them. */
+async function readSecrets(prompts: string[]): Promise<string[]> {
+  const input = process.stdin;
+  const rl = createInterface({
+    input,
+    terminal: input.isTTY === true,
+    output: input.isTTY ? process.stderr : undefined,
+  });
+  const answers: string[] = [];
+  const lines = rl[Symbol.asyncIterator]();
+  for (const prompt of prompts) {
+    if (input.isTTY) process.stderr.write(`${prompt}: `);
+    const next = await lines.next();
+    if (next.done) throw new UsageError(`${prompt} expected on standard input`);
+    answers.push(String(next.value).trim());
+    if (input.isTTY) process.stderr.write('\n');
+  }
+  rl.close();
+  return answers;
+}
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
-    options: { db: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      db: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      module: { type: 'string' },
+      'token-label': { type: 'string' },
+      init: { type: 'boolean', default: false },
+      'key-type': { type: 'string', default: 'rsa' },
+      days: { type: 'string' },
+      reason: { type: 'string' },
+    },
     allowPositionals: true,
   });
   const [command, ...rest] = positionals;
@@ -30,6 +69,35 @@ async function main(): Promise<number> {
       case 'unlock-user': {
         if (rest.length !== 1) throw new UsageError('unlock-user takes one login name');
         console.log(await counterUnlockUser(store.db, rest[0]));
+        return 0;
+      }
+      case 'issue-token': {
+        if (rest.length !== 1 || !values['token-label'])
+          throw new UsageError('issue-token takes a login name and --token-label');
+        const keyType = values['key-type'];
+        if (keyType !== 'rsa' && keyType !== 'ec') throw new UsageError('--key-type is rsa or ec');
+        const modulePath = values.module ?? findKnownModule()?.path;
+        if (!modulePath) throw new UsageError('no PKCS#11 module found; give --module PATH');
+        const [userPin, soPin] = await readSecrets(values.init ? ['User PIN', 'SO PIN'] : ['User PIN']);
+        const ctx = createContext(store, { demo: false, testMode: false, version: SERVICE_VERSION });
+        console.log(
+          await counterIssueToken(ctx, {
+            loginName: rest[0],
+            modulePath,
+            tokenLabel: values['token-label'],
+            init: values.init ?? false,
+            userPin,
+            soPin,
+            keyType,
+            validityDays: values.days ? Number(values.days) : undefined,
+          }),
+        );
+        return 0;
+      }
+      case 'revoke': {
+        if (rest.length !== 1 || !values.reason) throw new UsageError('revoke takes a serial and --reason');
+        const ctx = createContext(store, { demo: false, testMode: false, version: SERVICE_VERSION });
+        console.log(await counterRevoke(ctx, rest[0], values.reason));
         return 0;
       }
       default:

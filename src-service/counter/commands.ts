@@ -2,7 +2,11 @@
 // directly (the counter is inside the bank), each in one transaction.
 import type { Kysely } from 'kysely';
 import { AppError } from '../../src-shared/errors';
+import type { KeyType } from '../../src-shared/token';
+import { Pkcs11Driver } from '../../src-main/token/pkcs11-driver';
 import { findUserByLoginName, unlockUser } from '../auth/users';
+import { issueCertificate, revokeCertificate } from '../certificates/issue';
+import type { ServiceContext } from '../context';
 import type { Database } from '../store/schema';
 
 export async function counterUnlockUser(db: Kysely<Database>, loginName: string): Promise<string> {
@@ -11,4 +15,85 @@ export async function counterUnlockUser(db: Kysely<Database>, loginName: string)
   if (user.locked !== 1) return `${loginName} is not locked (failed attempts: ${user.failed_attempts})`;
   await unlockUser(db, user.id);
   return `${loginName} unlocked; the failed-password count is back to 0`;
+}
+
+export interface IssueTokenOptions {
+  loginName: string;
+  modulePath: string;
+  /** The token to use, by label; with `init`, the label a blank token gets. */
+  tokenLabel: string;
+  /** Initialise a blank token first (needs the SO PIN); never touches an initialised one. */
+  init: boolean;
+  userPin: string;
+  soPin?: string;
+  keyType: KeyType;
+  validityDays?: number;
+}
+
+/**
+ * The counter's USB-KEY issuance: the key pair is generated ON the token
+ * (sensitive, not extractable), the CSR is signed by the token, the bank CA
+ * issues the certificate, and it is written back under the key's CKA_ID.
+ */
+export async function counterIssueToken(ctx: ServiceContext, options: IssueTokenOptions): Promise<string> {
+  const user = await findUserByLoginName(ctx.db, options.loginName);
+  if (!user) throw new AppError('USER_NOT_FOUND', { loginName: options.loginName });
+  const organization = user.enterprise_id
+    ? (
+        await ctx.db
+          .selectFrom('enterprises')
+          .select('name')
+          .where('id', '=', user.enterprise_id)
+          .executeTakeFirstOrThrow()
+      ).name
+    : ((
+        await ctx.db
+          .selectFrom('members')
+          .select('name')
+          .where('id', '=', user.member_id ?? -1)
+          .executeTakeFirst()
+      )?.name ?? '');
+  const driver = new Pkcs11Driver(options.modulePath);
+  driver.load();
+  try {
+    let token = driver.tokens().find((t) => t.label === options.tokenLabel);
+    if (options.init) {
+      if (token)
+        throw new AppError('TOKEN_FUNCTION_FAILED', {
+          ckr: `token "${options.tokenLabel}" is initialised already; --init refused`,
+        });
+      const blank = driver.uninitializedSlots()[0];
+      if (!blank) throw new AppError('TOKEN_NOT_PRESENT');
+      if (!options.soPin) throw new AppError('TOKEN_PIN_FORMAT');
+      driver.initToken(blank, options.tokenLabel, options.soPin, options.userPin);
+      driver.reinitialize();
+      token = driver.tokens().find((t) => t.label === options.tokenLabel);
+    }
+    if (!token) throw new AppError('TOKEN_NOT_PRESENT');
+    const slotId = token.slotId;
+    const result = await driver.withLogin(slotId, options.userPin, true, async (s) => {
+      const key = await driver.generateKeyPair(s, options.keyType, options.loginName);
+      const csrPem = await driver.createCsr(s, key, options.keyType, { commonName: options.loginName, organization });
+      const issued = await issueCertificate(ctx, {
+        userId: user.id,
+        csrPem,
+        media: 'token',
+        validityDays: options.validityDays,
+      });
+      driver.writeCertificate(s, key.keyId, issued.der, `${options.loginName} ${issued.serial.slice(0, 8)}`);
+      return { keyId: key.keyId, issued, protection: driver.privateKeyProtection(s, key.keyId) };
+    });
+    return [
+      `USB-KEY issued to ${options.loginName} on token "${options.tokenLabel}" (serial ${token.serial})`,
+      `  key: ${options.keyType.toUpperCase()}, CKA_ID ${result.keyId}, sensitive=${result.protection.sensitive}, extractable=${result.protection.extractable}`,
+      `  certificate: serial ${result.issued.serial}, valid until ${result.issued.notAfter}, status issued (activated at the user's sign-off)`,
+    ].join('\n');
+  } finally {
+    driver.close();
+  }
+}
+
+export async function counterRevoke(ctx: ServiceContext, serial: string, reason: string): Promise<string> {
+  await revokeCertificate(ctx, serial, reason);
+  return `certificate ${serial} revoked: ${reason}`;
 }

@@ -5,6 +5,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { HealthReply } from '../../src-shared/api/common';
 import { authRoutes } from '../auth/routes';
+import { demoCertificateRoutes } from '../certificates/demo-routes';
+import { certificateRoutes } from '../certificates/routes';
 import type { ServiceContext } from '../context';
 import { testRoutes } from '../testing/routes';
 import { sendError, validatorCompiler } from './errors';
@@ -61,6 +63,8 @@ export async function buildApp(
   );
 
   await app.register(authRoutes(ctx));
+  await app.register(certificateRoutes(ctx));
+  if (ctx.options.demo) await app.register(demoCertificateRoutes(ctx));
   if (ctx.options.testMode) await app.register(testRoutes(ctx));
   return app;
 }

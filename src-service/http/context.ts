@@ -6,16 +6,19 @@ import type { UserRow } from '../auth/users';
 export interface SessionContext {
   tokenHash: string;
   user: UserRow;
+  /** 'certificate' until a corporate user has proved the USB-KEY. */
+  stage: 'certificate' | 'verified';
   permissions: ReadonlySet<Permission>;
 }
 
 /**
- * How a route is guarded: 'none' (public), 'session' (a signed-in user who has
- * changed the initial password), or 'password-change' (also open to a user who
- * still must change it). `perm` names the permission the route needs.
+ * How a route is guarded: 'none' (public); 'certificate' (the USB-KEY step, open
+ * right after password and captcha); 'password-change' (also open to a user who
+ * still must change the initial password); 'session' (a fully signed-in user).
+ * `perm` names the permission the route needs.
  */
 export interface RouteGuard {
-  auth?: 'none' | 'session' | 'password-change';
+  auth?: 'none' | 'session' | 'password-change' | 'certificate';
   perm?: Permission;
 }
 

@@ -30,6 +30,8 @@ export function installGuard(app: FastifyInstance, sessions: Sessions): void {
     if (!token) throw new AppError('AUTH_SESSION_REQUIRED');
     const session = await sessions.resume(token);
     request.session = session;
+    if (mode === 'certificate') return;
+    if (session.stage !== 'verified') throw new AppError('AUTH_CERTIFICATE_STEP_REQUIRED');
     if (mode === 'session' && session.user.must_change_password === 1) {
       throw new AppError('AUTH_PASSWORD_CHANGE_REQUIRED');
     }

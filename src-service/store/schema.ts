@@ -61,6 +61,41 @@ export interface SessionsTable {
   last_seen_at: string;
   ended_at: string | null;
   end_reason: string | null;
+  stage: ColumnType<'certificate' | 'verified', 'certificate' | 'verified' | undefined, 'certificate' | 'verified'>;
+}
+
+export interface BankCaTable {
+  id: number;
+  certificate_pem: string;
+  private_key_pem: string;
+  created_at: string;
+}
+
+export type CertificateStatus = 'issued' | 'activated' | 'revoked';
+
+export interface CertificatesTable {
+  id: Generated<number>;
+  serial: string;
+  user_id: number;
+  subject: string;
+  key_type: 'rsa' | 'ec';
+  media: 'token' | 'file';
+  certificate_der: string;
+  not_before: string;
+  not_after: string;
+  status: CertificateStatus;
+  issued_at: string;
+  activated_at: string | null;
+  revoked_at: string | null;
+  revoke_reason: string | null;
+}
+
+export interface ChallengesTable {
+  id: string;
+  user_id: number;
+  purpose: string;
+  created_at: string;
+  used_at: string | null;
 }
 
 export interface CaptchasTable {
@@ -127,6 +162,9 @@ export interface Database {
   user_permissions: UserPermissionsTable;
   sessions: SessionsTable;
   captchas: CaptchasTable;
+  bank_ca: BankCaTable;
+  certificates: CertificatesTable;
+  challenges: ChallengesTable;
   markets: MarketsTable;
   accounts: AccountsTable;
   journal_entries: JournalEntriesTable;

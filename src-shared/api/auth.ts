@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isValidPassword, LOGIN_NAME_MAX, PASSWORD_MAX } from '../credentials';
 import { PERMISSIONS } from '../menu';
+import { SignatureEnvelope } from '../signing';
 
 export const CaptchaReply = z.object({
   captchaId: z.string(),
@@ -44,10 +45,25 @@ export const Profile = z.object({
 });
 export type Profile = z.infer<typeof Profile>;
 
+/** After password and captcha, a corporate user proves the USB-KEY: sign-off the first time, signed login after. */
+export const CertificateStep = z.object({
+  step: z.enum(['signOff', 'signIn']),
+  challenge: z.string(),
+  /** The certificates the service expects: issued ones for sign-off, the activated one for signed login. */
+  serials: z.array(z.string()),
+  /** The service's time when it made the challenge: the client signs in the service's time. */
+  issuedAt: z.string(),
+});
+export type CertificateStep = z.infer<typeof CertificateStep>;
+
+export const CertificateNotice = z.object({ serial: z.string(), notAfter: z.string(), daysLeft: z.number().int() });
+export type CertificateNotice = z.infer<typeof CertificateNotice>;
+
 export const LoginReply = z.object({
   token: z.string(),
   profile: Profile,
   idleTimeoutSeconds: z.number().int(),
+  certificateStep: CertificateStep.nullable(),
 });
 export type LoginReply = z.infer<typeof LoginReply>;
 
@@ -63,5 +79,16 @@ export type ChangePasswordRequest = z.infer<typeof ChangePasswordRequest>;
 export const SessionReply = z.object({
   profile: Profile,
   idleTimeoutSeconds: z.number().int(),
+  /** Still waiting for the USB-KEY step when not null. */
+  certificateStep: CertificateStep.nullable(),
+  /** The activated certificate expires within 30 days. */
+  certificateNotice: CertificateNotice.nullable(),
 });
 export type SessionReply = z.infer<typeof SessionReply>;
+
+export const CertificateRequest = z.strictObject({
+  step: z.enum(['signOff', 'signIn']),
+  /** Optional in the schema so that a missing signature gets its own refusal, not a generic one. */
+  signature: SignatureEnvelope.optional(),
+});
+export type CertificateRequest = z.infer<typeof CertificateRequest>;

@@ -4,6 +4,8 @@
 import { z } from 'zod';
 import { CaptchaReply, ChangePasswordRequest, LoginRequest, Profile, SessionReply } from '../api/auth';
 import { OkReply } from '../api/common';
+import { CertificateTestReply, MyCertificate } from '../api/certificates';
+import { SignWith, TokenCertificate, TokenStatus } from '../token';
 import { LANGS } from '../errors';
 
 export const Language = z.enum(LANGS as ['zh-CN', 'en']);
@@ -65,6 +67,16 @@ export const ipcContract = {
   'auth.session': { input: none, output: SessionReply.nullable() },
   'auth.keepAlive': { input: none, output: SessionReply },
   'auth.logout': { input: none, output: OkReply },
+  /** The USB-KEY step of a corporate login: sign-off the first time, signed login after. */
+  'auth.certificate': { input: z.strictObject({ sign: SignWith }), output: SessionReply },
+  'token.status': { input: none, output: TokenStatus },
+  'token.certificates': {
+    input: z.strictObject({ slotId: z.string().max(300).optional() }).optional(),
+    output: z.array(TokenCertificate),
+  },
+  'certificates.mine': { input: none, output: z.array(MyCertificate) },
+  /** 证书测试: sign a test statement and have the service verify it. */
+  'certificates.test': { input: z.strictObject({ sign: SignWith }), output: CertificateTestReply },
 } as const;
 
 export type IpcContract = typeof ipcContract;
@@ -81,6 +93,10 @@ export function isIpcMethod(value: unknown): value is IpcMethod {
 /** Events the main process pushes to the renderer. */
 export const ipcEvents = {
   'session.ended': z.object({ reason: z.enum(['idle', 'logout', 'service']) }),
+  /** Tokens inserted or removed, PIN state changed, or the host restarted. */
+  'token.status': TokenStatus,
+  /** Progress of a series of signatures. */
+  'token.progress': z.object({ done: z.number().int(), total: z.number().int() }),
 } as const;
 export type IpcEventName = keyof typeof ipcEvents;
 export type IpcEventPayload<E extends IpcEventName> = z.infer<(typeof ipcEvents)[E]>;

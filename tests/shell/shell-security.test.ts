@@ -108,7 +108,7 @@ describe('browser shell: only the launched page can call the IPC contract', () =
     const login = await json(
       ipc(good(), 'auth.login', {
         arg: {
-          loginName: 'demo.reviewer',
+          loginName: 'm.zhangsan',
           password: 'Demo1234',
           captchaId: captcha.value.captchaId,
           captchaAnswer: answer.answer,
@@ -117,12 +117,12 @@ describe('browser shell: only the launched page can call the IPC contract', () =
     );
     expect(login).toMatchObject({
       ok: true,
-      value: { profile: { loginName: 'demo.reviewer', mustChangePassword: true } },
+      value: { profile: { loginName: 'm.zhangsan', mustChangePassword: true }, certificateStep: null },
     });
     // the session token stays in the main process
     expect(JSON.stringify(login)).not.toMatch(/"token"/);
     const session = await json(ipc(good(), 'auth.session'));
-    expect(session.value.profile.loginName).toBe('demo.reviewer');
+    expect(session.value.profile.loginName).toBe('m.zhangsan');
     const out = await json(ipc(good(), 'auth.logout'));
     expect(out).toEqual({ ok: true, value: { ok: true } });
     expect((await json(ipc(good(), 'auth.session'))).value).toBeNull();

@@ -8,9 +8,16 @@ import { buildApp } from '../../src-service/http/app';
 import { SERVICE_VERSION } from '../../src-service/server';
 import { openStore } from '../../src-service/store/db';
 import { migrateToLatest } from '../../src-service/store/migrations';
+import { DEMO_PASSWORD } from '../../src-service/demo/data';
+
+/** The password demo users get in tests after the forced change. */
+export const READY_PASSWORD = 'Ready2026go';
 import type { DatabaseKind, TestDatabase } from './databases';
+import { issueSoftKey, signEnvelope, type SoftKey } from './soft-certificates';
 
 export interface Harness {
+  /** The database setting (a SQLite path or a postgres URL), for CLIs that open it too. */
+  database: string;
   app: FastifyInstance;
   ctx: ServiceContext;
   clock: Clock;
@@ -24,8 +31,23 @@ export interface Harness {
   }): Promise<LightMyRequestResponse>;
   /** A fresh captcha and its answer, read through the test-mode hook. */
   captcha(): Promise<{ captchaId: string; captchaAnswer: string }>;
-  /** Logs in and returns the token; throws with the reply when refused. */
-  login(loginName: string, password: string): Promise<{ token: string; body: any }>;
+  /**
+   * Logs in and returns the token; throws with the reply when refused. A
+   * corporate user also passes the certificate step with a software key issued
+   * for them on first use (sign-off), unless `certificate: false`.
+   */
+  login(
+    loginName: string,
+    password: string,
+    options?: { certificate?: boolean },
+  ): Promise<{ token: string; body: any }>;
+  /**
+   * A fully signed-in session for a demo user: password, captcha, certificate
+   * step, and (the first time) the forced password change to READY_PASSWORD.
+   */
+  signedIn(loginName: string): Promise<string>;
+  /** The software key of a user, issued on first use. */
+  keyOf(loginName: string): Promise<SoftKey>;
   close(): Promise<void>;
 }
 
@@ -39,7 +61,16 @@ export async function startHarness(kind: DatabaseKind, options: { demo?: boolean
   const app = await buildApp(ctx);
   await app.ready();
 
+  const keys = new Map<string, SoftKey>();
+  const changed = new Set<string>();
+  const corporate = async (loginName: string) => {
+    const user = await ctx.db.selectFrom('users').selectAll().where('login_name', '=', loginName).executeTakeFirst();
+    if (!user) return false;
+    const { needsCertificate } = await import('../../src-service/certificates/login');
+    return needsCertificate(ctx, user);
+  };
   const harness: Harness = {
+    database: database.setting,
     app,
     ctx,
     clock,
@@ -61,7 +92,10 @@ export async function startHarness(kind: DatabaseKind, options: { demo?: boolean
       const answer = await harness.request({ method: 'GET', url: `/__test/captcha/${captchaId}` });
       return { captchaId, captchaAnswer: (answer.json() as { answer: string }).answer };
     },
-    async login(loginName, password) {
+    async login(loginName, password, options = {}) {
+      // Issue the key before the login so the service already knows a certificate.
+      if (options.certificate !== false && !keys.has(loginName) && (await corporate(loginName)))
+        await harness.keyOf(loginName);
       const res = await harness.request({
         method: 'POST',
         url: '/auth/login',
@@ -69,7 +103,48 @@ export async function startHarness(kind: DatabaseKind, options: { demo?: boolean
       });
       if (res.statusCode !== 200) throw new Error(`login ${loginName} refused: ${res.statusCode} ${res.body}`);
       const body = res.json();
-      return { token: body.token as string, body };
+      const token = body.token as string;
+      const step = body.certificateStep as { step: 'signOff' | 'signIn'; challenge: string; issuedAt: string } | null;
+      if (!step || options.certificate === false) return { token, body };
+      const key = await harness.keyOf(loginName);
+      const signature = signEnvelope(key, {
+        kind: step.step === 'signOff' ? 'signOff' : 'login',
+        loginName,
+        certSerial: key.serial,
+        challenge: step.challenge,
+        time: clock.nowIso(),
+      });
+      const verified = await harness.request({
+        method: 'POST',
+        url: '/auth/certificate',
+        token,
+        body: { step: step.step, signature },
+      });
+      if (verified.statusCode !== 200)
+        throw new Error(`certificate step of ${loginName} refused: ${verified.statusCode} ${verified.body}`);
+      return { token, body: { ...body, ...verified.json() } };
+    },
+    async signedIn(loginName) {
+      const password = changed.has(loginName) ? READY_PASSWORD : DEMO_PASSWORD;
+      const { token, body } = await harness.login(loginName, password);
+      if (body.profile.mustChangePassword) {
+        const res = await harness.request({
+          method: 'POST',
+          url: '/auth/password',
+          token,
+          body: { oldPassword: password, newPassword: READY_PASSWORD, confirmPassword: READY_PASSWORD },
+        });
+        if (res.statusCode !== 200) throw new Error(`password change of ${loginName} refused: ${res.body}`);
+        changed.add(loginName);
+      }
+      return token;
+    },
+    async keyOf(loginName) {
+      const existing = keys.get(loginName);
+      if (existing) return existing;
+      const key = await issueSoftKey(ctx, loginName);
+      keys.set(loginName, key);
+      return key;
     },
     async close() {
       await app.close();

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MainCore } from '../../src-main/core/main-core';
 import { fileKeyProvider } from '../../src-main/core/session-cache';
-import { childProcessSpawner } from '../../src-main/core/spawn-child';
+import { childProcessSpawner, childTokenHostSpawner } from '../../src-main/core/spawn-child';
 import { startShell, type RunningShell } from '../../src-main/shell/host';
 
 export interface ShellUnderTest {
@@ -30,6 +30,7 @@ export async function startShellUnderTest(): Promise<ShellUnderTest> {
     version: 'test',
     demo: true,
     spawnService: childProcessSpawner(join(dir, 'service.log')),
+    spawnTokenHost: childTokenHostSpawner(join(dir, 'token-host.log')),
     cacheKeys: fileKeyProvider,
   });
   const shell = await startShell({ core, rendererDir, testMode: true });

@@ -1,0 +1,68 @@
+// The embedded default's demo tokens: at first start, one SoftHSM2 token per
+// demo corporate user (label "SK <login name>", user PIN 123456), its RSA key
+// generated on the token and its certificate issued by the demo service's CA.
+// Where no PKCS#11 module exists, a password-protected file certificate instead.
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { MainCore } from './main-core';
+
+export const DEMO_TOKEN_PIN = '123456';
+export const DEMO_SO_PIN = '12345678';
+
+/** A SoftHSM2 configuration of the demo's own, inside the user-data folder. */
+export function demoSoftHsmConf(userDataDir: string): string {
+  const dir = join(userDataDir, 'softhsm2');
+  const tokens = join(dir, 'tokens');
+  mkdirSync(tokens, { recursive: true, mode: 0o700 });
+  const conf = join(dir, 'softhsm2.conf');
+  if (!existsSync(conf)) {
+    writeFileSync(
+      conf,
+      `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`,
+      { mode: 0o600 },
+    );
+  }
+  return conf;
+}
+
+const Holders = z.array(z.object({ loginName: z.string(), organization: z.string(), certificates: z.number() }));
+const Issued = z.object({ serial: z.string(), certificateDer: z.string() });
+
+export function demoTokenLabel(loginName: string): string {
+  return `SK ${loginName}`.slice(0, 32);
+}
+
+/** Provisions what is missing; returns the login names it provisioned. */
+export async function provisionDemoTokens(core: MainCore): Promise<string[]> {
+  const holders = await core.client.call('GET', '/__demo/token-holders', Holders);
+  const status = await core.tokens.status();
+  const softhsm = status.module.loaded && /softhsm/i.test(status.module.path ?? '');
+  if (!softhsm && !status.fileCertificates) return []; // a real vendor's module: the bank counter issues those
+  const done: string[] = [];
+  for (const holder of holders.filter((h) => h.certificates === 0)) {
+    const label = demoTokenLabel(holder.loginName);
+    const existing = status.tokens.find((t) => t.label === label);
+    const provisioned = await core.tokens.request('provision', {
+      slotId: softhsm ? (existing?.slotId ?? null) : null,
+      init: softhsm && !existing ? { label, soPin: DEMO_SO_PIN } : undefined,
+      userPin: DEMO_TOKEN_PIN,
+      keyType: 'rsa',
+      subject: { commonName: holder.loginName, organization: holder.organization },
+    });
+    const issued = await core.client.call('POST', '/__demo/certificates', Issued, {
+      loginName: holder.loginName,
+      csrPem: provisioned.csrPem,
+      media: softhsm ? 'token' : 'file',
+    });
+    await core.tokens.request('writeCertificate', {
+      slotId: provisioned.slotId,
+      keyId: provisioned.keyId,
+      pin: DEMO_TOKEN_PIN,
+      certDer: issued.certificateDer,
+      label: `${holder.loginName} ${issued.serial.slice(0, 8)}`,
+    });
+    done.push(holder.loginName);
+  }
+  return done;
+}

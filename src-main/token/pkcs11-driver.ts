@@ -1,0 +1,575 @@
+// Everything SettleKey does with a PKCS#11 module, over pkcs11js. Only the token
+// host process (and the bank-counter CLI, which is not the app) loads it. Slow
+// calls (signing, key generation) use pkcs11js's async forms, which run on
+// libuv's pool rather than the host's event loop.
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
+import { createHash, randomBytes, webcrypto } from 'node:crypto';
+import { endianness } from 'node:os';
+import * as pkcs11js from 'pkcs11js';
+import { AppError } from '../../src-shared/errors';
+import {
+  normaliseSerial,
+  type KeyType,
+  type PinState,
+  type TokenCertificate,
+  type TokenInfo,
+} from '../../src-shared/token';
+import { explainLoadFailure } from './module-paths';
+import { pinStateFromFlags, toTokenError, wrongPinError } from './pkcs11-errors';
+
+type Handle = Buffer;
+type CryptoKey = webcrypto.CryptoKey;
+type BufferSource = ArrayBuffer | ArrayBufferView;
+
+/** DigestInfo prefix of SHA-256 (RFC 8017 §9.2), for CKM_RSA_PKCS when CKM_SHA256_RSA_PKCS is missing. */
+const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420', 'hex');
+/** DER of the OID prime256v1 (P-256), the CKA_EC_PARAMS of our EC keys. */
+const P256_PARAMS = Buffer.from('06082a8648ce3d030107', 'hex');
+
+const trim = (s: string) => s.replace(/\0/g, '').trim();
+
+export function slotIdOf(handle: Handle): string {
+  return handle.toString('hex');
+}
+
+export interface SubjectName {
+  commonName: string;
+  organization: string;
+}
+
+export interface SignOptions {
+  /** Force the software-hash fallback (tests prove both paths on one token). */
+  mechanisms?: number[];
+}
+
+/** One logged-in session; the PIN is not kept anywhere once the login is done. */
+export interface LoggedIn {
+  session: Handle;
+  slot: Handle;
+  mechanisms: number[];
+}
+
+export class Pkcs11Driver {
+  private readonly lib = new pkcs11js.PKCS11();
+  private initialized = false;
+  /** Sessions open right now; re-initialising while one is open would pull it away. */
+  private openSessions = 0;
+
+  constructor(readonly modulePath: string) {}
+
+  load(): void {
+    try {
+      this.lib.load(this.modulePath);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new AppError('TOKEN_MODULE_LOAD_FAILED', {
+        path: this.modulePath,
+        cause: explainLoadFailure(this.modulePath, message),
+      });
+    }
+    this.initialize();
+  }
+
+  private initialize(): void {
+    try {
+      this.lib.C_Initialize();
+    } catch (error) {
+      // Another user of the module in this process already initialised it.
+      if (!(error instanceof Error && /CKR_CRYPTOKI_ALREADY_INITIALIZED/.test(error.message)))
+        throw toTokenError(error);
+    }
+    this.initialized = true;
+  }
+
+  get busy(): boolean {
+    return this.openSessions > 0;
+  }
+
+  /**
+   * Finalize and initialise again, so a module that only scans for tokens at
+   * C_Initialize (SoftHSM2) sees tokens created or deleted since. Only when no
+   * session is open.
+   */
+  reinitialize(): boolean {
+    if (this.busy) return false;
+    if (this.initialized) {
+      try {
+        this.lib.C_Finalize();
+      } catch {
+        /* already finalised */
+      }
+    }
+    this.initialize();
+    return true;
+  }
+
+  /** Drains a pending slot event where the module has them; it does not tell when it has none. */
+  pollSlotEvent(): 'event' | 'none' | 'unsupported' {
+    try {
+      return this.lib.C_WaitForSlotEvent(pkcs11js.CKF_DONT_BLOCK) ? 'event' : 'none';
+    } catch (error) {
+      const code = (error as { code?: number }).code;
+      if (code === pkcs11js.CKR_NO_EVENT) return 'none';
+      return 'unsupported';
+    }
+  }
+
+  close(): void {
+    try {
+      if (this.initialized) this.lib.C_Finalize();
+    } catch {
+      /* ignore */
+    }
+    this.initialized = false;
+    try {
+      this.lib.close();
+    } catch {
+      /* ignore */
+    }
+  }
+
+  private slotHandle(slotId: string): Handle {
+    const wanted = Buffer.from(slotId, 'hex');
+    const slot = this.lib.C_GetSlotList(true).find((s) => s.equals(wanted));
+    if (!slot) throw new AppError('TOKEN_NOT_PRESENT');
+    return slot;
+  }
+
+  private pinStateOf(slot: Handle): PinState {
+    return pinStateFromFlags(this.lib.C_GetTokenInfo(slot).flags);
+  }
+
+  tokens(): TokenInfo[] {
+    const out: TokenInfo[] = [];
+    for (const slot of this.lib.C_GetSlotList(true)) {
+      try {
+        const info = this.lib.C_GetTokenInfo(slot);
+        if (!(info.flags & pkcs11js.CKF_TOKEN_INITIALIZED)) continue;
+        out.push({
+          slotId: slotIdOf(slot),
+          kind: 'pkcs11',
+          label: trim(info.label),
+          serial: trim(info.serialNumber),
+          manufacturer: trim(info.manufacturerID),
+          model: trim(info.model),
+          pinState: pinStateFromFlags(info.flags),
+        });
+      } catch {
+        // a token pulled out while we asked: it is simply not in the list
+      }
+    }
+    return out;
+  }
+
+  /** Slots holding a token that has never been initialised (for the counter's issuance). */
+  uninitializedSlots(): string[] {
+    return this.lib
+      .C_GetSlotList(true)
+      .filter((slot) => !(this.lib.C_GetTokenInfo(slot).flags & pkcs11js.CKF_TOKEN_INITIALIZED))
+      .map(slotIdOf);
+  }
+
+  private openSession(slot: Handle, readWrite: boolean): Handle {
+    const flags = pkcs11js.CKF_SERIAL_SESSION | (readWrite ? pkcs11js.CKF_RW_SESSION : 0);
+    const session = this.lib.C_OpenSession(slot, flags);
+    this.openSessions += 1;
+    return session;
+  }
+
+  private closeSession(session: Handle): void {
+    this.openSessions = Math.max(0, this.openSessions - 1);
+    try {
+      this.lib.C_CloseSession(session);
+    } catch {
+      /* the token may be gone */
+    }
+  }
+
+  private findObjects(session: Handle, template: pkcs11js.Template): Handle[] {
+    this.lib.C_FindObjectsInit(session, template);
+    const found: Handle[] = [];
+    try {
+      for (;;) {
+        const batch = this.lib.C_FindObjects(session, 16);
+        if (batch.length === 0) break;
+        found.push(...batch);
+      }
+    } finally {
+      this.lib.C_FindObjectsFinal(session);
+    }
+    return found;
+  }
+
+  /** Certificates are public objects: listed without a PIN. */
+  certificates(slotId: string): TokenCertificate[] {
+    const slot = this.slotHandle(slotId);
+    const session = this.openSession(slot, false);
+    try {
+      const certs = this.findObjects(session, [
+        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE },
+        { type: pkcs11js.CKA_CERTIFICATE_TYPE, value: pkcs11js.CKC_X_509 },
+      ]);
+      return certs.flatMap((handle) => {
+        const [id, value, label] = this.lib.C_GetAttributeValue(session, handle, [
+          { type: pkcs11js.CKA_ID },
+          { type: pkcs11js.CKA_VALUE },
+          { type: pkcs11js.CKA_LABEL },
+        ]);
+        const keyId = (id.value as Buffer | undefined)?.toString('hex') ?? '';
+        const der = value.value as Buffer | undefined;
+        if (!der || !keyId) return [];
+        // Pairing is checked for real after login (private keys are private objects);
+        // here the public half with the same CKA_ID stands in for it.
+        const publicKeys = this.findObjects(session, [
+          { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY },
+          { type: pkcs11js.CKA_ID, value: Buffer.from(keyId, 'hex') },
+        ]).length;
+        return [describeCertificate(slotId, keyId, String(label.value ?? ''), der, publicKeys)];
+      });
+    } finally {
+      this.closeSession(session);
+    }
+  }
+
+  /**
+   * Logs in with the PIN for the duration of `work`, then logs out and closes.
+   * A locked token is refused before the PIN is tried; a wrong PIN is reported
+   * with what the token's flags say is left.
+   */
+  async withLogin<T>(slotId: string, pin: string, readWrite: boolean, work: (s: LoggedIn) => Promise<T>): Promise<T> {
+    const slot = this.slotHandle(slotId);
+    if (this.pinStateOf(slot) === 'locked') throw new AppError('TOKEN_PIN_LOCKED');
+    const session = this.openSession(slot, readWrite);
+    try {
+      try {
+        this.lib.C_Login(session, pkcs11js.CKU_USER, pin);
+      } catch (error) {
+        const code = (error as { code?: number }).code;
+        if (code === pkcs11js.CKR_USER_ALREADY_LOGGED_IN) {
+          // another session of ours is logged in: the token is open already
+        } else if (code === pkcs11js.CKR_PIN_INCORRECT) {
+          throw wrongPinError(this.pinStateOf(slot));
+        } else {
+          throw toTokenError(error);
+        }
+      }
+      const mechanisms = this.lib.C_GetMechanismList(slot);
+      try {
+        return await work({ session, slot, mechanisms });
+      } finally {
+        try {
+          this.lib.C_Logout(session);
+        } catch {
+          /* token gone */
+        }
+      }
+    } catch (error) {
+      throw toTokenError(error);
+    } finally {
+      this.closeSession(session);
+    }
+  }
+
+  /** The one private key whose CKA_ID is keyId; none or several is an error the user can read. */
+  privateKey(s: LoggedIn, keyId: string): { handle: Handle; keyType: KeyType } {
+    const keys = this.findObjects(s.session, [
+      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+      { type: pkcs11js.CKA_ID, value: Buffer.from(keyId, 'hex') },
+    ]);
+    if (keys.length === 0) throw new AppError('TOKEN_KEY_NOT_FOUND', { keyId });
+    if (keys.length > 1) throw new AppError('TOKEN_KEY_AMBIGUOUS', { keyId });
+    const [type] = this.lib.C_GetAttributeValue(s.session, keys[0], [{ type: pkcs11js.CKA_KEY_TYPE }]);
+    // CK_ULONG in the host's byte order; key types are small numbers, so the low 32 bits say it.
+    const raw = type.value as Buffer;
+    const value = endianness() === 'LE' ? raw.readUInt32LE(0) : raw.readUInt32BE(raw.length - 4);
+    const keyType = value === pkcs11js.CKK_EC ? 'ec' : 'rsa';
+    return { handle: keys[0], keyType };
+  }
+
+  /**
+   * RSA: CKM_SHA256_RSA_PKCS, or SHA-256 in software and CKM_RSA_PKCS over the
+   * DigestInfo when the token lacks the combined mechanism. EC (P-256):
+   * CKM_ECDSA_SHA256, or CKM_ECDSA over a software SHA-256; raw r‖s out.
+   */
+  async sign(
+    s: LoggedIn,
+    key: { handle: Handle; keyType: KeyType },
+    data: Buffer,
+    options: SignOptions = {},
+  ): Promise<Buffer> {
+    const mechanisms = options.mechanisms ?? s.mechanisms;
+    let mechanism: number;
+    let input: Buffer;
+    if (key.keyType === 'rsa') {
+      if (mechanisms.includes(pkcs11js.CKM_SHA256_RSA_PKCS)) {
+        mechanism = pkcs11js.CKM_SHA256_RSA_PKCS;
+        input = data;
+      } else if (mechanisms.includes(pkcs11js.CKM_RSA_PKCS)) {
+        mechanism = pkcs11js.CKM_RSA_PKCS;
+        input = Buffer.concat([SHA256_DIGEST_INFO, createHash('sha256').update(data).digest()]);
+      } else {
+        throw new AppError('TOKEN_MECHANISM_UNSUPPORTED');
+      }
+    } else if (mechanisms.includes(pkcs11js.CKM_ECDSA_SHA256)) {
+      mechanism = pkcs11js.CKM_ECDSA_SHA256;
+      input = data;
+    } else if (mechanisms.includes(pkcs11js.CKM_ECDSA)) {
+      mechanism = pkcs11js.CKM_ECDSA;
+      input = createHash('sha256').update(data).digest();
+    } else {
+      throw new AppError('TOKEN_MECHANISM_UNSUPPORTED');
+    }
+    try {
+      this.lib.C_SignInit(s.session, { mechanism }, key.handle);
+      return await this.lib.C_SignAsync(s.session, input, Buffer.alloc(1024));
+    } catch (error) {
+      throw toTokenError(error);
+    }
+  }
+
+  /**
+   * Generates a key pair ON the token: the private half sensitive and not
+   * extractable, both halves with one fresh CKA_ID. Returns the id and the
+   * public key as a WebCrypto key, for the CSR.
+   */
+  async generateKeyPair(
+    s: LoggedIn,
+    keyType: KeyType,
+    label: string,
+  ): Promise<{ keyId: string; publicKey: CryptoKey; privateKey: Handle }> {
+    const id = randomBytes(20);
+    const common = [
+      { type: pkcs11js.CKA_TOKEN, value: true },
+      { type: pkcs11js.CKA_ID, value: id },
+      { type: pkcs11js.CKA_LABEL, value: label },
+    ];
+    const publicTemplate: pkcs11js.Template = [
+      ...common,
+      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY },
+      { type: pkcs11js.CKA_VERIFY, value: true },
+      { type: pkcs11js.CKA_PRIVATE, value: false },
+      ...(keyType === 'rsa'
+        ? [
+            { type: pkcs11js.CKA_MODULUS_BITS, value: 2048 },
+            { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: Buffer.from([1, 0, 1]) },
+          ]
+        : [{ type: pkcs11js.CKA_EC_PARAMS, value: P256_PARAMS }]),
+    ];
+    const privateTemplate: pkcs11js.Template = [
+      ...common,
+      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+      { type: pkcs11js.CKA_PRIVATE, value: true },
+      { type: pkcs11js.CKA_SENSITIVE, value: true },
+      { type: pkcs11js.CKA_EXTRACTABLE, value: false },
+      { type: pkcs11js.CKA_SIGN, value: true },
+    ];
+    const mechanism = {
+      mechanism: keyType === 'rsa' ? pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN : pkcs11js.CKM_EC_KEY_PAIR_GEN,
+    };
+    let keys: pkcs11js.KeyPair;
+    try {
+      keys = await this.lib.C_GenerateKeyPairAsync(s.session, mechanism, publicTemplate, privateTemplate);
+    } catch (error) {
+      throw toTokenError(error);
+    }
+    return {
+      keyId: id.toString('hex'),
+      publicKey: await this.publicCryptoKey(s.session, keys.publicKey, keyType),
+      privateKey: keys.privateKey,
+    };
+  }
+
+  private async publicCryptoKey(session: Handle, handle: Handle, keyType: KeyType): Promise<CryptoKey> {
+    if (keyType === 'rsa') {
+      const [n, e] = this.lib.C_GetAttributeValue(session, handle, [
+        { type: pkcs11js.CKA_MODULUS },
+        { type: pkcs11js.CKA_PUBLIC_EXPONENT },
+      ]);
+      const jwk = {
+        kty: 'RSA',
+        n: (n.value as Buffer).toString('base64url'),
+        e: (e.value as Buffer).toString('base64url'),
+      };
+      return webcrypto.subtle.importKey('jwk', jwk, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, true, ['verify']);
+    }
+    const [point] = this.lib.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_EC_POINT }]);
+    // CKA_EC_POINT is a DER OCTET STRING around the uncompressed point 04‖x‖y.
+    let raw = point.value as Buffer;
+    if (raw[0] === 0x04 && raw.length === 67) raw = raw.subarray(2);
+    return webcrypto.subtle.importKey('raw', raw, { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify']);
+  }
+
+  /** A PKCS#10 request signed by the token's own key (the key never leaves it). */
+  async createCsr(
+    s: LoggedIn,
+    key: { keyId: string; publicKey: CryptoKey; privateKey: Handle },
+    keyType: KeyType,
+    subject: SubjectName,
+  ): Promise<string> {
+    const signer = { handle: key.privateKey, keyType };
+    return buildCsr(key.publicKey, keyType, subject, (data) => this.sign(s, signer, data));
+  }
+
+  /** Writes the issued certificate onto the token beside its key, under the key's CKA_ID. */
+  writeCertificate(s: LoggedIn, keyId: string, der: Buffer, label: string): void {
+    const cert = new x509.X509Certificate(new Uint8Array(der));
+    try {
+      this.lib.C_CreateObject(s.session, [
+        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE },
+        { type: pkcs11js.CKA_CERTIFICATE_TYPE, value: pkcs11js.CKC_X_509 },
+        { type: pkcs11js.CKA_TOKEN, value: true },
+        { type: pkcs11js.CKA_PRIVATE, value: false },
+        { type: pkcs11js.CKA_ID, value: Buffer.from(keyId, 'hex') },
+        { type: pkcs11js.CKA_LABEL, value: label },
+        { type: pkcs11js.CKA_SUBJECT, value: Buffer.from(cert.subjectName.toArrayBuffer()) },
+        { type: pkcs11js.CKA_ISSUER, value: Buffer.from(cert.issuerName.toArrayBuffer()) },
+        { type: pkcs11js.CKA_SERIAL_NUMBER, value: Buffer.from(cert.serialNumber, 'hex') },
+        { type: pkcs11js.CKA_VALUE, value: der },
+      ]);
+    } catch (error) {
+      throw toTokenError(error);
+    }
+  }
+
+  /** What the token says of a private key's protection (the counter prints it; tests check it). */
+  privateKeyProtection(
+    s: LoggedIn,
+    keyId: string,
+  ): { sensitive: boolean; extractable: boolean; valueReadable: boolean } {
+    const { handle } = this.privateKey(s, keyId);
+    const [sensitive, extractable] = this.lib.C_GetAttributeValue(s.session, handle, [
+      { type: pkcs11js.CKA_SENSITIVE },
+      { type: pkcs11js.CKA_EXTRACTABLE },
+    ]);
+    let valueReadable = true;
+    try {
+      this.lib.C_GetAttributeValue(s.session, handle, [{ type: pkcs11js.CKA_PRIVATE_EXPONENT }]);
+    } catch {
+      valueReadable = false;
+    }
+    const bool = (v: unknown) => (Buffer.isBuffer(v) ? v[0] === 1 : Boolean(v));
+    return { sensitive: bool(sensitive.value), extractable: bool(extractable.value), valueReadable };
+  }
+
+  /** Puts an extra object on the token: tests use it to give one CKA_ID two private keys. */
+  async generateExtraPrivateKey(s: LoggedIn, keyId: string): Promise<void> {
+    await this.lib.C_GenerateKeyPairAsync(
+      s.session,
+      { mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN },
+      [
+        { type: pkcs11js.CKA_TOKEN, value: true },
+        { type: pkcs11js.CKA_EC_PARAMS, value: P256_PARAMS },
+        { type: pkcs11js.CKA_ID, value: Buffer.from(keyId, 'hex') },
+      ],
+      [
+        { type: pkcs11js.CKA_TOKEN, value: true },
+        { type: pkcs11js.CKA_PRIVATE, value: true },
+        { type: pkcs11js.CKA_SIGN, value: true },
+        { type: pkcs11js.CKA_ID, value: Buffer.from(keyId, 'hex') },
+      ],
+    );
+  }
+
+  /**
+   * Initialises a blank token (the bank counter's issuance, and the demo):
+   * label, SO PIN, then the user PIN. Refuses a token that is initialised already.
+   */
+  initToken(slotId: string, label: string, soPin: string, userPin: string): void {
+    const slot = Buffer.from(slotId, 'hex');
+    const info = this.lib.C_GetTokenInfo(slot);
+    if (info.flags & pkcs11js.CKF_TOKEN_INITIALIZED) {
+      throw new AppError('TOKEN_FUNCTION_FAILED', { ckr: 'token already initialised' });
+    }
+    try {
+      this.lib.C_InitToken(slot, soPin, label.padEnd(32, ' ').slice(0, 32));
+      const session = this.openSession(slot, true);
+      try {
+        this.lib.C_Login(session, pkcs11js.CKU_SO, soPin);
+        this.lib.C_InitPIN(session, userPin);
+        this.lib.C_Logout(session);
+      } finally {
+        this.closeSession(session);
+      }
+    } catch (error) {
+      throw toTokenError(error);
+    }
+  }
+}
+
+/** Reads what the renderer shows of a certificate from its DER. */
+export function describeCertificate(
+  slotId: string,
+  keyId: string,
+  label: string,
+  der: Buffer,
+  publicKeys: number,
+): TokenCertificate {
+  const cert = new x509.X509Certificate(new Uint8Array(der));
+  const name = (type: string) => cert.subjectName.getField(type)[0] ?? '';
+  const algorithm = cert.publicKey.algorithm.name;
+  return {
+    slotId,
+    keyId,
+    label,
+    serial: normaliseSerial(cert.serialNumber),
+    subjectCommonName: name('CN'),
+    subjectOrganization: name('O'),
+    issuer: cert.issuerName.getField('CN')[0] ?? cert.issuer,
+    notBefore: cert.notBefore.toISOString(),
+    notAfter: cert.notAfter.toISOString(),
+    keyType: algorithm === 'ECDSA' ? 'ec' : 'rsa',
+    paired: publicKeys === 1,
+    pairingProblem: publicKeys === 0 ? 'noKey' : publicKeys > 1 ? 'severalKeys' : 'none',
+  };
+}
+
+/**
+ * A CSR whose signature comes from `signRaw` (a token, or a software key): the
+ * @peculiar/x509 generator gets WebCrypto for everything but the one signature.
+ */
+export async function buildCsr(
+  publicKey: CryptoKey,
+  keyType: KeyType,
+  subject: SubjectName,
+  signRaw: (data: Buffer) => Promise<Buffer>,
+): Promise<string> {
+  const subtle = webcrypto.subtle;
+  const tokenCrypto = {
+    getRandomValues: webcrypto.getRandomValues.bind(webcrypto),
+    randomUUID: webcrypto.randomUUID.bind(webcrypto),
+    subtle: new Proxy(subtle, {
+      get(target, prop) {
+        if (prop === 'sign') {
+          return async (_algorithm: unknown, _key: unknown, data: BufferSource) => {
+            const view = ArrayBuffer.isView(data)
+              ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+              : Buffer.from(data as ArrayBuffer);
+            const signature = await signRaw(view);
+            return signature.buffer.slice(signature.byteOffset, signature.byteOffset + signature.byteLength);
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    }),
+  } as never;
+  const algorithm =
+    keyType === 'rsa' ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } : { name: 'ECDSA', hash: 'SHA-256' };
+  // The "private key" is only a descriptor: the signature is made by signRaw.
+  const privateKey = {
+    algorithm: publicKey.algorithm,
+    type: 'private',
+    extractable: false,
+    usages: ['sign'],
+  } as unknown as CryptoKey;
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create(
+    {
+      name: [{ CN: [subject.commonName] }, { O: [subject.organization] }, { C: ['CN'] }],
+      keys: { publicKey, privateKey },
+      signingAlgorithm: algorithm,
+    },
+    tokenCrypto,
+  );
+  return csr.toString('pem');
+}

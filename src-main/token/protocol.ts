@@ -1,0 +1,54 @@
+// Messages between the main process and the token host. Requests carry an id;
+// the host answers each once, and pushes status changes and signing progress.
+import type { ErrorCode, ErrorParams } from '../../src-shared/errors';
+import type { KeyType, TokenCertificate, TokenStatus } from '../../src-shared/token';
+import type { SubjectName } from './pkcs11-driver';
+
+export interface HostConfig {
+  /** From Settings; null means "look in the known places". */
+  modulePath: string | null;
+  /** Where file certificates live (used only when no PKCS#11 module is found). */
+  fileCertDir: string;
+  /** Look in the known install locations when no path is set (default true). */
+  searchKnownPaths?: boolean;
+}
+
+export interface HostOps {
+  ping: { args: Record<string, never>; value: { pid: number } };
+  configure: { args: HostConfig; value: TokenStatus };
+  status: { args: Record<string, never>; value: TokenStatus };
+  certificates: { args: { slotId?: string }; value: TokenCertificate[] };
+  sign: {
+    args: { slotId: string; keyId: string; pin: string; data: string[]; mechanisms?: number[] };
+    value: { signatures: string[] };
+  };
+  provision: {
+    args: {
+      /** An initialised token to put the key on; null: initialise the first blank token with `init`. */
+      slotId: string | null;
+      init?: { label: string; soPin: string };
+      userPin: string;
+      keyType: KeyType;
+      subject: SubjectName;
+    };
+    value: { slotId: string; keyId: string; csrPem: string };
+  };
+  writeCertificate: {
+    args: { slotId: string; keyId: string; pin: string; certDer: string; label: string };
+    value: { slotId: string };
+  };
+}
+
+export type HostOp = keyof HostOps;
+
+export interface HostRequest<O extends HostOp = HostOp> {
+  id: number;
+  op: O;
+  args: HostOps[O]['args'];
+}
+
+export type HostMessage =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: { code: ErrorCode; params?: ErrorParams } }
+  | { event: 'status'; status: TokenStatus }
+  | { event: 'progress'; id: number; done: number; total: number };

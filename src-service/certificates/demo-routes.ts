@@ -1,0 +1,102 @@
+// Demo mode only: the embedded default provisions a SoftHSM2 token (or a file
+// certificate) per demo corporate user at its first start. These routes let the
+// client ask who needs one and have the CA issue it — the bank counter's job,
+// done here only for the demo. A service started without --demo has no such routes.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ErrorReply } from '../../src-shared/api/common';
+import { AppError } from '../../src-shared/errors';
+import type { ServiceContext } from '../context';
+import { issueCertificate } from './issue';
+import { needsCertificate } from './login';
+
+export function demoCertificateRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/__demo/token-holders',
+      {
+        config: { auth: 'none' },
+        schema: {
+          hide: true,
+          response: {
+            200: z.array(z.object({ loginName: z.string(), organization: z.string(), certificates: z.number().int() })),
+          },
+        },
+      },
+      async () => {
+        const users = await ctx.db
+          .selectFrom('users')
+          .selectAll()
+          .where('status', '=', 'active')
+          .orderBy('id')
+          .execute();
+        const out = [];
+        for (const user of users) {
+          if (!(await needsCertificate(ctx, user))) continue;
+          const org = user.enterprise_id
+            ? await ctx.db
+                .selectFrom('enterprises')
+                .select('name')
+                .where('id', '=', user.enterprise_id)
+                .executeTakeFirst()
+            : await ctx.db
+                .selectFrom('members')
+                .select('name')
+                .where('id', '=', user.member_id ?? -1)
+                .executeTakeFirst();
+          const count = await ctx.db
+            .selectFrom('certificates')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('user_id', '=', user.id)
+            .where('status', '!=', 'revoked')
+            .executeTakeFirstOrThrow();
+          out.push({ loginName: user.login_name, organization: org?.name ?? '', certificates: Number(count.n) });
+        }
+        return out;
+      },
+    );
+
+    app.post(
+      '/__demo/certificates',
+      {
+        config: { auth: 'none' },
+        schema: {
+          hide: true,
+          body: z.strictObject({
+            loginName: z.string().max(32),
+            csrPem: z.string().max(8000),
+            media: z.enum(['token', 'file']),
+          }),
+          response: {
+            200: z.object({ serial: z.string(), certificateDer: z.string() }),
+            403: ErrorReply,
+            404: ErrorReply,
+            422: ErrorReply,
+          },
+        },
+      },
+      async (request) => {
+        const user = await ctx.db
+          .selectFrom('users')
+          .select('id')
+          .where('login_name', '=', request.body.loginName)
+          .executeTakeFirst();
+        if (!user) throw new AppError('USER_NOT_FOUND', { loginName: request.body.loginName });
+        // Only a user who has no certificate yet: this cannot be used to add a key to anyone's account.
+        const existing = await ctx.db
+          .selectFrom('certificates')
+          .select('id')
+          .where('user_id', '=', user.id)
+          .where('status', '!=', 'revoked')
+          .executeTakeFirst();
+        if (existing) throw new AppError('FORBIDDEN');
+        const issued = await issueCertificate(ctx, {
+          userId: user.id,
+          csrPem: request.body.csrPem,
+          media: request.body.media,
+        });
+        return { serial: issued.serial, certificateDer: issued.der.toString('base64') };
+      },
+    );
+  };
+}

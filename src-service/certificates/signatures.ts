@@ -1,0 +1,89 @@
+// Verifying what a user signed. The service rebuilds the canonical bytes from
+// what it received and checks, each with its own refusal: a missing signature,
+// a certificate of another user, a revoked, expired or not signed-off
+// certificate, an unknown, reused or stale challenge, a clock too far off, and
+// finally the signature itself over those bytes.
+import { randomBytes, verify, X509Certificate } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import { AppError } from '../../src-shared/errors';
+import { canonicalBytes, type SignatureEnvelope, type SignedPayload } from '../../src-shared/signing';
+import { normaliseSerial } from '../../src-shared/token';
+import type { ServiceContext } from '../context';
+import type { CertificatesTable } from '../store/schema';
+
+export const CHALLENGE_TTL_SECONDS = 300;
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+export type CertificateRow = Selectable<CertificatesTable>;
+
+export async function issueChallenge(ctx: ServiceContext, userId: number, purpose: string): Promise<string> {
+  const id = randomBytes(24).toString('base64url');
+  await ctx.db
+    .insertInto('challenges')
+    .values({ id, user_id: userId, purpose, created_at: ctx.clock.nowIso() })
+    .execute();
+  return id;
+}
+
+/** Uses a challenge up: once, by its user, for its purpose, within five minutes. */
+async function consumeChallenge(ctx: ServiceContext, id: string, userId: number, purpose: string): Promise<void> {
+  const row = await ctx.db.selectFrom('challenges').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row || row.user_id !== userId || row.purpose !== purpose) throw new AppError('CHALLENGE_UNKNOWN');
+  if (row.used_at !== null) throw new AppError('CHALLENGE_REUSED');
+  if (ctx.clock.now().getTime() - Date.parse(row.created_at) > CHALLENGE_TTL_SECONDS * 1000) {
+    throw new AppError('CHALLENGE_EXPIRED');
+  }
+  const used = await ctx.db
+    .updateTable('challenges')
+    .set({ used_at: ctx.clock.nowIso() })
+    .where('id', '=', id)
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
+  // Two requests racing with one challenge: one of them finds it used.
+  if (Number(used.numUpdatedRows) !== 1) throw new AppError('CHALLENGE_REUSED');
+}
+
+export async function certificateBySerial(ctx: ServiceContext, serial: string): Promise<CertificateRow | undefined> {
+  return ctx.db.selectFrom('certificates').selectAll().where('serial', '=', normaliseSerial(serial)).executeTakeFirst();
+}
+
+/** Status and validity of a certificate at the service's time; revocation is read every time. */
+export function checkUsable(ctx: ServiceContext, cert: CertificateRow, need: 'issued' | 'activated'): void {
+  if (cert.status === 'revoked') throw new AppError('CERT_REVOKED');
+  const now = ctx.clock.nowIso();
+  if (now < cert.not_before || now > cert.not_after) throw new AppError('CERT_EXPIRED');
+  if (need === 'activated' && cert.status !== 'activated') throw new AppError('CERT_NOT_ACTIVATED');
+  if (need === 'issued' && cert.status !== 'issued') throw new AppError('CERT_ALREADY_ACTIVATED');
+}
+
+export interface VerifyInput {
+  userId: number;
+  /** The challenge's purpose: what the signature may be used for. */
+  purpose: string;
+  envelope: SignatureEnvelope | undefined;
+  /** The operation as the service received it; challenge and time come from the envelope. */
+  payload: (envelope: SignatureEnvelope) => SignedPayload;
+  need: 'issued' | 'activated';
+}
+
+export async function verifySigned(ctx: ServiceContext, input: VerifyInput): Promise<CertificateRow> {
+  const envelope = input.envelope;
+  if (!envelope || !envelope.signature) throw new AppError('SIGNATURE_MISSING');
+  const cert = await certificateBySerial(ctx, envelope.certSerial);
+  if (!cert) throw new AppError('CERT_NOT_FOUND', { serial: envelope.certSerial });
+  if (cert.user_id !== input.userId) throw new AppError('CERT_NOT_OWNED');
+  checkUsable(ctx, cert, input.need);
+  await consumeChallenge(ctx, envelope.challenge, input.userId, input.purpose);
+  if (Math.abs(Date.parse(envelope.time) - ctx.clock.now().getTime()) > MAX_CLOCK_SKEW_MS) {
+    throw new AppError('SIGNATURE_TIME_SKEW');
+  }
+  const bytes = canonicalBytes(input.payload(envelope));
+  const publicKey = new X509Certificate(Buffer.from(cert.certificate_der, 'base64')).publicKey;
+  const signature = Buffer.from(envelope.signature, 'base64');
+  const ok =
+    cert.key_type === 'ec'
+      ? verify('sha256', bytes, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature)
+      : verify('sha256', bytes, publicKey, signature);
+  if (!ok) throw new AppError('SIGNATURE_INVALID');
+  return cert;
+}

@@ -1,0 +1,60 @@
+// The one canonical byte encoding of what a user signs with the USB-KEY. The
+// client builds it from the operation and the service's challenge; the service
+// rebuilds it from what it receives and verifies the signature over those same
+// bytes, so any change after signing breaks the signature. Fields come in a
+// fixed order per kind, amounts as integer fen, text as UTF-8, one "name=value"
+// per line; values may not contain line breaks.
+import { z } from 'zod';
+
+export const SIGNING_PREFIX = 'SETTLEKEY-SIGNED/1';
+
+/** Fields of each kind, in the order they are encoded. */
+export const SIGNED_FIELDS = {
+  login: ['loginName', 'certSerial'],
+  signOff: ['loginName', 'certSerial'],
+  certificateTest: ['loginName', 'certSerial', 'note'],
+} as const;
+
+export type SignedKind = keyof typeof SIGNED_FIELDS;
+
+export type SignedPayload = {
+  [K in SignedKind]: { kind: K; challenge: string; time: string } & {
+    [F in (typeof SIGNED_FIELDS)[K][number]]: string | number;
+  };
+}[SignedKind];
+
+export class CanonicalEncodingError extends Error {}
+
+export function canonicalText(payload: SignedPayload): string {
+  const fields = SIGNED_FIELDS[payload.kind] as readonly string[];
+  const values = payload as unknown as Record<string, string | number>;
+  const lines = [SIGNING_PREFIX, `kind=${payload.kind}`];
+  for (const name of fields) {
+    const value = values[name];
+    if (value === undefined || value === null) throw new CanonicalEncodingError(`missing field ${name}`);
+    if (typeof value === 'number' && !Number.isSafeInteger(value)) {
+      throw new CanonicalEncodingError(`${name} must be an integer (amounts are fen)`);
+    }
+    const text = String(value);
+    if (/[\r\n]/.test(text)) throw new CanonicalEncodingError(`${name} contains a line break`);
+    lines.push(`${name}=${text}`);
+  }
+  lines.push(`challenge=${payload.challenge}`, `time=${payload.time}`);
+  return lines.join('\n') + '\n';
+}
+
+export function canonicalBytes(payload: SignedPayload): Uint8Array {
+  return new TextEncoder().encode(canonicalText(payload));
+}
+
+/** A signature as it travels: which certificate, over what time, the bytes in base64. */
+export const SignatureEnvelope = z.strictObject({
+  certSerial: z.string().regex(/^[0-9A-F]{1,64}$/, { message: 'RULE_FORMAT' }),
+  time: z.iso.datetime(),
+  challenge: z.string().min(16).max(128),
+  signature: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/, { message: 'RULE_FORMAT' })
+    .max(2048),
+});
+export type SignatureEnvelope = z.infer<typeof SignatureEnvelope>;

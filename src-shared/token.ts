@@ -1,0 +1,80 @@
+// What the renderer and the service learn about security tools: tokens
+// (USB-KEYs over PKCS#11, or a password-protected PKCS#12 file where no
+// PKCS#11 module exists) and the certificates on them. Private keys never
+// appear here: they stay on the token.
+import { z } from 'zod';
+
+/** The token's own account of its PIN, from CKF_USER_PIN_COUNT_LOW / FINAL_TRY / LOCKED. */
+export const PinState = z.enum(['ok', 'countLow', 'finalTry', 'locked']);
+export type PinState = z.infer<typeof PinState>;
+
+export const TokenKind = z.enum(['pkcs11', 'file']);
+export type TokenKind = z.infer<typeof TokenKind>;
+
+export const TokenInfo = z.object({
+  /** PKCS#11 slot id in hex, or "file:<name>" for a file certificate. */
+  slotId: z.string(),
+  kind: TokenKind,
+  label: z.string(),
+  serial: z.string(),
+  manufacturer: z.string(),
+  model: z.string(),
+  pinState: PinState,
+});
+export type TokenInfo = z.infer<typeof TokenInfo>;
+
+export const TokenStatus = z.object({
+  /** Where the PKCS#11 module came from and whether it loaded. */
+  module: z.object({
+    path: z.string().nullable(),
+    source: z.enum(['settings', 'known-path', 'none']),
+    loaded: z.boolean(),
+    error: z.string().nullable(),
+  }),
+  /** File certificates are offered only where no PKCS#11 module is available. */
+  fileCertificates: z.boolean(),
+  tokens: z.array(TokenInfo),
+  /** Set after the token host had to be restarted (a vendor library crashed). */
+  restartedAt: z.string().nullable(),
+});
+export type TokenStatus = z.infer<typeof TokenStatus>;
+
+export const KeyType = z.enum(['rsa', 'ec']);
+export type KeyType = z.infer<typeof KeyType>;
+
+export const TokenCertificate = z.object({
+  slotId: z.string(),
+  /** CKA_ID shared by the certificate and its private key, hex. */
+  keyId: z.string(),
+  label: z.string(),
+  /** Certificate serial number, upper-case hex without separators. */
+  serial: z.string(),
+  subjectCommonName: z.string(),
+  subjectOrganization: z.string(),
+  issuer: z.string(),
+  notBefore: z.string(),
+  notAfter: z.string(),
+  keyType: KeyType,
+  /** Whether exactly one private key pairs with it by CKA_ID. */
+  paired: z.boolean(),
+  pairingProblem: z.enum(['none', 'noKey', 'severalKeys']),
+});
+export type TokenCertificate = z.infer<typeof TokenCertificate>;
+
+/** What the renderer sends to have the main process sign something with a chosen certificate. */
+export const SignWith = z.strictObject({
+  slotId: z.string().min(1).max(300),
+  keyId: z.string().regex(/^[0-9a-f]{2,128}$/i, { message: 'RULE_FORMAT' }),
+  certSerial: z.string().regex(/^[0-9A-F]{1,64}$/, { message: 'RULE_FORMAT' }),
+  /** Typed into SettleKey's own dialog, passed to the token once and dropped. */
+  pin: z.string().min(4).max(64),
+});
+export type SignWith = z.infer<typeof SignWith>;
+
+/** Normalises a certificate serial: upper-case hex, no leading zero bytes' separators. */
+export function normaliseSerial(hex: string): string {
+  return hex
+    .replace(/[^0-9a-f]/gi, '')
+    .toUpperCase()
+    .replace(/^0+(?=.)/, '');
+}

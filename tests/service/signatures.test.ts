@@ -1,0 +1,280 @@
+// The service's refusals of signed requests, each with its own error, through
+// the HTTP API: whatever the client sends, only the right user's activated,
+// valid certificate over the exact bytes, with a fresh challenge, passes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { revokeCertificate } from '../../src-service/certificates/issue';
+import { DEMO_PASSWORD } from '../../src-service/demo/data';
+import { checkAvailable, DATABASE_KINDS } from '../support/databases';
+import { READY_PASSWORD, startHarness, type Harness } from '../support/service-harness';
+import { issueSoftKey, signEnvelope, type SoftKey } from '../support/soft-certificates';
+
+for (const kind of DATABASE_KINDS) {
+  const run = await checkAvailable(kind);
+  describe.skipIf(!run)(`signatures on ${kind.name}`, () => {
+    let h: Harness;
+    let operator: string;
+    let reviewer: string;
+    let operatorKey: SoftKey;
+
+    beforeAll(async () => {
+      h = await startHarness(kind);
+      operator = await h.signedIn('demo.operator');
+      reviewer = await h.signedIn('demo.reviewer');
+      operatorKey = await h.keyOf('demo.operator');
+    });
+    afterAll(async () => {
+      await h?.close();
+    });
+
+    async function challenge(token = operator) {
+      const res = await h.request({
+        method: 'POST',
+        url: '/signing/challenge',
+        token,
+        body: { purpose: 'certificateTest' },
+      });
+      expect(res.statusCode).toBe(200);
+      return res.json().challenge as string;
+    }
+
+    function testPayload(
+      key: SoftKey,
+      ch: string,
+      note = 'test',
+      loginName = 'demo.operator',
+      time = h.clock.nowIso(),
+    ) {
+      return { kind: 'certificateTest' as const, loginName, certSerial: key.serial, note, challenge: ch, time };
+    }
+
+    async function submit(body: unknown, token = operator) {
+      const res = await h.request({ method: 'POST', url: '/certificates/test-signature', token, body, lang: 'en' });
+      return { status: res.statusCode, body: res.json() };
+    }
+
+    it('accepts the right signature', async () => {
+      const ch = await challenge();
+      const res = await submit({ note: 'test', signature: signEnvelope(operatorKey, testPayload(operatorKey, ch)) });
+      expect(res).toMatchObject({ status: 200, body: { verified: true, serial: operatorKey.serial } });
+    });
+
+    it('refuses a missing signature', async () => {
+      await challenge();
+      expect(await submit({ note: 'test' })).toMatchObject({
+        status: 422,
+        body: { error: { code: 'SIGNATURE_MISSING' } },
+      });
+    });
+
+    it("refuses a signature by another user's certificate", async () => {
+      const reviewerKey = await h.keyOf('demo.reviewer');
+      const ch = await challenge();
+      const res = await submit({ note: 'test', signature: signEnvelope(reviewerKey, testPayload(reviewerKey, ch)) });
+      expect(res).toMatchObject({ status: 422, body: { error: { code: 'CERT_NOT_OWNED' } } });
+    });
+
+    it('refuses a payload changed after signing', async () => {
+      const ch = await challenge();
+      const signature = signEnvelope(operatorKey, testPayload(operatorKey, ch, 'pay 100.00'));
+      const res = await submit({ note: 'pay 900.00', signature });
+      expect(res).toMatchObject({ status: 422, body: { error: { code: 'SIGNATURE_INVALID' } } });
+      // and a signature whose bytes were altered
+      const ch2 = await challenge();
+      const good = signEnvelope(operatorKey, testPayload(operatorKey, ch2));
+      const bytes = Buffer.from(good.signature, 'base64');
+      bytes[10] ^= 0xff;
+      expect(await submit({ note: 'test', signature: { ...good, signature: bytes.toString('base64') } })).toMatchObject(
+        {
+          body: { error: { code: 'SIGNATURE_INVALID' } },
+        },
+      );
+    });
+
+    it('refuses a challenge used twice', async () => {
+      const ch = await challenge();
+      const signature = signEnvelope(operatorKey, testPayload(operatorKey, ch));
+      expect((await submit({ note: 'test', signature })).status).toBe(200);
+      expect(await submit({ note: 'test', signature })).toMatchObject({
+        status: 422,
+        body: { error: { code: 'CHALLENGE_REUSED' } },
+      });
+    });
+
+    it('refuses a challenge older than 5 minutes, an unknown one, and one made for something else', async () => {
+      const ch = await challenge();
+      h.clock.advance(301_000);
+      const late = await submit({ note: 'test', signature: signEnvelope(operatorKey, testPayload(operatorKey, ch)) });
+      expect(late).toMatchObject({ status: 422, body: { error: { code: 'CHALLENGE_EXPIRED' } } });
+      const made = signEnvelope(operatorKey, testPayload(operatorKey, 'x'.repeat(32)));
+      expect(await submit({ note: 'test', signature: made })).toMatchObject({
+        body: { error: { code: 'CHALLENGE_UNKNOWN' } },
+      });
+      // the reviewer's challenge cannot be spent in the operator's name
+      const theirs = await challenge(reviewer);
+      expect(
+        await submit({ note: 'test', signature: signEnvelope(operatorKey, testPayload(operatorKey, theirs)) }),
+      ).toMatchObject({
+        body: { error: { code: 'CHALLENGE_UNKNOWN' } },
+      });
+    });
+
+    it('refuses a signing time more than 5 minutes from the service clock', async () => {
+      const ch = await challenge();
+      const skewed = new Date(h.clock.now().getTime() - 6 * 60_000).toISOString();
+      const res = await submit({
+        note: 'test',
+        signature: signEnvelope(operatorKey, testPayload(operatorKey, ch, 'test', 'demo.operator', skewed)),
+      });
+      expect(res).toMatchObject({ body: { error: { code: 'SIGNATURE_TIME_SKEW' } } });
+    });
+
+    it('refuses an expired certificate and one not signed off yet', async () => {
+      const expired = await issueSoftKey(h.ctx, 'demo.operator', {
+        notBefore: new Date(h.clock.now().getTime() - 800 * 86_400_000),
+        validityDays: 730,
+      });
+      await h.ctx.db
+        .updateTable('certificates')
+        .set({ status: 'activated' })
+        .where('serial', '=', expired.serial)
+        .execute();
+      const ch = await challenge();
+      expect(await submit({ note: 'test', signature: signEnvelope(expired, testPayload(expired, ch)) })).toMatchObject({
+        body: { error: { code: 'CERT_EXPIRED' } },
+      });
+      const fresh = await issueSoftKey(h.ctx, 'demo.operator');
+      const ch2 = await challenge();
+      expect(await submit({ note: 'test', signature: signEnvelope(fresh, testPayload(fresh, ch2)) })).toMatchObject({
+        body: { error: { code: 'CERT_NOT_ACTIVATED' } },
+      });
+    });
+
+    it('refuses a revoked certificate at once, and the next login finds no usable certificate', async () => {
+      const trade = await h.signedIn('trade.operator');
+      const key = await h.keyOf('trade.operator');
+      await revokeCertificate(h.ctx, key.serial, 'reported lost at the counter');
+      const ch = await challenge(trade);
+      const res = await submit(
+        { note: 'test', signature: signEnvelope(key, testPayload(key, ch, 'test', 'trade.operator')) },
+        trade,
+      );
+      expect(res).toMatchObject({ status: 422, body: { error: { code: 'CERT_REVOKED' } } });
+      const again = await h.request({
+        method: 'POST',
+        url: '/auth/login',
+        body: { loginName: 'trade.operator', password: READY_PASSWORD, ...(await h.captcha()) },
+      });
+      expect(again.json().error.code).toBe('CERT_NONE_ISSUED');
+    });
+
+    it('keeps a corporate session at the USB-KEY step until it is passed, and signs off only once', async () => {
+      await h.keyOf('trade.reviewer');
+      const login = await h.login('trade.reviewer', DEMO_PASSWORD, { certificate: false });
+      expect(login.body.certificateStep).toMatchObject({ step: 'signOff' });
+      // nothing else is open yet
+      const blocked = await h.request({ method: 'GET', url: '/certificates/mine', token: login.token });
+      expect(blocked.json().error.code).toBe('AUTH_CERTIFICATE_STEP_REQUIRED');
+      const blockedPw = await h.request({
+        method: 'POST',
+        url: '/auth/password',
+        token: login.token,
+        body: { oldPassword: 'a', newPassword: 'Abcdefg12', confirmPassword: 'Abcdefg12' },
+      });
+      expect(blockedPw.json().error.code).toBe('AUTH_CERTIFICATE_STEP_REQUIRED');
+      // a signature by someone else's key does not pass it
+      const other = await h.keyOf('demo.reviewer');
+      const wrong = await h.request({
+        method: 'POST',
+        url: '/auth/certificate',
+        token: login.token,
+        body: {
+          step: 'signOff',
+          signature: signEnvelope(other, {
+            kind: 'signOff',
+            loginName: 'trade.reviewer',
+            certSerial: other.serial,
+            challenge: login.body.certificateStep.challenge,
+            time: h.clock.nowIso(),
+          }),
+        },
+      });
+      expect(wrong.json().error.code).toBe('CERT_NOT_OWNED');
+      // asking for a signed login while the certificate still awaits sign-off is refused
+      const key = await h.keyOf('trade.reviewer');
+      const fresh = (await h.request({ method: 'GET', url: '/auth/session', token: login.token })).json()
+        .certificateStep;
+      const asSignIn = await h.request({
+        method: 'POST',
+        url: '/auth/certificate',
+        token: login.token,
+        body: {
+          step: 'signIn',
+          signature: signEnvelope(key, {
+            kind: 'login',
+            loginName: 'trade.reviewer',
+            certSerial: key.serial,
+            challenge: fresh.challenge,
+            time: h.clock.nowIso(),
+          }),
+        },
+      });
+      expect(asSignIn.json().error.code).toBe('CERT_ALREADY_ACTIVATED');
+      const ok = await h.request({
+        method: 'POST',
+        url: '/auth/certificate',
+        token: login.token,
+        body: {
+          step: 'signOff',
+          signature: signEnvelope(key, {
+            kind: 'signOff',
+            loginName: 'trade.reviewer',
+            certSerial: key.serial,
+            challenge: fresh.challenge,
+            time: h.clock.nowIso(),
+          }),
+        },
+      });
+      expect(ok.statusCode).toBe(200);
+      // (the certificate list needs the forced password change first; the store says it is activated)
+      const mine = await h.ctx.db
+        .selectFrom('certificates')
+        .selectAll()
+        .where('serial', '=', key.serial)
+        .executeTakeFirstOrThrow();
+      expect(mine.status).toBe('activated');
+      // the next login is a signed login with the activated certificate
+      const next = await h.login('trade.reviewer', DEMO_PASSWORD, { certificate: false });
+      expect(next.body.certificateStep).toMatchObject({ step: 'signIn', serials: [key.serial] });
+    });
+
+    it('reports a certificate that expires within 30 days at login', async () => {
+      const user = await h.ctx.db
+        .selectFrom('users')
+        .select('id')
+        .where('login_name', '=', 'trade.admin')
+        .executeTakeFirstOrThrow();
+      expect(user.id).toBeGreaterThan(0);
+      const key = await issueSoftKey(h.ctx, 'trade.admin', { validityDays: 20 });
+      const login = await h.login('trade.admin', DEMO_PASSWORD, { certificate: false });
+      const step = login.body.certificateStep;
+      const res = await h.request({
+        method: 'POST',
+        url: '/auth/certificate',
+        token: login.token,
+        body: {
+          step: 'signOff',
+          signature: signEnvelope(key, {
+            kind: 'signOff',
+            loginName: 'trade.admin',
+            certSerial: key.serial,
+            challenge: step.challenge,
+            time: h.clock.nowIso(),
+          }),
+        },
+      });
+      expect(res.json().certificateNotice).toMatchObject({ serial: key.serial, daysLeft: expect.any(Number) });
+      expect(res.json().certificateNotice.daysLeft).toBeLessThanOrEqual(20);
+      expect(res.json().certificateNotice.daysLeft).toBeGreaterThanOrEqual(19);
+    });
+  });
+}

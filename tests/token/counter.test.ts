@@ -1,0 +1,126 @@
+// The bank counter's USB-KEY issuance, run as the CLI it is, against SoftHSM2
+// and the service's database; then the user signs off with that token.
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalBytes } from '../../src-shared/signing';
+import { sqlite } from '../support/databases';
+import { startHarness, type Harness } from '../support/service-harness';
+import { SoftHsm, SOFTHSM_MODULE, TEST_PIN, TEST_SO_PIN } from '../support/softhsm';
+
+describe('npm run counter -- issue-token / revoke', () => {
+  let hsm: SoftHsm;
+  let h: Harness;
+
+  beforeAll(async () => {
+    hsm = new SoftHsm();
+    h = await startHarness(sqlite);
+  });
+  afterAll(async () => {
+    await h?.close();
+    hsm?.cleanup();
+  });
+
+  const counter = (args: string[], stdin = '') =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'src-service/counter/cli.ts', '--db', h.database, ...args], {
+      input: stdin,
+      env: hsm.env(),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+  it('initialises a blank token, generates the key on it, issues and writes the certificate; the user signs off with it', async () => {
+    const run = counter(
+      ['issue-token', 'demo.admin2', '--token-label', 'SK demo.admin2', '--init', '--module', SOFTHSM_MODULE],
+      `${TEST_PIN}\n${TEST_SO_PIN}\n`,
+    );
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/USB-KEY issued to demo.admin2/);
+    expect(run.stdout).toMatch(/sensitive=true, extractable=false/);
+    const serial = /certificate: serial ([0-9A-F]+)/.exec(run.stdout)![1];
+
+    const driver = hsm.driver();
+    try {
+      const token = driver.tokens().find((t) => t.label === 'SK demo.admin2')!;
+      const [cert] = driver.certificates(token.slotId);
+      expect(cert).toMatchObject({ serial, subjectCommonName: 'demo.admin2', paired: true });
+
+      const login = await h.login('demo.admin2', 'Demo1234', { certificate: false });
+      expect(login.body.certificateStep).toMatchObject({ step: 'signOff', serials: [serial] });
+      const step = login.body.certificateStep;
+      const time = h.clock.nowIso();
+      const payload = {
+        kind: 'signOff' as const,
+        loginName: 'demo.admin2',
+        certSerial: serial,
+        challenge: step.challenge,
+        time,
+      };
+      const signature = await driver.withLogin(token.slotId, TEST_PIN, false, async (s) =>
+        driver.sign(s, driver.privateKey(s, cert.keyId), Buffer.from(canonicalBytes(payload))),
+      );
+      const res = await h.request({
+        method: 'POST',
+        url: '/auth/certificate',
+        token: login.token,
+        body: {
+          step: 'signOff',
+          signature: { certSerial: serial, challenge: step.challenge, time, signature: signature.toString('base64') },
+        },
+      });
+      expect(res.statusCode).toBe(200);
+    } finally {
+      driver.close();
+    }
+  });
+
+  it('initialises nothing it must not: --init on a token that exists is refused, and nothing changes on it', () => {
+    const run = counter(
+      ['issue-token', 'demo.admin2', '--token-label', 'SK demo.admin2', '--init', '--module', SOFTHSM_MODULE],
+      `${TEST_PIN}\n${TEST_SO_PIN}\n`,
+    );
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/--init refused/);
+    const driver = hsm.driver();
+    try {
+      const token = driver.tokens().find((t) => t.label === 'SK demo.admin2')!;
+      expect(driver.certificates(token.slotId)).toHaveLength(1);
+    } finally {
+      driver.close();
+    }
+  });
+
+  it('refuses a wrong PIN with the token’s own message, and takes no PIN from the command line', () => {
+    const wrong = counter(
+      ['issue-token', 'demo.admin2', '--token-label', 'SK demo.admin2', '--module', SOFTHSM_MODULE],
+      '000000\n',
+    );
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toMatch(/USB-KEY 密码错误/);
+    const noPin = counter(
+      ['issue-token', 'demo.admin2', '--token-label', 'SK demo.admin2', '--module', SOFTHSM_MODULE],
+      '',
+    );
+    expect(noPin.status).toBe(2);
+    expect(noPin.stderr).toMatch(/User PIN expected on standard input/);
+  });
+
+  it('revokes a certificate (status and reason kept) and names an unknown serial', async () => {
+    const cert = await h.ctx.db
+      .selectFrom('certificates')
+      .selectAll()
+      .where('status', '=', 'activated')
+      .executeTakeFirstOrThrow();
+    const run = counter(['revoke', cert.serial, '--reason', 'USB-KEY reported lost']);
+    expect(run.status).toBe(0);
+    const row = await h.ctx.db
+      .selectFrom('certificates')
+      .selectAll()
+      .where('serial', '=', cert.serial)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'revoked', revoke_reason: 'USB-KEY reported lost' });
+    const missing = counter(['revoke', 'ABCDEF', '--reason', 'x']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/ABCDEF/);
+  });
+});
