@@ -6,7 +6,16 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['.tmp/**', 'dist/**', '.vite/**', 'out/**', 'node_modules/**', 'test-results/**', 'artifacts/**', 'coverage/**'],
+    ignores: [
+      '.tmp/**',
+      'dist/**',
+      '.vite/**',
+      'out/**',
+      'node_modules/**',
+      'test-results/**',
+      'artifacts/**',
+      'coverage/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -1,6 +1,8 @@
 // `npm run bench:start`: median of 5 cold starts of the browser shell (process
-// launch → login page interactive in Chromium: captcha shown, button enabled),
-// each with a fresh user-data folder, and the renderer's JavaScript gzipped.
+// launch → login page interactive in Chromium: captcha shown, button enabled)
+// on an existing user-data folder, the first-ever start (which also seeds the
+// demo data and provisions the demo USB-KEYs) once, and the renderer's
+// JavaScript gzipped.
 import { chromium } from '@playwright/test';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -23,8 +25,9 @@ async function main() {
   const ready: number[] = [];
   const interactive: number[] = [];
   let loginJsBytes = 0;
-  for (let i = 0; i < RUNS; i++) {
-    const dir = mkdtempSync(join(tmpdir(), 'sk-bench-'));
+  const dir = mkdtempSync(join(tmpdir(), 'sk-bench-'));
+  let first = 0;
+  for (let i = 0; i <= RUNS; i++) {
     const t0 = performance.now();
     const child = spawn(process.execPath, ['dist/shell/main.cjs', '--user-data', dir], {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -50,16 +53,19 @@ async function main() {
     await page.getByTestId('login-submit').isEnabled();
     const t1 = performance.now();
     loginJsBytes = jsBytes;
-    ready.push(tUrl - t0);
-    interactive.push(t1 - t0);
     await context.close();
     child.kill('SIGTERM');
     await new Promise((r) => child.on('exit', r));
-    rmSync(dir, { recursive: true, force: true });
-    console.log(
-      `run ${i + 1}: shell ready ${Math.round(tUrl - t0)} ms, login page interactive ${Math.round(t1 - t0)} ms`,
-    );
+    if (i === 0) {
+      first = t1 - t0;
+      console.log(`first start (demo data and demo USB-KEYs made): login page interactive ${Math.round(first)} ms`);
+      continue;
+    }
+    ready.push(tUrl - t0);
+    interactive.push(t1 - t0);
+    console.log(`run ${i}: shell ready ${Math.round(tUrl - t0)} ms, login page interactive ${Math.round(t1 - t0)} ms`);
   }
+  rmSync(dir, { recursive: true, force: true });
   // Baseline in the same run: a bare Node HTTP server started the same way, its
   // one-line page loaded by the same Chromium — what any start costs here.
   const baseline: number[] = [];

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 const entries = {
   'service/cli': 'src-service/cli.ts',
   'shell/main': 'src-main/shell/main.ts',
+  'token/host': 'src-main/token/host.ts',
 };
 
 await build({

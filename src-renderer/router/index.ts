@@ -13,6 +13,7 @@ declare module 'vue-router' {
     menuKey?: string;
     public?: boolean;
     passwordChange?: boolean;
+    certificateStep?: boolean;
   }
 }
 
@@ -32,6 +33,12 @@ const pageRoutes: RouteRecordRaw[] = menuLeaves().map((leaf) => ({
 
 export const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('../views/LoginView.vue'), meta: { public: true } },
+  {
+    path: '/certificate',
+    name: 'certificate',
+    component: () => import('../views/CertificateView.vue'),
+    meta: { certificateStep: true },
+  },
   // Reachable before login too: the service URL and the token module are set here.
   { path: '/settings', name: 'settings', component: () => import('../views/SettingsView.vue'), meta: { public: true } },
   {
@@ -61,6 +68,8 @@ router.beforeEach((to) => {
   const session = useSessionStore();
   if (to.meta.public) return true;
   if (!session.profile) return { name: 'login' };
+  if (session.certificateStep) return to.meta.certificateStep ? true : { name: 'certificate' };
+  if (to.meta.certificateStep) return { name: 'home' };
   if (session.profile.mustChangePassword) return to.meta.passwordChange ? true : { name: 'changePassword' };
   if (to.meta.passwordChange) return { name: 'home' };
   if (to.meta.perm && !session.can(to.meta.perm)) return { name: 'home' };

@@ -2,7 +2,8 @@
 // minute before the service would end the session.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { Profile } from '../../src-shared/api/auth';
+import type { CertificateNotice, CertificateStep, Profile } from '../../src-shared/api/auth';
+import type { SignWith } from '../../src-shared/token';
 import type { Permission } from '../../src-shared/menu';
 import type { IpcInput } from '../../src-shared/ipc/contract';
 import { call, onCall } from '../api/bridge';
@@ -11,6 +12,9 @@ const WARNING_SECONDS = 60;
 
 export const useSessionStore = defineStore('session', () => {
   const profile = ref<Profile | null>(null);
+  /** The USB-KEY step still to pass (corporate users), and the certificate expiry notice. */
+  const certificateStep = ref<CertificateStep | null>(null);
+  const certificateNotice = ref<CertificateNotice | null>(null);
   const idleTimeoutSeconds = ref(600);
   const lastActivity = ref(Date.now());
   const now = ref(Date.now());
@@ -46,8 +50,15 @@ export const useSessionStore = defineStore('session', () => {
     ticker = null;
   }
 
-  function accept(next: Profile, timeout: number) {
+  function accept(
+    next: Profile,
+    timeout: number,
+    step: CertificateStep | null = null,
+    notice: CertificateNotice | null = null,
+  ) {
     profile.value = next;
+    certificateStep.value = step;
+    certificateNotice.value = notice;
     idleTimeoutSeconds.value = timeout;
     lastActivity.value = Date.now();
     now.value = Date.now();
@@ -57,13 +68,13 @@ export const useSessionStore = defineStore('session', () => {
 
   async function login(input: IpcInput<'auth.login'>) {
     const reply = await call('auth.login', input);
-    accept(reply.profile, reply.idleTimeoutSeconds);
+    accept(reply.profile, reply.idleTimeoutSeconds, reply.certificateStep, reply.certificateNotice);
     return reply.profile;
   }
 
   async function restore() {
     const reply = await call('auth.session');
-    if (reply) accept(reply.profile, reply.idleTimeoutSeconds);
+    if (reply) accept(reply.profile, reply.idleTimeoutSeconds, reply.certificateStep, reply.certificateNotice);
     else reset();
   }
 
@@ -75,7 +86,18 @@ export const useSessionStore = defineStore('session', () => {
 
   async function keepAlive() {
     const reply = await call('auth.keepAlive');
-    accept(reply.profile, reply.idleTimeoutSeconds);
+    accept(reply.profile, reply.idleTimeoutSeconds, reply.certificateStep, reply.certificateNotice);
+  }
+
+  async function passCertificateStep(sign: SignWith) {
+    const reply = await call('auth.certificate', { sign });
+    const previousLogin = profile.value?.lastLoginAt ?? null;
+    accept(
+      { ...reply.profile, lastLoginAt: previousLogin },
+      reply.idleTimeoutSeconds,
+      reply.certificateStep,
+      reply.certificateNotice,
+    );
   }
 
   async function logout() {
@@ -90,12 +112,16 @@ export const useSessionStore = defineStore('session', () => {
 
   function reset(reason: 'idle' | 'logout' | 'service' | null = null) {
     profile.value = null;
+    certificateStep.value = null;
+    certificateNotice.value = null;
     endedReason.value = reason;
     stopTicker();
   }
 
   return {
     profile,
+    certificateStep,
+    certificateNotice,
     idleTimeoutSeconds,
     loggedIn,
     secondsLeft,
@@ -106,6 +132,7 @@ export const useSessionStore = defineStore('session', () => {
     restore,
     changePassword,
     keepAlive,
+    passCertificateStep,
     logout,
     expire,
     reset,

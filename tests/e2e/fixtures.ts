@@ -78,10 +78,40 @@ export async function login(page: Page, loginName: string, password: string): Pr
   await page.getByTestId('login-submit').click();
 }
 
+export const DEMO_TOKEN_PIN = '123456';
+
+/** The USB-KEY step after password and captcha: sign-off the first time, signed login after. */
+export async function passCertificate(page: Page, pin = DEMO_TOKEN_PIN): Promise<void> {
+  const step = page.getByTestId('certificate-step');
+  await expect(step).toBeVisible();
+  await expect(page.getByTestId('certificate-details')).toBeVisible();
+  const confirm = page.getByTestId('certificate-confirm');
+  if (await confirm.isVisible()) await confirm.click();
+  await page.getByTestId('certificate-sign').click();
+  await page.getByTestId('pin-input').fill(pin);
+  await page.getByTestId('sign-submit').click();
+  await expect(step).toBeHidden();
+}
+
+/** Changes the forced initial password. */
+export async function changePassword(page: Page, oldPassword: string, newPassword: string): Promise<void> {
+  const pw = page.getByTestId('password-form');
+  await pw.locator('input[name="oldPassword"]').fill(oldPassword);
+  await pw.locator('input[name="newPassword"]').fill(newPassword);
+  await pw.locator('input[name="confirmPassword"]').fill(newPassword);
+  await page.getByTestId('password-submit').click();
+}
+
 /** Full-page screenshots kept as test artifacts, named by page and language. */
 export async function snap(page: Page, name: string): Promise<void> {
   const dir = join('artifacts', 'screenshots');
   mkdirSync(dir, { recursive: true });
-  await page.waitForTimeout(250); // let transitions settle
+  // let transitions settle and earlier toasts fade, so each picture shows its own page
+  await page
+    .locator('.el-message')
+    .first()
+    .waitFor({ state: 'detached', timeout: 5000 })
+    .catch(() => undefined);
+  await page.waitForTimeout(250);
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }

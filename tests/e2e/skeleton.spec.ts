@@ -1,4 +1,4 @@
-import { expect, login, snap, test } from './fixtures';
+import { expect, login, passCertificate, snap, test } from './fixtures';
 
 test('the demo operator logs in, must change the password, sees only operator menus, switches to English, logs out', async ({
   page,
@@ -24,6 +24,7 @@ test('the demo operator logs in, must change the password, sees only operator me
   await expect(page.getByText('登录名不能为空')).toBeVisible();
 
   await login(page, 'demo.operator', 'Demo1234');
+  await passCertificate(page);
   await expect(page.getByRole('heading', { name: '修改登录密码' })).toBeVisible();
   await snap(page, 'change-password.zh-CN');
   const pw = page.getByTestId('password-form');
@@ -90,6 +91,7 @@ test('the administrator sees customer service and not the operator pages; the ne
 }) => {
   await page.goto(shell.launchUrl);
   await login(page, 'demo.admin1', 'Demo1234');
+  await passCertificate(page);
   await expect(page.getByRole('heading', { name: '修改登录密码' })).toBeVisible();
   const pw = page.getByTestId('password-form');
   await pw.locator('input[name="oldPassword"]').fill('Demo1234');
@@ -113,6 +115,7 @@ test('the administrator sees customer service and not the operator pages; the ne
   await login(page, 'demo.admin1', 'Demo1234');
   await expect(page.getByTestId('login-error')).toContainText('再错 4 次将锁定用户');
   await login(page, 'demo.admin1', 'Admin2026a');
+  await passCertificate(page);
   await expect(page.getByTestId('home')).toBeVisible();
   await expect(page.getByText('上次登录时间')).toBeVisible();
 });

@@ -1,0 +1,63 @@
+// The security tool as the header and the signing dialog see it: the token
+// host's status (kept current by its events) and the certificates on the tokens.
+import { ElMessage } from 'element-plus';
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { TokenCertificate, TokenStatus } from '../../src-shared/token';
+import { call, onEvent } from '../api/bridge';
+import { i18n } from '../i18n';
+
+export const useTokenStore = defineStore('token', () => {
+  const status = ref<TokenStatus | null>(null);
+  const certificates = ref<TokenCertificate[]>([]);
+  const progress = ref<{ done: number; total: number } | null>(null);
+  const loading = ref(false);
+  let listening = false;
+  let lastRestart: string | null = null;
+
+  const tokens = computed(() => status.value?.tokens ?? []);
+  const fileMode = computed(() => status.value?.fileCertificates ?? false);
+
+  function apply(next: TokenStatus) {
+    if (next.restartedAt && lastRestart !== null && next.restartedAt !== lastRestart) {
+      ElMessage.warning({ message: i18n.global.t('token.restarted'), duration: 6000 });
+    }
+    lastRestart = next.restartedAt ?? '';
+    status.value = next;
+  }
+
+  function listen() {
+    if (listening) return;
+    listening = true;
+    onEvent('token.status', (next) => {
+      apply(next);
+      void loadCertificates();
+    });
+    onEvent('token.progress', (p) => (progress.value = p));
+  }
+
+  async function refresh() {
+    listen();
+    loading.value = true;
+    try {
+      apply(await call('token.status'));
+      await loadCertificates();
+    } finally {
+      loading.value = false;
+    }
+  }
+
+  async function loadCertificates() {
+    try {
+      certificates.value = await call('token.certificates');
+    } catch {
+      certificates.value = [];
+    }
+  }
+
+  function tokenOf(slotId: string) {
+    return tokens.value.find((t) => t.slotId === slotId) ?? null;
+  }
+
+  return { status, certificates, tokens, fileMode, progress, loading, refresh, loadCertificates, tokenOf };
+});

@@ -1,0 +1,62 @@
+import { changePassword, DEMO_TOKEN_PIN, expect, login, snap, test } from './fixtures';
+
+test('the demo reviewer signs off the certificate at first login, and logs in signed with it next time', async ({
+  page,
+  shell,
+}) => {
+  await page.goto(shell.launchUrl);
+  await login(page, 'demo.reviewer', 'Demo1234');
+
+  // first login: the certificate the bank issued, read from the SoftHSM2 token
+  const step = page.getByTestId('certificate-step');
+  await expect(step.getByRole('heading', { name: '证书签收' })).toBeVisible();
+  const details = page.getByTestId('certificate-details');
+  await expect(details).toContainText('demo.reviewer');
+  await expect(details).toContainText('演示科技有限公司');
+  await expect(details).toContainText('SK demo.reviewer');
+  await snap(page, 'certificate-signoff.zh-CN');
+  await expect(page.getByTestId('certificate-sign')).toBeDisabled();
+  await page.getByTestId('certificate-confirm').click();
+  await page.getByTestId('certificate-sign').click();
+
+  // a wrong PIN: the token's own state comes back
+  const dialog = page.getByTestId('sign-dialog');
+  await expect(dialog).toBeVisible();
+  await expect(page.getByTestId('certificate-picker')).toContainText('demo.reviewer');
+  await page.getByTestId('pin-input').fill('000000');
+  await page.getByTestId('sign-submit').click();
+  await expect(page.getByTestId('sign-error')).toContainText('USB-KEY 密码错误');
+  await expect(dialog).toContainText('密码已输错过');
+  await snap(page, 'pin-dialog.zh-CN');
+  await page.getByTestId('pin-input').fill(DEMO_TOKEN_PIN);
+  await page.getByTestId('sign-submit').click();
+
+  await expect(page.getByRole('heading', { name: '修改登录密码' })).toBeVisible();
+  await changePassword(page, 'Demo1234', 'Review2026');
+  await expect(page.getByTestId('home')).toBeVisible();
+  await expect(page.getByTestId('token-indicator')).toHaveAttribute('data-state', 'ok');
+  await expect(page.getByTestId('token-indicator')).toContainText('SK demo.reviewer');
+
+  // the certificate test: a signature the service verifies
+  await page.getByTestId('certificate-test').click();
+  await page.getByTestId('pin-input').fill(DEMO_TOKEN_PIN);
+  await page.getByTestId('sign-submit').click();
+  await expect(page.getByText('证书测试通过')).toBeVisible();
+
+  await page.getByTestId('user-menu-trigger').click();
+  await page.getByTestId('logout').click();
+  await page.getByRole('button', { name: '确定' }).click();
+
+  // next login: signed with the activated certificate, no sign-off any more
+  await page.getByTestId('language-switch').getByText('English').click();
+  await login(page, 'demo.reviewer', 'Review2026');
+  await expect(step.getByRole('heading', { name: 'USB-KEY login' })).toBeVisible();
+  await expect(page.getByTestId('certificate-confirm')).toHaveCount(0);
+  await snap(page, 'certificate-signin.en');
+  await page.getByTestId('certificate-sign').click();
+  await page.getByTestId('pin-input').fill(DEMO_TOKEN_PIN);
+  await page.getByTestId('sign-submit').click();
+  await expect(page.getByTestId('home')).toBeVisible();
+  await expect(page.getByText('Welcome to SettleKey')).toBeVisible();
+  await snap(page, 'home.reviewer.en');
+});
