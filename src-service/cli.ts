@@ -1,8 +1,12 @@
 // `npm run service -- [--db PATH|postgres://…] [--host 127.0.0.1] [--port 8480] [--demo]`
+// `npm run service -- verify-audit [--db …]`: checks the audit chain and the ledger.
 // When started by the client as its embedded service it tells its parent the URL
 // (a message on the IPC channel, or the parentPort of an Electron utility process).
 import { parseArgs } from 'node:util';
+import { verifyAudit } from './audit/verify';
 import { startService } from './server';
+import { openStore } from './store/db';
+import { migrateToLatest } from './store/migrations';
 
 interface ParentPort {
   postMessage(message: unknown): void;
@@ -18,7 +22,7 @@ function announce(url: string): void {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     options: {
       db: { type: 'string', default: process.env.SETTLEKEY_DB ?? 'settlekey.sqlite' },
       host: { type: 'string', default: '127.0.0.1' },
@@ -26,8 +30,27 @@ async function main(): Promise<void> {
       demo: { type: 'boolean', default: false },
       'log-level': { type: 'string', default: process.env.SETTLEKEY_LOG ?? 'info' },
     },
-    allowPositionals: false,
+    allowPositionals: true,
   });
+  if (positionals[0] === 'verify-audit') {
+    const store = openStore(values.db);
+    try {
+      await migrateToLatest(store.db, store.dialect);
+      const report = await verifyAudit(store.db);
+      process.stdout.write(
+        `${store.describe}: ${report.auditRecords} audit records, ${report.journalEntries} journal entries, ${report.accounts} accounts\n`,
+      );
+      for (const b of report.breaks) process.stdout.write(`BREAK: ${b}\n`);
+      process.stdout.write(
+        report.breaks.length === 0 ? 'verify-audit: OK\n' : `verify-audit: ${report.breaks.length} break(s)\n`,
+      );
+      process.exitCode = report.breaks.length === 0 ? 0 : 1;
+    } finally {
+      await store.close();
+    }
+    return;
+  }
+  if (positionals.length > 0) throw new Error(`unknown command: ${positionals[0]}`);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be 0–65535, got ${values.port}`);

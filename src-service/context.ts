@@ -5,6 +5,7 @@ import { Sessions } from './auth/sessions';
 import { Clock } from './clock';
 import type { Store } from './store/db';
 import type { Database } from './store/schema';
+import { outboxSmsSimulator, type SmsGateway } from './members/sms';
 
 export interface ServiceOptions {
   /** Demo data and the demo clock. */
@@ -12,6 +13,8 @@ export interface ServiceOptions {
   /** NODE_ENV=test: test hooks (captcha answers, clock) exist. Never in a production build. */
   testMode: boolean;
   version: string;
+  /** The bank back office's key for /bank routes (reconciliation, the market simulator); none: closed. */
+  bankKey?: string;
 }
 
 export interface ServiceContext {
@@ -20,6 +23,8 @@ export interface ServiceContext {
   clock: Clock;
   captchas: Captchas;
   sessions: Sessions;
+  /** SIMULATOR of the SMS gateway (outbox table); a real gateway replaces it. */
+  sms: SmsGateway;
   options: ServiceOptions;
 }
 
@@ -31,6 +36,7 @@ export function createContext(store: Store, options: ServiceOptions, clock?: Clo
     clock: theClock,
     captchas: new Captchas(store.db, theClock, options.testMode),
     sessions: new Sessions(store.db, theClock),
+    sms: outboxSmsSimulator(store.db, () => theClock.nowIso()),
     options,
   };
 }

@@ -1,6 +1,8 @@
 // Opens the store, migrates, seeds the demo when asked, and listens.
 import type { FastifyInstance } from 'fastify';
 import { seedDemo } from './demo/seed';
+import { expireStale } from './instructions/service';
+import { expireTrades } from './markets/trades';
 import { buildApp } from './http/app';
 import { createContext, isTestMode, type ServiceContext } from './context';
 import { openStore } from './store/db';
@@ -27,9 +29,21 @@ export interface RunningService {
 export async function startService(options: StartOptions): Promise<RunningService> {
   const store = openStore(options.database);
   await migrateToLatest(store.db, store.dialect);
-  const ctx = createContext(store, { demo: options.demo, testMode: isTestMode(), version: SERVICE_VERSION });
+  const ctx = createContext(store, {
+    demo: options.demo,
+    testMode: isTestMode(),
+    version: SERVICE_VERSION,
+    // The back office's key comes from the environment, never the command line.
+    bankKey: process.env.SETTLEKEY_BANK_KEY || undefined,
+  });
   if (options.demo) await seedDemo(ctx);
   const app = await buildApp(ctx, { level: options.logLevel ?? 'info' });
+  // Instructions not reviewed on their business day, and trades not reviewed in 30 days, expire.
+  const sweep = setInterval(() => {
+    void expireStale(ctx).catch((error: unknown) => app.log.error({ err: error }, 'instruction expiry sweep failed'));
+    void expireTrades(ctx).catch((error: unknown) => app.log.error({ err: error }, 'trade expiry sweep failed'));
+  }, 60_000);
+  sweep.unref();
   const address = await app.listen({ host: options.host, port: options.port });
   app.log.info({ database: store.describe, demo: options.demo }, 'settlement service ready');
   return {
@@ -37,6 +51,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     ctx,
     url: address,
     async close() {
+      clearInterval(sweep);
       await app.close();
       await store.close();
     },

@@ -21,6 +21,139 @@ export const ERROR_MESSAGES = {
   },
   NOT_AVAILABLE_YET: { 'zh-CN': '此功能尚未开放', en: 'This function is not available yet' },
   INSUFFICIENT_FUNDS: { 'zh-CN': '账户可用余额不足', en: 'The available balance is not enough' },
+  HOLD_NOT_PENDING: {
+    'zh-CN': '冻结款项已处理，不能再次入账',
+    en: 'The held amount was already settled or released',
+  },
+  IDEMPOTENCY_MISMATCH: {
+    'zh-CN': '同一请求编号已用于内容不同的请求',
+    en: 'This request key was already used for a request with different content',
+  },
+  DATE_RANGE_INVALID: {
+    'zh-CN': '查询日期不正确：起始日期不能晚于截止日期，截止日期不能晚于今天，跨度不超过一年',
+    en: 'Invalid dates: the start may not be after the end, the end not after today, and the span at most one year',
+  },
+  // markets and contracts
+  MARKET_NOT_FOUND: { 'zh-CN': '交易市场不存在', en: 'No such trading market' },
+  MARKET_NOT_SIGNED_IN: {
+    'zh-CN': '交易市场“{market}”今日尚未签到，暂不能办理入金',
+    en: 'The market “{marketEn}” has not signed in today; deposits are not possible yet',
+  },
+  MARKET_REFUSED: { 'zh-CN': '交易市场拒绝了本笔业务', en: 'The market refused this operation' },
+  MEMBER_CODE_UNKNOWN: {
+    'zh-CN': '会员代码 {memberCode} 不在该交易市场的会员名册中，请核对交易市场分配的会员代码',
+    en: 'Member code {memberCode} is not in the market’s register; check the code the market gave you',
+  },
+  MEMBER_CODE_NOT_YOURS: {
+    'zh-CN': '会员代码 {memberCode} 登记的证件号码与贵方不符',
+    en: 'Member code {memberCode} is registered to another certificate number',
+  },
+  MEMBER_CODE_TAKEN: {
+    'zh-CN': '会员代码 {memberCode} 已签约',
+    en: 'Member code {memberCode} already has a contract',
+  },
+  CONTRACT_EXISTS: { 'zh-CN': '已与该交易市场签约', en: 'There is already a contract with this market' },
+  CONTRACT_SIGN_PENDING: {
+    'zh-CN': '该交易市场已有一笔签约指令等待复核',
+    en: 'A sign instruction for this market is already awaiting review',
+  },
+  CONTRACT_NOT_FOUND: { 'zh-CN': '签约关系不存在', en: 'No such contract' },
+  CONTRACT_NOT_ACTIVE: { 'zh-CN': '该签约关系已解约', en: 'This contract has been cancelled' },
+  BOUND_ACCOUNT_INVALID: {
+    'zh-CN': '出入金账户必须是本单位在我行开立的同名结算账户',
+    en: "The bound account must be the enterprise's own settlement account at this bank",
+  },
+  BOUND_CARD_INVALID: {
+    'zh-CN': '绑定卡必须是本人已通过鉴权的他行银行卡',
+    en: 'The bound card must be your own authenticated card at another bank',
+  },
+  CANCEL_BALANCE_NOT_ZERO: {
+    'zh-CN': '资金存管明细账户余额不为零（余额 {balance}，其中冻结 {frozen}），不能解约。请先出金或解冻',
+    en: 'The detail sub-account is not empty (balance {balance}, of which frozen {frozen}); withdraw or have it unfrozen first',
+  },
+  CANCEL_UNFINISHED_TRADES: {
+    'zh-CN': '存在未完成交易或持仓（未完成交易 {trades} 笔，持仓 {positions} 笔），不能解约',
+    en: 'There are unfinished trades or open positions ({trades} trades, {positions} positions); the contract cannot be cancelled',
+  },
+  CANCEL_DISPUTE: {
+    'zh-CN': '存在交易纠纷且交易市场尚未提供证实资料，不能解约',
+    en: 'A trade dispute is open and the market has not supplied evidence; the contract cannot be cancelled',
+  },
+  CANCEL_MONEY_MOVED_TODAY: {
+    'zh-CN': '今日已有出入金交易发生，当天不允许解约，请下一个工作日再办理',
+    en: 'Money moved in or out today; a contract cannot be cancelled the same day — try on the next business day',
+  },
+  // maker-checker instructions
+  INSTRUCTION_NOT_FOUND: { 'zh-CN': '指令不存在', en: 'No such instruction' },
+  INSTRUCTION_ALREADY_HANDLED: {
+    'zh-CN': '该指令已被处理（当前状态：{state}）',
+    en: 'This instruction was already handled (now: {state})',
+  },
+  INSTRUCTION_EXPIRED: {
+    'zh-CN': '该指令未在当日复核，已过期失效',
+    en: 'This instruction was not reviewed on its business day and has expired',
+  },
+  MAKER_CANNOT_CHECK: {
+    'zh-CN': '不能复核自己录入的指令，须由另一位有复核权限的人员复核',
+    en: 'You cannot review an instruction you entered; another user with the review permission must',
+  },
+  REJECT_REASON_REQUIRED: {
+    'zh-CN': '请填写拒绝原因（1–200 个字）',
+    en: 'Give a reason for the rejection (1–200 characters)',
+  },
+  PERMISSION_NOT_ASSIGNABLE: {
+    'zh-CN': '菜单 {code} 不能分配给该用户',
+    en: 'Menu {code} cannot be assigned to this user',
+  },
+  USER_NOT_IN_ENTERPRISE: { 'zh-CN': '该用户不属于贵单位', en: 'This user is not in your enterprise' },
+  MENU_UNCHANGED: { 'zh-CN': '菜单权限没有变化', en: 'The menu permissions did not change' },
+  // market events, trades and suspense
+  TRADE_NOT_FOUND: { 'zh-CN': '交易不存在', en: 'No such trade' },
+  TRADE_NOT_PENDING: { 'zh-CN': '该交易已复核或已过期', en: 'This trade was already reviewed or has expired' },
+  TRADE_EXPIRED: {
+    'zh-CN': '该交易超过 30 天未复核，已过期，冻结资金已释放',
+    en: 'This trade was not reviewed within 30 days and has expired; its hold was released',
+  },
+  TRADE_DATE_RANGE: {
+    'zh-CN': '交易日期只能是今天至 30 天前之间的日期',
+    en: 'The trade date must be between today and 30 days ago',
+  },
+  SUSPENSE_NOT_FOUND: { 'zh-CN': '挂账记录不存在', en: 'No such suspense record' },
+  SUSPENSE_NOT_YOURS: {
+    'zh-CN': '该挂账记录不是由您的绑定卡转入，不能由您重新入账',
+    en: 'This suspense record did not come from your bound card; you cannot re-credit it',
+  },
+  SUSPENSE_ALREADY_RESOLVED: {
+    'zh-CN': '该挂账记录已处理（重新入账或已由市场调账）',
+    en: 'This suspense record was already re-credited or allocated',
+  },
+  SUSPENSE_MEMBER_NOT_SIGNED: {
+    'zh-CN': '您尚未与该市场签约，不能重新入账',
+    en: 'You have no contract with this market; the record cannot be re-credited',
+  },
+  // member system: verification and closure
+  VERIFICATION_REQUIRED: {
+    'zh-CN': '此操作需要验证：企业会员使用 USB-KEY 签名，个人会员使用手机动态码',
+    en: 'This operation must be verified: a USB-KEY signature for corporate members, an SMS code for individuals',
+  },
+  OTP_WRONG: { 'zh-CN': '动态码错误，还可尝试 {left} 次', en: 'Wrong code; {left} tries left' },
+  OTP_EXPIRED: { 'zh-CN': '动态码已失效，请重新获取', en: 'The code has expired; request a new one' },
+  OTP_TOO_MANY_TRIES: {
+    'zh-CN': '动态码输错次数过多，已失效，请重新获取',
+    en: 'Too many wrong codes; this one no longer works, request a new one',
+  },
+  OTP_RESEND_TOO_SOON: {
+    'zh-CN': '动态码已发送，请 {seconds} 秒后再重新获取',
+    en: 'A code was just sent; you can request another in {seconds} seconds',
+  },
+  TRANSFER_OUT_CARD_MISSING: {
+    'zh-CN': '请先维护资金转出账户',
+    en: 'Set up the transfer-out account first',
+  },
+  CLOSE_REFUSED: {
+    'zh-CN': '尚不能销户：{remaining}',
+    en: 'The account cannot be closed yet: {remaining}',
+  },
   // authentication
   AUTH_CAPTCHA_WRONG: { 'zh-CN': '验证码错误，请重新输入', en: 'The captcha is wrong, please try again' },
   AUTH_CAPTCHA_EXPIRED: {

@@ -13,6 +13,16 @@ export const SIGNED_FIELDS = {
   login: ['loginName', 'certSerial'],
   signOff: ['loginName', 'certSerial'],
   certificateTest: ['loginName', 'certSerial', 'note'],
+  // corporate e-banking instructions (maker)
+  sign: ['serial', 'enterprise', 'market', 'memberCode', 'boundAccount'],
+  cancel: ['serial', 'enterprise', 'market', 'memberCode', 'detailAccount'],
+  deposit: ['serial', 'enterprise', 'market', 'memberCode', 'fromAccount', 'toAccount', 'amount'],
+  withdraw: ['serial', 'enterprise', 'market', 'memberCode', 'fromAccount', 'toAccount', 'amount'],
+  menu: ['serial', 'enterprise', 'targetUser', 'permissions'],
+  // the checker's decision on an instruction
+  decision: ['serial', 'instructionKind', 'decision', 'reason'],
+  // member-management operations, verified with the USB-KEY (corporate members)
+  memberOperation: ['serial', 'member', 'operation', 'market', 'memberCode', 'account', 'amount', 'details'],
 } as const;
 
 export type SignedKind = keyof typeof SIGNED_FIELDS;

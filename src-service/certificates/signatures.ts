@@ -16,19 +16,32 @@ const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 export type CertificateRow = Selectable<CertificatesTable>;
 
-export async function issueChallenge(ctx: ServiceContext, userId: number, purpose: string): Promise<string> {
+/** A one-time challenge for this user and purpose; `reference` ties it to what it is for (an instruction's serial). */
+export async function issueChallenge(
+  ctx: ServiceContext,
+  userId: number,
+  purpose: string,
+  reference: string | null = null,
+): Promise<string> {
   const id = randomBytes(24).toString('base64url');
   await ctx.db
     .insertInto('challenges')
-    .values({ id, user_id: userId, purpose, created_at: ctx.clock.nowIso() })
+    .values({ id, user_id: userId, purpose, created_at: ctx.clock.nowIso(), reference })
     .execute();
   return id;
 }
 
 /** Uses a challenge up: once, by its user, for its purpose, within five minutes. */
-async function consumeChallenge(ctx: ServiceContext, id: string, userId: number, purpose: string): Promise<void> {
+async function consumeChallenge(
+  ctx: ServiceContext,
+  id: string,
+  userId: number,
+  purpose: string,
+  reference?: string,
+): Promise<void> {
   const row = await ctx.db.selectFrom('challenges').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row || row.user_id !== userId || row.purpose !== purpose) throw new AppError('CHALLENGE_UNKNOWN');
+  if (reference !== undefined && row.reference !== reference) throw new AppError('CHALLENGE_UNKNOWN');
   if (row.used_at !== null) throw new AppError('CHALLENGE_REUSED');
   if (ctx.clock.now().getTime() - Date.parse(row.created_at) > CHALLENGE_TTL_SECONDS * 1000) {
     throw new AppError('CHALLENGE_EXPIRED');
@@ -64,6 +77,8 @@ export interface VerifyInput {
   /** The operation as the service received it; challenge and time come from the envelope. */
   payload: (envelope: SignatureEnvelope) => SignedPayload;
   need: 'issued' | 'activated';
+  /** The challenge must have been issued for this (an instruction's serial). */
+  reference?: string;
 }
 
 export async function verifySigned(ctx: ServiceContext, input: VerifyInput): Promise<CertificateRow> {
@@ -73,7 +88,7 @@ export async function verifySigned(ctx: ServiceContext, input: VerifyInput): Pro
   if (!cert) throw new AppError('CERT_NOT_FOUND', { serial: envelope.certSerial });
   if (cert.user_id !== input.userId) throw new AppError('CERT_NOT_OWNED');
   checkUsable(ctx, cert, input.need);
-  await consumeChallenge(ctx, envelope.challenge, input.userId, input.purpose);
+  await consumeChallenge(ctx, envelope.challenge, input.userId, input.purpose, input.reference);
   if (Math.abs(Date.parse(envelope.time) - ctx.clock.now().getTime()) > MAX_CLOCK_SKEW_MS) {
     throw new AppError('SIGNATURE_TIME_SKEW');
   }

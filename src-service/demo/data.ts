@@ -18,7 +18,16 @@ export interface DemoMarket {
   summaryAccountNo: string;
   summaryAccountName: string;
   summaryAccountBranch: string;
+  /** Register of member codes: code → whose certificate (credit code or ID number). */
+  register: { memberCode: string; certNo: string; name: string }[];
 }
+
+const REGISTER = (prefix: string) => [
+  { memberCode: `${prefix}1001`, certNo: '91310000MA1FL5DK7X', name: '演示科技有限公司' },
+  { memberCode: `${prefix}1002`, certNo: '91110108MA01N8QE57', name: '示范贸易有限公司' },
+  { memberCode: `${prefix}2001`, certNo: '91440300MA5G7YUX26', name: '云采示范商贸有限公司' },
+  { memberCode: `${prefix}2002`, certNo: '110105199003071239', name: '张三' },
+];
 
 export const DEMO_MARKETS: DemoMarket[] = [
   {
@@ -30,6 +39,7 @@ export const DEMO_MARKETS: DemoMarket[] = [
     summaryAccountNo: '11015000000101',
     summaryAccountName: '华东大宗商品交易市场有限公司资金存管汇总账户',
     summaryAccountBranch: 'SettleKey 演示银行上海分行营业部',
+    register: REGISTER('EX'),
   },
   {
     code: 'B2B02',
@@ -40,6 +50,7 @@ export const DEMO_MARKETS: DemoMarket[] = [
     summaryAccountNo: '11015000000202',
     summaryAccountName: '云采电子商务有限公司资金存管汇总账户',
     summaryAccountBranch: 'SettleKey 演示银行杭州分行营业部',
+    register: REGISTER('B2'),
   },
   {
     code: 'AGRI03',
@@ -50,6 +61,7 @@ export const DEMO_MARKETS: DemoMarket[] = [
     summaryAccountNo: '11015000000303',
     summaryAccountName: '西部农产品交易中心有限公司资金存管汇总账户',
     summaryAccountBranch: 'SettleKey 演示银行成都分行营业部',
+    register: REGISTER('AG'),
   },
 ];
 
@@ -145,6 +157,7 @@ export const DEMO_MEMBERS = [
     certType: 'USCC',
     certNo: '91440300MA5G7YUX26',
     phone: '13800138001',
+    card: { cardNo: '6228480000000015', bankName: '中国农业银行', branchName: '中国农业银行深圳分行营业部' },
     user: { loginName: 'm.corp', displayName: '云采示范商贸有限公司', permissions: MEMBER_COMMON },
   },
   {
@@ -153,6 +166,7 @@ export const DEMO_MEMBERS = [
     certType: 'ID',
     certNo: '110105199003071239',
     phone: '13800138002',
+    card: { cardNo: '6225880000000019', bankName: '招商银行', branchName: '招商银行北京分行营业部' },
     user: {
       loginName: 'm.zhangsan',
       displayName: '张三',

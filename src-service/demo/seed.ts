@@ -1,6 +1,8 @@
 // Seeds the demo world once (a settings row remembers it). Opening balances are
 // real journal entries from the bank's funding account, so the ledger ties out.
+import type { Insertable } from 'kysely';
 import { fen } from '../../src-shared/money';
+import type { MarketMembersTable } from '../store/schema';
 import { hashPassword } from '../auth/passwords';
 import type { ServiceContext } from '../context';
 import { postEntry } from '../ledger/post';
@@ -15,6 +17,7 @@ export async function seedDemo(ctx: ServiceContext): Promise<boolean> {
   // One hash for all demo users: scrypt is slow on purpose, and they share the password.
   const passwordHash = await hashPassword(DEMO_PASSWORD);
 
+  const registers: Insertable<MarketMembersTable>[] = [];
   await db.transaction().execute(async (trx) => {
     await trx
       .insertInto('settings')
@@ -59,6 +62,8 @@ export async function seedDemo(ctx: ServiceContext): Promise<boolean> {
           name_en: market.nameEn,
           requires_trade_review: market.requiresTradeReview ? 1 : 0,
           signed_in_date: market.signedInToday ? today : null,
+          // the simulated markets that trade every day sign in by themselves
+          auto_sign_in: market.signedInToday ? 1 : 0,
           summary_account_no: market.summaryAccountNo,
           summary_account_name: market.summaryAccountName,
           summary_account_branch: market.summaryAccountBranch,
@@ -91,7 +96,20 @@ export async function seedDemo(ctx: ServiceContext): Promise<boolean> {
           },
         ])
         .execute();
+      market.register.forEach((r, i) => {
+        registers.push({
+          market_id: row.id,
+          member_code: r.memberCode,
+          cert_no: r.certNo,
+          name: r.name,
+          virtual_account_no: `${market.code}${String(i + 1).padStart(6, '0')}`,
+          seat_no: `${market.code.slice(0, 2)}${String(i + 1).padStart(4, '0')}`,
+          created_at: now,
+        });
+      });
     }
+
+    await trx.insertInto('market_members').values(registers).execute();
 
     let serial = 0;
     for (const enterprise of DEMO_ENTERPRISES) {
@@ -197,6 +215,19 @@ export async function seedDemo(ctx: ServiceContext): Promise<boolean> {
       await trx
         .insertInto('user_permissions')
         .values(member.user.permissions.map((code) => ({ user_id: u.id, code })))
+        .execute();
+      await trx
+        .insertInto('cards')
+        .values({
+          member_id: row.id,
+          card_no: member.card.cardNo,
+          holder_name: member.name,
+          bank_name: member.card.bankName,
+          branch_name: member.card.branchName,
+          phone: member.phone,
+          purpose: 'bound',
+          authenticated_at: now,
+        })
         .execute();
     }
 

@@ -7,6 +7,11 @@ import { HealthReply } from '../../src-shared/api/common';
 import { authRoutes } from '../auth/routes';
 import { demoCertificateRoutes } from '../certificates/demo-routes';
 import { certificateRoutes } from '../certificates/routes';
+import { enterpriseRoutes } from '../enterprises/routes';
+import { instructionRoutes } from '../instructions/routes';
+import { bankRoutes, marketRoutes } from '../markets/routes';
+import { memberRoutes } from '../members/routes';
+import { autoSignIn } from '../markets/markets';
 import type { ServiceContext } from '../context';
 import { testRoutes } from '../testing/routes';
 import { sendError, validatorCompiler } from './errors';
@@ -24,6 +29,8 @@ export async function buildApp(
     sendError(Object.assign(new Error('not found'), { statusCode: 404 }), request, reply),
   );
   installGuard(app, ctx.sessions);
+  // Simulated markets that sign in by themselves do it at the first request of a business day.
+  app.addHook('onRequest', async () => autoSignIn(ctx));
 
   await app.register(swagger, {
     openapi: {
@@ -64,6 +71,11 @@ export async function buildApp(
 
   await app.register(authRoutes(ctx));
   await app.register(certificateRoutes(ctx));
+  await app.register(marketRoutes(ctx));
+  await app.register(enterpriseRoutes(ctx));
+  await app.register(instructionRoutes(ctx));
+  await app.register(memberRoutes(ctx));
+  await app.register(bankRoutes(ctx));
   if (ctx.options.demo) await app.register(demoCertificateRoutes(ctx));
   if (ctx.options.testMode) await app.register(testRoutes(ctx));
   return app;

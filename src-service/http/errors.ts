@@ -13,6 +13,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   USER_NOT_FOUND: 404,
   FORBIDDEN: 403,
   CONFLICT: 409,
+  IDEMPOTENCY_MISMATCH: 409,
   AUTH_CAPTCHA_WRONG: 400,
   AUTH_CAPTCHA_EXPIRED: 400,
   AUTH_BAD_CREDENTIALS: 401,
@@ -64,6 +65,9 @@ export function toAppError(error: unknown, request: FastifyRequest): AppError {
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const appError = toAppError(error, request);
   const status = statusOf(appError.code);
-  if (status >= 500) request.log.error({ err: error }, 'unhandled error');
+  if (status >= 500) {
+    request.log.error({ err: error }, 'unhandled error');
+    if (process.env.SETTLEKEY_DEBUG_500) console.error(error);
+  }
   return reply.status(status).send({ error: appError.toShape(request.lang) });
 }

@@ -1,16 +1,19 @@
 // Posting a balanced journal entry. Balances change only here, inside the
 // caller's transaction: each debit is a conditional update that refuses to take
-// an account below zero (or below its holds), and the table's CHECK constraint
-// refuses it again should this code ever be wrong.
-import type { Kysely, Transaction } from 'kysely';
+// an account below zero (or below what it holds for others), and the table's
+// CHECK constraint refuses it again should this code ever be wrong. A debit that
+// settles a pending hold consumes the hold instead of the free balance.
+import type { Transaction } from 'kysely';
 import { AppError } from '../../src-shared/errors';
-import type { Fen } from '../../src-shared/money';
+import { fenFromDb, type Fen } from '../../src-shared/money';
 import type { Database } from '../store/schema';
 
 export interface EntryLine {
   accountId: number;
   debit?: Fen;
   credit?: Fen;
+  /** This debit settles that pending hold (same account, same amount). */
+  holdId?: number;
 }
 
 export interface EntryInput {
@@ -19,12 +22,13 @@ export interface EntryInput {
   businessDate: string;
   createdAt: string;
   memo?: string;
+  reference?: string;
   lines: EntryLine[];
 }
 
 export class UnbalancedEntryError extends Error {}
 
-export async function postEntry(trx: Transaction<Database> | Kysely<Database>, input: EntryInput): Promise<number> {
+export async function postEntry(trx: Transaction<Database>, input: EntryInput): Promise<number> {
   let debits = 0;
   let credits = 0;
   for (const line of input.lines) {
@@ -33,6 +37,7 @@ export async function postEntry(trx: Transaction<Database> | Kysely<Database>, i
     if (!Number.isSafeInteger(d) || !Number.isSafeInteger(c) || d < 0 || c < 0 || d > 0 === c > 0) {
       throw new UnbalancedEntryError(`line for account ${line.accountId} must have one positive side`);
     }
+    if (line.holdId !== undefined && !(d > 0)) throw new UnbalancedEntryError('only a debit can settle a hold');
     debits += d;
     credits += c;
   }
@@ -47,6 +52,7 @@ export async function postEntry(trx: Transaction<Database> | Kysely<Database>, i
       business_date: input.businessDate,
       created_at: input.createdAt,
       memo: input.memo ?? '',
+      reference: input.reference ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -54,21 +60,52 @@ export async function postEntry(trx: Transaction<Database> | Kysely<Database>, i
   const lines = [...input.lines].sort((a, b) => a.accountId - b.accountId);
   for (const line of lines) {
     const amount = (line.credit ?? 0) - (line.debit ?? 0);
-    let update = trx
-      .updateTable('accounts')
-      .set((eb) => ({ balance: eb('balance', '+', amount) }))
-      .where('id', '=', line.accountId)
-      .where('status', '=', 'open');
-    if (amount < 0) {
-      update = update.where((eb) =>
-        eb.or([eb('allow_negative', '=', 1), eb(eb('balance', '-', eb('held', '+', -amount)), '>=', 0)]),
-      );
+    let balanceAfter: Fen;
+    if (line.holdId !== undefined) {
+      const debit = line.debit as Fen;
+      const hold = await trx
+        .updateTable('holds')
+        .set({ status: 'posted', resolved_at: input.createdAt })
+        .where('id', '=', line.holdId)
+        .where('status', '=', 'pending')
+        .where('account_id', '=', line.accountId)
+        .where('amount', '=', debit)
+        .executeTakeFirst();
+      if (Number(hold.numUpdatedRows) !== 1) throw new AppError('HOLD_NOT_PENDING');
+      const settled = await trx
+        .updateTable('accounts')
+        .set((eb) => ({ balance: eb('balance', '-', debit), held: eb('held', '-', debit) }))
+        .where('id', '=', line.accountId)
+        .where('held', '>=', debit)
+        .returning('balance')
+        .executeTakeFirst();
+      if (!settled) throw new AppError('HOLD_NOT_PENDING');
+      balanceAfter = fenFromDb(settled.balance);
+    } else {
+      let update = trx
+        .updateTable('accounts')
+        .set((eb) => ({ balance: eb('balance', '+', amount) }))
+        .where('id', '=', line.accountId)
+        .where('status', '=', 'open');
+      if (amount < 0) {
+        update = update.where((eb) =>
+          eb.or([eb('allow_negative', '=', 1), eb(eb('balance', '-', eb('held', '+', -amount)), '>=', 0)]),
+        );
+      }
+      const result = await update.returning('balance').executeTakeFirst();
+      if (!result) throw new AppError('INSUFFICIENT_FUNDS');
+      balanceAfter = fenFromDb(result.balance);
     }
-    const result = await update.executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) throw new AppError('INSUFFICIENT_FUNDS');
     await trx
       .insertInto('journal_lines')
-      .values({ entry_id: entry.id, account_id: line.accountId, debit: line.debit ?? 0, credit: line.credit ?? 0 })
+      .values({
+        entry_id: entry.id,
+        account_id: line.accountId,
+        debit: line.debit ?? 0,
+        credit: line.credit ?? 0,
+        balance_after: balanceAfter,
+        business_date: input.businessDate,
+      })
       .execute();
   }
   return entry.id;

@@ -30,6 +30,7 @@ export interface MembersTable {
   phone: string;
   status: 'active' | 'closed';
   created_at: string;
+  transfer_out_card_id: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface UsersTable {
@@ -96,6 +97,8 @@ export interface ChallengesTable {
   purpose: string;
   created_at: string;
   used_at: string | null;
+  /** What the challenge was made for: the serial reserved for an instruction. */
+  reference: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface CaptchasTable {
@@ -115,6 +118,10 @@ export interface MarketsTable {
   summary_account_name: string;
   summary_account_branch: string;
   created_at: string;
+  /** Simulator: how many of the next deposits the market refuses. */
+  refuse_next_deposits: Generated<number>;
+  /** Simulator: signs in by itself each business day. */
+  auto_sign_in: Generated<Bool>;
 }
 
 export type AccountKind = 'settlement' | 'member_detail' | 'suspense' | 'fee' | 'other_banks' | 'bank_funding';
@@ -144,6 +151,205 @@ export interface JournalEntriesTable {
   business_date: string;
   created_at: string;
   memo: string;
+  /** What it posts for: "instruction:12", "trade:3", "suspense:7", "event:9". */
+  reference: string | null;
+}
+
+export interface SerialCountersTable {
+  day: string;
+  last: number;
+}
+
+export type HoldKind = 'withdraw' | 'freeze' | 'trade';
+
+export interface HoldsTable {
+  id: Generated<number>;
+  account_id: number;
+  amount: Money;
+  kind: HoldKind;
+  status: 'pending' | 'posted' | 'voided';
+  reference: string;
+  created_at: string;
+  resolved_at: string | null;
+}
+
+export interface MarketMembersTable {
+  id: Generated<number>;
+  market_id: number;
+  member_code: string;
+  cert_no: string;
+  name: string;
+  virtual_account_no: string;
+  seat_no: string;
+  open_positions: Generated<number>;
+  unfinished_trades: Generated<number>;
+  dispute_open: Generated<Bool>;
+  dispute_evidence: Generated<Bool>;
+  created_at: string;
+}
+
+export interface CardsTable {
+  id: Generated<number>;
+  member_id: number;
+  card_no: string;
+  holder_name: string;
+  bank_name: string;
+  branch_name: string;
+  phone: string;
+  purpose: 'bound' | 'transferOut';
+  authenticated_at: string;
+  status: Generated<'active' | 'replaced'>;
+}
+
+export interface ContractsTable {
+  id: Generated<number>;
+  market_id: number;
+  member_code: string;
+  enterprise_id: number | null;
+  member_id: number | null;
+  detail_account_id: number;
+  bound_account_id: number | null;
+  bound_card_id: number | null;
+  virtual_account_no: string;
+  seat_no: string;
+  status: 'active' | 'cancelled';
+  signed_at: string;
+  cancelled_at: string | null;
+  /** The business day money last moved in or out (a contract cannot be cancelled that day). */
+  last_money_date: string | null;
+}
+
+export type InstructionKind = 'sign' | 'cancel' | 'deposit' | 'withdraw' | 'menu';
+export type InstructionState = 'pending' | 'approved' | 'executed' | 'failed' | 'rejected' | 'expired';
+
+export interface InstructionsTable {
+  id: Generated<number>;
+  serial: string;
+  enterprise_id: number;
+  kind: InstructionKind;
+  state: InstructionState;
+  business_date: string;
+  market_id: number | null;
+  contract_id: number | null;
+  amount: ColumnType<string | number | null, number | null, number | null>;
+  hold_id: number | null;
+  payload: string;
+  maker_id: number;
+  maker_signature: string;
+  checker_id: number | null;
+  checker_signature: string | null;
+  reject_reason: string | null;
+  failure_code: string | null;
+  idempotency_key: string;
+  body_hash: string;
+  journal_entry_id: number | null;
+  created_at: string;
+  decided_at: string | null;
+}
+
+export interface InstructionEventsTable {
+  id: Generated<number>;
+  instruction_id: number;
+  from_state: InstructionState | null;
+  to_state: InstructionState;
+  actor_id: number | null;
+  at: string;
+  signature: string | null;
+  note: string | null;
+}
+
+export interface MarketEventsTable {
+  id: Generated<number>;
+  market_id: number | null;
+  kind: string;
+  idempotency_key: string;
+  body_hash: string;
+  result: string;
+  created_at: string;
+}
+
+export interface B2bTradesTable {
+  id: Generated<number>;
+  serial: string;
+  market_id: number;
+  payer_contract_id: number;
+  payee_contract_id: number;
+  amount: Money;
+  fee: Money;
+  hold_id: number;
+  status: 'pending' | 'approved' | 'expired';
+  trade_date: string;
+  description: string;
+  created_at: string;
+  reviewed_at: string | null;
+  journal_entry_id: number | null;
+}
+
+export type SuspenseReason = 'notSignedIn' | 'marketRefused' | 'unboundCard';
+
+export interface SuspenseRecordsTable {
+  id: Generated<number>;
+  serial: string;
+  market_id: number;
+  amount: Money;
+  payer_card_no: string;
+  payer_name: string;
+  reason: SuspenseReason;
+  member_id: number | null;
+  contract_id: number | null;
+  status: 'open' | 'recredited' | 'allocated';
+  business_date: string;
+  created_at: string;
+  resolved_at: string | null;
+  resolved_entry_id: number | null;
+}
+
+export interface MemberOperationsTable {
+  id: Generated<number>;
+  serial: string;
+  member_id: number;
+  user_id: number;
+  kind: string;
+  verified_by: 'usbkey' | 'otp';
+  proof: string;
+  payload: string;
+  created_at: string;
+}
+
+export interface OtpCodesTable {
+  id: string;
+  phone: string;
+  purpose: string;
+  code_hash: string;
+  created_at: string;
+  expires_at: string;
+  tries: Generated<number>;
+  used_at: string | null;
+}
+
+export interface SmsOutboxTable {
+  id: Generated<number>;
+  phone: string;
+  text: string;
+  created_at: string;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  actor: string;
+  action: string;
+  entity: string;
+  entity_id: string;
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  last_id: number;
+  last_hash: string;
 }
 
 export interface JournalLinesTable {
@@ -152,6 +358,8 @@ export interface JournalLinesTable {
   account_id: number;
   debit: Money;
   credit: Money;
+  balance_after: ColumnType<string | number | null, number | null | undefined, never>;
+  business_date: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export interface Database {
@@ -169,4 +377,19 @@ export interface Database {
   accounts: AccountsTable;
   journal_entries: JournalEntriesTable;
   journal_lines: JournalLinesTable;
+  serial_counters: SerialCountersTable;
+  holds: HoldsTable;
+  market_members: MarketMembersTable;
+  cards: CardsTable;
+  contracts: ContractsTable;
+  instructions: InstructionsTable;
+  instruction_events: InstructionEventsTable;
+  market_events: MarketEventsTable;
+  b2b_trades: B2bTradesTable;
+  suspense_records: SuspenseRecordsTable;
+  member_operations: MemberOperationsTable;
+  otp_codes: OtpCodesTable;
+  sms_outbox: SmsOutboxTable;
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
 }

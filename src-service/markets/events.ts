@@ -1,0 +1,360 @@
+// What a market's system asks of the bank (here driven by the market
+// simulator): incoming transfers from other banks, market-initiated deposits
+// and withdrawals, clearing between members with fees, freezes, B2B trades,
+// trade and dispute state, suspense allocation. Every event carries an
+// idempotency key: the same key and body return the first result, another body 409.
+import { createHash } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import { AppError } from '../../src-shared/errors';
+import type { Fen } from '../../src-shared/money';
+import { appendAudit, canonicalJson } from '../audit/log';
+import type { ServiceContext } from '../context';
+import { accountByKind } from '../ledger/accounts';
+import { placeHold, voidHold } from '../ledger/holds';
+import { postEntry, type EntryLine } from '../ledger/post';
+import { nextSerial } from '../ledger/serials';
+import type { Database } from '../store/schema';
+import { atomically, isUniqueViolation } from '../store/tx';
+import type { ContractRow } from './contracts';
+import { isSignedIn, marketAcceptsDeposit, marketByCode, type MarketRow } from './markets';
+import { postDeposit, postWithdrawal } from './money';
+import { creditFromSuspense, toSuspense } from './suspense';
+import { pushTrade } from './trades';
+
+async function contractByCode(trx: Transaction<Database>, market: MarketRow, memberCode: string): Promise<ContractRow> {
+  const contract = await trx
+    .selectFrom('contracts')
+    .selectAll()
+    .where('market_id', '=', market.id)
+    .where('member_code', '=', memberCode)
+    .where('status', '=', 'active')
+    .executeTakeFirst();
+  if (!contract) throw new AppError('CONTRACT_NOT_FOUND');
+  return contract;
+}
+
+/** Runs a market event once per idempotency key, in one transaction with its record. */
+export async function marketEvent<T>(
+  ctx: ServiceContext,
+  input: { kind: string; marketCode: string; key: string; body: Record<string, unknown> },
+  work: (trx: Transaction<Database>, market: MarketRow, tctx: ServiceContext) => Promise<T>,
+): Promise<T> {
+  const hash = createHash('sha256')
+    .update(canonicalJson({ market: input.marketCode, ...input.body }))
+    .digest('hex');
+  const replay = async () => {
+    const row = await ctx.db
+      .selectFrom('market_events')
+      .selectAll()
+      .where('kind', '=', input.kind)
+      .where('idempotency_key', '=', input.key)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    if (row.body_hash !== hash) throw new AppError('IDEMPOTENCY_MISMATCH');
+    return { value: JSON.parse(row.result) as T };
+  };
+  const first = await replay();
+  if (first) return first.value;
+  try {
+    return await atomically(ctx.db, async (trx) => {
+      const market = await marketByCode(trx, input.marketCode);
+      const tctx = { ...ctx, db: trx };
+      const result = await work(trx, market, tctx);
+      await trx
+        .insertInto('market_events')
+        .values({
+          market_id: market.id,
+          kind: input.kind,
+          idempotency_key: input.key,
+          body_hash: hash,
+          result: JSON.stringify(result ?? null),
+          created_at: ctx.clock.nowIso(),
+        })
+        .execute();
+      await appendAudit(trx, {
+        at: ctx.clock.nowIso(),
+        actor: `market:${market.code}`,
+        action: `market.${input.kind}`,
+        entity: 'market',
+        entityId: market.id,
+        details: { key: input.key, ...input.body },
+      });
+      return result;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      const twin = await replay();
+      if (twin) return twin.value;
+    }
+    throw error;
+  }
+}
+
+export interface IncomingTransfer {
+  marketCode: string;
+  cardNo: string;
+  payerName: string;
+  amount: Fen;
+  key: string;
+}
+
+/**
+ * A transfer from another bank's card into the market's summary account: to the
+ * member's detail sub-account when the card is a member's bound card and the
+ * market is signed in and accepts; otherwise to the suspense sub-account with the reason.
+ */
+export async function incomingTransfer(ctx: ServiceContext, input: IncomingTransfer) {
+  return marketEvent(
+    ctx,
+    { kind: 'incomingTransfer', marketCode: input.marketCode, key: input.key, body: { ...input } },
+    async (trx, market, tctx) => {
+      const contract = await trx
+        .selectFrom('contracts')
+        .innerJoin('cards', 'cards.id', 'contracts.bound_card_id')
+        .selectAll('contracts')
+        .where('contracts.market_id', '=', market.id)
+        .where('contracts.status', '=', 'active')
+        .where('cards.card_no', '=', input.cardNo)
+        .where('cards.status', '=', 'active')
+        .executeTakeFirst();
+      if (!contract) {
+        const id = await toSuspense(trx, tctx, {
+          marketId: market.id,
+          amount: input.amount,
+          cardNo: input.cardNo,
+          payerName: input.payerName,
+          reason: 'unboundCard',
+          memberId: null,
+          contractId: null,
+        });
+        return { outcome: 'suspense' as const, reason: 'unboundCard', suspenseId: id };
+      }
+      const reason = !isSignedIn(tctx, market)
+        ? 'notSignedIn'
+        : !(await marketAcceptsDeposit(trx, market.id))
+          ? 'marketRefused'
+          : null;
+      if (reason) {
+        const id = await toSuspense(trx, tctx, {
+          marketId: market.id,
+          amount: input.amount,
+          cardNo: input.cardNo,
+          payerName: input.payerName,
+          reason,
+          memberId: contract.member_id,
+          contractId: contract.id,
+        });
+        return { outcome: 'suspense' as const, reason, suspenseId: id };
+      }
+      const serial = await nextSerial(trx, tctx.clock.today());
+      await postDeposit(trx, tctx, {
+        contract,
+        amount: input.amount,
+        serial,
+        kind: 'incomingTransfer',
+        reference: `event:${input.key}`,
+        memo: input.cardNo,
+      });
+      return { outcome: 'credited' as const, contractId: contract.id, serial };
+    },
+  );
+}
+
+/** Market-initiated deposit or withdrawal: the same rules as the client's, no reviewer. */
+export async function marketMoney(
+  ctx: ServiceContext,
+  input: { direction: 'deposit' | 'withdraw'; marketCode: string; memberCode: string; amount: Fen; key: string },
+) {
+  const kind = input.direction === 'deposit' ? 'marketDeposit' : 'marketWithdraw';
+  return marketEvent(
+    ctx,
+    { kind, marketCode: input.marketCode, key: input.key, body: { ...input } },
+    async (trx, market, tctx) => {
+      if (!isSignedIn(tctx, market))
+        throw new AppError('MARKET_NOT_SIGNED_IN', { market: market.name, marketEn: market.name_en });
+      const contract = await contractByCode(trx, market, input.memberCode);
+      const serial = await nextSerial(trx, tctx.clock.today());
+      const args = { contract, amount: input.amount, serial, kind, reference: `event:${input.key}` };
+      if (input.direction === 'deposit') await postDeposit(trx, tctx, args);
+      else await postWithdrawal(trx, tctx, args);
+      return { serial };
+    },
+  );
+}
+
+/** Clearing: a transfer between two members' detail sub-accounts, the fee (paid by the payer) to the fee sub-account. */
+export async function clearing(
+  ctx: ServiceContext,
+  input: { marketCode: string; payerCode: string; payeeCode: string; amount: Fen; fee: Fen; key: string },
+) {
+  return marketEvent(
+    ctx,
+    { kind: 'clearing', marketCode: input.marketCode, key: input.key, body: { ...input } },
+    async (trx, market, tctx) => {
+      if (input.payerCode === input.payeeCode)
+        throw new AppError('VALIDATION', { detail: 'payer and payee are the same member' });
+      const payer = await contractByCode(trx, market, input.payerCode);
+      const payee = await contractByCode(trx, market, input.payeeCode);
+      const serial = await nextSerial(trx, tctx.clock.today());
+      const lines: EntryLine[] = [
+        { accountId: payer.detail_account_id, debit: (input.amount + input.fee) as Fen },
+        { accountId: payee.detail_account_id, credit: input.amount },
+      ];
+      if (input.fee > 0) lines.push({ accountId: await accountByKind(trx, 'fee', market.id), credit: input.fee });
+      await postEntry(trx, {
+        serial,
+        kind: 'clearing',
+        businessDate: tctx.clock.today(),
+        createdAt: tctx.clock.nowIso(),
+        memo: `${input.payerCode} → ${input.payeeCode}`,
+        reference: `event:${input.key}`,
+        lines,
+      });
+      return { serial };
+    },
+  );
+}
+
+export async function freeze(
+  ctx: ServiceContext,
+  input: { marketCode: string; memberCode: string; amount: Fen; key: string },
+) {
+  return marketEvent(
+    ctx,
+    { kind: 'freeze', marketCode: input.marketCode, key: input.key, body: { ...input } },
+    async (trx, market, tctx) => {
+      const contract = await contractByCode(trx, market, input.memberCode);
+      const holdId = await placeHold(trx, {
+        accountId: contract.detail_account_id,
+        amount: input.amount,
+        kind: 'freeze',
+        reference: `freeze:${input.key}`,
+        at: tctx.clock.nowIso(),
+      });
+      return { holdId };
+    },
+  );
+}
+
+/** Releases a freeze, named by the key of the freeze event. */
+export async function unfreeze(ctx: ServiceContext, input: { marketCode: string; freezeKey: string; key: string }) {
+  return marketEvent(
+    ctx,
+    { kind: 'unfreeze', marketCode: input.marketCode, key: input.key, body: { ...input } },
+    async (trx, market, tctx) => {
+      const hold = await trx
+        .selectFrom('holds')
+        .innerJoin('accounts', 'accounts.id', 'holds.account_id')
+        .select(['holds.id'])
+        .where('holds.reference', '=', `freeze:${input.freezeKey}`)
+        .where('accounts.market_id', '=', market.id)
+        .executeTakeFirst();
+      if (!hold || !(await voidHold(trx, hold.id, tctx.clock.nowIso()))) throw new AppError('HOLD_NOT_PENDING');
+      return { released: hold.id };
+    },
+  );
+}
+
+export async function b2bTrade(
+  ctx: ServiceContext,
+  input: {
+    marketCode: string;
+    payerCode: string;
+    payeeCode: string;
+    amount: Fen;
+    fee: Fen;
+    description: string;
+    key: string;
+  },
+) {
+  return marketEvent(
+    ctx,
+    { kind: 'b2bTrade', marketCode: input.marketCode, key: input.key, body: { ...input } },
+    async (trx, market, tctx) => {
+      if (market.requires_trade_review !== 1)
+        throw new AppError('VALIDATION', { detail: 'this market does not use trade review' });
+      const payer = await contractByCode(trx, market, input.payerCode);
+      const payee = await contractByCode(trx, market, input.payeeCode);
+      return pushTrade(trx, tctx, {
+        marketId: market.id,
+        payer,
+        payee,
+        amount: input.amount,
+        fee: input.fee,
+        description: input.description,
+      });
+    },
+  );
+}
+
+/** The market's word on a member: unfinished trades, open positions, a dispute and its evidence. */
+export async function memberState(
+  ctx: ServiceContext,
+  input: {
+    marketCode: string;
+    memberCode: string;
+    unfinishedTrades?: number;
+    openPositions?: number;
+    disputeOpen?: boolean;
+    disputeEvidence?: boolean;
+    key: string;
+  },
+) {
+  return marketEvent(
+    ctx,
+    { kind: 'memberState', marketCode: input.marketCode, key: input.key, body: { ...input } },
+    async (trx, market) => {
+      const set: Record<string, number> = {};
+      if (input.unfinishedTrades !== undefined) set.unfinished_trades = input.unfinishedTrades;
+      if (input.openPositions !== undefined) set.open_positions = input.openPositions;
+      if (input.disputeOpen !== undefined) set.dispute_open = input.disputeOpen ? 1 : 0;
+      if (input.disputeEvidence !== undefined) set.dispute_evidence = input.disputeEvidence ? 1 : 0;
+      const updated = await trx
+        .updateTable('market_members')
+        .set(set)
+        .where('market_id', '=', market.id)
+        .where('member_code', '=', input.memberCode)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1)
+        throw new AppError('MEMBER_CODE_UNKNOWN', { memberCode: input.memberCode });
+      return { ok: true };
+    },
+  );
+}
+
+/** The market allocates a suspense record (one from a card bound to nobody, or any other) to a member. */
+export async function allocateSuspense(
+  ctx: ServiceContext,
+  input: { marketCode: string; suspenseId: number; memberCode: string; key: string },
+) {
+  return marketEvent(
+    ctx,
+    { kind: 'allocateSuspense', marketCode: input.marketCode, key: input.key, body: { ...input } },
+    async (trx, market, tctx) => {
+      const contract = await contractByCode(trx, market, input.memberCode);
+      const serial = await nextSerial(trx, tctx.clock.today());
+      await creditFromSuspense(trx, tctx, {
+        recordId: input.suspenseId,
+        contract,
+        how: 'allocated',
+        serial,
+        actor: `market:${market.code}`,
+      });
+      return { serial };
+    },
+  );
+}
+
+export async function refuseNextDeposits(
+  ctx: ServiceContext,
+  input: { marketCode: string; count: number; key: string },
+) {
+  return marketEvent(
+    ctx,
+    { kind: 'refuseNext', marketCode: input.marketCode, key: input.key, body: { ...input } },
+    async (trx, market) => {
+      await trx.updateTable('markets').set({ refuse_next_deposits: input.count }).where('id', '=', market.id).execute();
+      return { count: input.count };
+    },
+  );
+}

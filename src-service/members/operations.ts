@@ -1,0 +1,326 @@
+// The member-management system's single-party operations: verified when
+// submitted (USB-KEY signature for corporate members, SMS code for
+// individuals) and effective at once — no reviewer. Each is described by the
+// fields its verification covers, a check before verification, and its work.
+import type { Kysely, Transaction } from 'kysely';
+import { AppError } from '../../src-shared/errors';
+import { formatFen, type Fen } from '../../src-shared/money';
+import { appendAudit } from '../audit/log';
+import type { ServiceContext } from '../context';
+import { accountByKind, balancesOf } from '../ledger/accounts';
+import { nextSerial } from '../ledger/serials';
+import {
+  cancelRefusals,
+  checkBoundCard,
+  checkSignable,
+  closeContract,
+  openContract,
+  ownContract,
+} from '../markets/contracts';
+import { marketById } from '../markets/markets';
+import { postWithdrawal } from '../markets/money';
+import { checkRecreditable, creditFromSuspense } from '../markets/suspense';
+import { approveTrade, tradeById, TRADE_REVIEW_DAYS } from '../markets/trades';
+import type { Database } from '../store/schema';
+import { atomically } from '../store/tx';
+import { addDays } from '../clock';
+import { verifyCode, verifySignature, type MemberActor, type MemberProof, type OperationFields } from './verification';
+
+type Db = Kysely<Database>;
+
+export interface MemberOperation<I, R> {
+  name: string;
+  /** The fields the verification covers; throws the refusals known before verification. */
+  fields(db: Db, ctx: ServiceContext, actor: MemberActor, input: I): Promise<OperationFields>;
+  run(trx: Transaction<Database>, ctx: ServiceContext, actor: MemberActor, input: I, serial: string): Promise<R>;
+}
+
+const blank = { market: '', memberCode: '', account: '', amount: 0, details: '' };
+
+async function detailNumber(db: Db, accountId: number) {
+  return (await db.selectFrom('accounts').select('number').where('id', '=', accountId).executeTakeFirstOrThrow())
+    .number;
+}
+
+async function cardNumber(db: Db, memberId: number, cardId: number) {
+  const card = await checkBoundCard(db, memberId, cardId);
+  return card.card_no;
+}
+
+export const signContract: MemberOperation<
+  { marketId: number; memberCode: string; cardId: number },
+  { contractId: number; virtualAccountNo: string; seatNo: string }
+> = {
+  name: 'signContract',
+  async fields(db, _ctx, actor, input) {
+    const market = await marketById(db, input.marketId);
+    await checkSignable(db, {
+      marketId: market.id,
+      memberCode: input.memberCode,
+      owner: { memberId: actor.member.id },
+    });
+    return {
+      ...blank,
+      operation: this.name,
+      market: market.code,
+      memberCode: input.memberCode,
+      account: await cardNumber(db, actor.member.id, input.cardId),
+    };
+  },
+  async run(trx, ctx, actor, input) {
+    await checkBoundCard(trx, actor.member.id, input.cardId);
+    const contract = await openContract(trx, ctx, {
+      marketId: input.marketId,
+      memberCode: input.memberCode,
+      owner: { memberId: actor.member.id },
+      boundCardId: input.cardId,
+    });
+    return { contractId: contract.id, virtualAccountNo: contract.virtual_account_no, seatNo: contract.seat_no };
+  },
+};
+
+export const cancelContract: MemberOperation<{ contractId: number }, { contractId: number }> = {
+  name: 'cancelContract',
+  async fields(db, ctx, actor, input) {
+    const contract = await ownContract(db, input.contractId, { memberId: actor.member.id });
+    const [refusal] = await cancelRefusals(db, ctx, contract);
+    if (refusal) throw new AppError(refusal.code, refusal.params);
+    const market = await marketById(db, contract.market_id);
+    return {
+      ...blank,
+      operation: this.name,
+      market: market.code,
+      memberCode: contract.member_code,
+      account: await detailNumber(db, contract.detail_account_id),
+    };
+  },
+  async run(trx, ctx, actor, input) {
+    await closeContract(trx, ctx, await ownContract(trx, input.contractId, { memberId: actor.member.id }));
+    return { contractId: input.contractId };
+  },
+};
+
+export const changeBoundCard: MemberOperation<{ contractId: number; cardId: number }, { contractId: number }> = {
+  name: 'changeBoundCard',
+  async fields(db, _ctx, actor, input) {
+    const contract = await ownContract(db, input.contractId, { memberId: actor.member.id });
+    const market = await marketById(db, contract.market_id);
+    const old = contract.bound_card_id
+      ? await db.selectFrom('cards').select('card_no').where('id', '=', contract.bound_card_id).executeTakeFirst()
+      : undefined;
+    return {
+      ...blank,
+      operation: this.name,
+      market: market.code,
+      memberCode: contract.member_code,
+      account: await cardNumber(db, actor.member.id, input.cardId),
+      details: old?.card_no ?? '',
+    };
+  },
+  async run(trx, _ctx, actor, input) {
+    await checkBoundCard(trx, actor.member.id, input.cardId);
+    await ownContract(trx, input.contractId, { memberId: actor.member.id });
+    await trx
+      .updateTable('contracts')
+      .set({ bound_card_id: input.cardId })
+      .where('id', '=', input.contractId)
+      .execute();
+    return { contractId: input.contractId };
+  },
+};
+
+export const reviewTrade: MemberOperation<{ tradeId: number }, { tradeId: number }> = {
+  name: 'approveTrade',
+  async fields(db, ctx, actor, input) {
+    const trade = await tradeById(db, input.tradeId);
+    const payer = await ownContract(db, trade.payer_contract_id, { memberId: actor.member.id }).catch(() => {
+      throw new AppError('TRADE_NOT_FOUND');
+    });
+    if (trade.status !== 'pending') throw new AppError('TRADE_NOT_PENDING');
+    if (trade.trade_date < addDays(ctx.clock.today(), -TRADE_REVIEW_DAYS)) throw new AppError('TRADE_EXPIRED');
+    const market = await marketById(db, trade.market_id);
+    return {
+      ...blank,
+      operation: this.name,
+      market: market.code,
+      memberCode: payer.member_code,
+      account: await detailNumber(db, payer.detail_account_id),
+      amount: Number(trade.amount) + Number(trade.fee),
+      details: trade.serial,
+    };
+  },
+  async run(trx, ctx, actor, input, serial) {
+    const trade = await tradeById(trx, input.tradeId);
+    await ownContract(trx, trade.payer_contract_id, { memberId: actor.member.id });
+    await approveTrade(trx, ctx, input.tradeId, serial, `user:${actor.user.login_name}`);
+    return { tradeId: input.tradeId };
+  },
+};
+
+export const recreditSuspense: MemberOperation<{ recordId: number }, { recordId: number }> = {
+  name: 'recreditSuspense',
+  async fields(db, _ctx, actor, input) {
+    const { record, contract } = await checkRecreditable(db, input.recordId, actor.member.id);
+    const market = await marketById(db, record.market_id);
+    return {
+      ...blank,
+      operation: this.name,
+      market: market.code,
+      memberCode: contract.member_code,
+      account: await detailNumber(db, contract.detail_account_id),
+      amount: Number(record.amount),
+      details: record.serial,
+    };
+  },
+  async run(trx, ctx, actor, input, serial) {
+    const { contract } = await checkRecreditable(trx, input.recordId, actor.member.id);
+    await creditFromSuspense(trx, ctx, {
+      recordId: input.recordId,
+      contract,
+      how: 'recredited',
+      serial,
+      actor: `user:${actor.user.login_name}`,
+    });
+    return { recordId: input.recordId };
+  },
+};
+
+export const setTransferOutCard: MemberOperation<{ cardId: number }, { cardId: number }> = {
+  name: 'setTransferOutCard',
+  async fields(db, _ctx, actor, input) {
+    return { ...blank, operation: this.name, account: await cardNumber(db, actor.member.id, input.cardId) };
+  },
+  async run(trx, _ctx, actor, input) {
+    await checkBoundCard(trx, actor.member.id, input.cardId);
+    await trx
+      .updateTable('members')
+      .set({ transfer_out_card_id: input.cardId })
+      .where('id', '=', actor.member.id)
+      .execute();
+    return { cardId: input.cardId };
+  },
+};
+
+/** Moves the whole available balance of a contract's detail sub-account to the transfer-out card. */
+export const transferOut: MemberOperation<{ contractId: number }, { amount: number }> = {
+  name: 'transferOut',
+  async fields(db, _ctx, actor, input) {
+    const member = await db
+      .selectFrom('members')
+      .select('transfer_out_card_id')
+      .where('id', '=', actor.member.id)
+      .executeTakeFirstOrThrow();
+    if (!member.transfer_out_card_id) throw new AppError('TRANSFER_OUT_CARD_MISSING');
+    const contract = await ownContract(db, input.contractId, { memberId: actor.member.id });
+    const { available } = await balancesOf(db, contract.detail_account_id);
+    if (available <= 0) throw new AppError('INSUFFICIENT_FUNDS');
+    const market = await marketById(db, contract.market_id);
+    return {
+      ...blank,
+      operation: this.name,
+      market: market.code,
+      memberCode: contract.member_code,
+      account: await cardNumber(db, actor.member.id, member.transfer_out_card_id),
+      amount: available,
+    };
+  },
+  async run(trx, ctx, actor, input, serial) {
+    const contract = await ownContract(trx, input.contractId, { memberId: actor.member.id });
+    const { available } = await balancesOf(trx, contract.detail_account_id);
+    if (available <= 0) throw new AppError('INSUFFICIENT_FUNDS');
+    await postWithdrawal(trx, ctx, {
+      contract,
+      amount: available,
+      serial,
+      kind: 'transferOut',
+      reference: `member:${serial}`,
+      to: await accountByKind(trx, 'other_banks'),
+    });
+    return { amount: available };
+  },
+};
+
+/** What stands between a member and closing their account, in words. */
+export async function closureRemaining(db: Db, memberId: number, lang: 'zh-CN' | 'en'): Promise<string[]> {
+  const contracts = await db
+    .selectFrom('contracts')
+    .innerJoin('markets', 'markets.id', 'contracts.market_id')
+    .select(['contracts.detail_account_id', 'contracts.status', 'markets.name', 'markets.name_en'])
+    .where('contracts.member_id', '=', memberId)
+    .execute();
+  const remaining: string[] = [];
+  for (const c of contracts) {
+    const name = lang === 'en' ? c.name_en : c.name;
+    const { balance } = await balancesOf(db, c.detail_account_id);
+    if (balance !== 0)
+      remaining.push(
+        lang === 'en' ? `balance ${formatFen(balance as Fen)} at ${name}` : `${name}余额 ${formatFen(balance as Fen)}`,
+      );
+    if (c.status === 'active')
+      remaining.push(lang === 'en' ? `contract with ${name} not cancelled` : `与${name}的签约未解约`);
+  }
+  return remaining;
+}
+
+export const closeAccount: MemberOperation<{ lang?: 'zh-CN' | 'en' }, { closed: true }> = {
+  name: 'closeAccount',
+  async fields(db, _ctx, actor, input) {
+    const remaining = await closureRemaining(db, actor.member.id, input.lang ?? 'zh-CN');
+    if (remaining.length > 0)
+      throw new AppError('CLOSE_REFUSED', { remaining: remaining.join(input.lang === 'en' ? '; ' : '；') });
+    return { ...blank, operation: this.name, details: actor.member.name };
+  },
+  async run(trx, ctx, actor, input) {
+    const remaining = await closureRemaining(trx, actor.member.id, input.lang ?? 'zh-CN');
+    if (remaining.length > 0) throw new AppError('CLOSE_REFUSED', { remaining: remaining.join('; ') });
+    await trx.updateTable('members').set({ status: 'closed' }).where('id', '=', actor.member.id).execute();
+    await trx.updateTable('users').set({ status: 'closed' }).where('member_id', '=', actor.member.id).execute();
+    await trx
+      .updateTable('sessions')
+      .set({ ended_at: ctx.clock.nowIso(), end_reason: 'closed' })
+      .where('user_id', '=', actor.user.id)
+      .where('ended_at', 'is', null)
+      .execute();
+    return { closed: true as const };
+  },
+};
+
+/** Verifies and performs an operation in one transaction, and records it with its proof. */
+export async function performOperation<I, R>(
+  ctx: ServiceContext,
+  actor: MemberActor,
+  op: MemberOperation<I, R>,
+  input: I,
+  proof: MemberProof | undefined,
+): Promise<R & { serial: string }> {
+  const fields = await op.fields(ctx.db, ctx, actor, input);
+  await verifyCode(ctx, actor, op.name, proof);
+  return atomically(ctx.db, async (trx) => {
+    const tctx = { ...ctx, db: trx };
+    const verified = await verifySignature(tctx, actor, fields, proof);
+    const serial = verified.serial ?? (await nextSerial(trx, ctx.clock.today()));
+    const result = await op.run(trx, tctx, actor, input, serial);
+    await trx
+      .insertInto('member_operations')
+      .values({
+        serial,
+        member_id: actor.member.id,
+        user_id: actor.user.id,
+        kind: op.name,
+        verified_by: verified.by,
+        proof: verified.proof,
+        payload: JSON.stringify({ input, fields }),
+        created_at: ctx.clock.nowIso(),
+      })
+      .execute();
+    await appendAudit(trx, {
+      at: ctx.clock.nowIso(),
+      actor: `user:${actor.user.login_name}`,
+      action: `member.${op.name}`,
+      entity: 'member',
+      entityId: actor.member.id,
+      details: { serial, verifiedBy: verified.by, ...fields },
+    });
+    return { ...result, serial };
+  });
+}

@@ -1,0 +1,103 @@
+// Requests and replies of the member-management system's operations.
+import { z } from 'zod';
+import { SignatureEnvelope } from '../signing';
+import { IsoDate } from './common';
+import { Id, MarketSummary, MoneyOut } from './settlement';
+
+export const MemberProof = z.union([
+  z.strictObject({ usbkey: SignatureEnvelope }),
+  z.strictObject({
+    otp: z.strictObject({
+      codeId: z.string().min(1).max(40),
+      code: z.string().regex(/^\d{6}$/, { message: 'RULE_FORMAT' }),
+    }),
+  }),
+]);
+export type MemberProof = z.infer<typeof MemberProof>;
+
+/** Each operation's input. */
+export const MemberOperationInputs = {
+  signContract: z.strictObject({ marketId: Id, memberCode: z.string().trim().min(1).max(32), cardId: Id }),
+  cancelContract: z.strictObject({ contractId: Id }),
+  changeBoundCard: z.strictObject({ contractId: Id, cardId: Id }),
+  approveTrade: z.strictObject({ tradeId: Id }),
+  recreditSuspense: z.strictObject({ recordId: Id }),
+  setTransferOutCard: z.strictObject({ cardId: Id }),
+  transferOut: z.strictObject({ contractId: Id }),
+  closeAccount: z.strictObject({}),
+} as const;
+export type MemberOperationName = keyof typeof MemberOperationInputs;
+export const MEMBER_OPERATIONS = Object.keys(MemberOperationInputs) as MemberOperationName[];
+
+export const PrepareReply = z.union([
+  z.object({
+    method: z.literal('usbkey'),
+    serial: z.string(),
+    challenge: z.string(),
+    issuedAt: z.string(),
+    fields: z.record(z.string(), z.union([z.string(), z.number()])),
+  }),
+  z.object({
+    method: z.literal('otp'),
+    codeId: z.string(),
+    expiresInSeconds: z.number().int(),
+    resendInSeconds: z.number().int(),
+    phone: z.string(),
+  }),
+]);
+export type PrepareReply = z.infer<typeof PrepareReply>;
+
+export const OperationResult = z
+  .object({ serial: z.string() })
+  .catchall(z.union([z.string(), z.number(), z.boolean()]));
+export type OperationResult = z.infer<typeof OperationResult>;
+
+export const Card = z.object({
+  id: Id,
+  cardNo: z.string(),
+  bankName: z.string(),
+  branchName: z.string(),
+  holderName: z.string(),
+  purpose: z.enum(['bound', 'transferOut']),
+  status: z.string(),
+});
+export type Card = z.infer<typeof Card>;
+
+export const Trade = z.object({
+  id: Id,
+  serial: z.string(),
+  market: MarketSummary,
+  payerCode: z.string(),
+  payeeCode: z.string(),
+  amount: MoneyOut,
+  fee: MoneyOut,
+  status: z.enum(['pending', 'approved', 'expired']),
+  tradeDate: z.string(),
+  description: z.string(),
+  reviewedAt: z.string().nullable(),
+});
+export type Trade = z.infer<typeof Trade>;
+
+export const TradeQuery = z.object({
+  date: IsoDate.optional(),
+  status: z.enum(['pending', 'approved']).default('pending'),
+});
+
+export const SuspenseRecord = z.object({
+  id: Id,
+  serial: z.string(),
+  market: MarketSummary,
+  amount: MoneyOut,
+  payerCardNo: z.string(),
+  payerName: z.string(),
+  reason: z.enum(['notSignedIn', 'marketRefused', 'unboundCard']),
+  status: z.enum(['open', 'recredited', 'allocated']),
+  businessDate: z.string(),
+  createdAt: z.string(),
+});
+export type SuspenseRecord = z.infer<typeof SuspenseRecord>;
+
+export const SuspenseQuery = z.object({
+  marketId: z.coerce.number().int().positive().optional(),
+  date: IsoDate.optional(),
+});

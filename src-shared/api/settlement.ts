@@ -1,0 +1,231 @@
+// Requests and replies of the settlement core: markets, accounts, contracts,
+// maker-checker instructions, queries. Amounts are integer fen.
+import { z } from 'zod';
+import { ASSIGNABLE_PERMISSIONS } from '../menu';
+import { MAX_FEN } from '../money';
+import { SignatureEnvelope } from '../signing';
+import { IsoDate } from './common';
+
+/** An amount in fen that a person may move: a positive safe integer up to 999,999,999,999.99 yuan. */
+export const AmountFen = z
+  .number()
+  .int()
+  .min(1, { message: 'MONEY_ZERO' })
+  .max(MAX_FEN, { message: 'MONEY_TOO_LARGE' });
+export const Id = z.number().int().positive();
+export const MoneyOut = z.number().int();
+
+export const MarketSummary = z.object({
+  id: Id,
+  code: z.string(),
+  name: z.string(),
+  nameEn: z.string(),
+  signedInToday: z.boolean(),
+  requiresTradeReview: z.boolean(),
+  summaryAccount: z.object({ number: z.string(), name: z.string(), branch: z.string() }),
+});
+export type MarketSummary = z.infer<typeof MarketSummary>;
+
+/** A market as a corporate user sees it on the sign page. */
+export const EnterpriseMarket = MarketSummary.extend({
+  contract: z.object({ id: Id, memberCode: z.string() }).nullable(),
+  signPending: z.boolean(),
+});
+export type EnterpriseMarket = z.infer<typeof EnterpriseMarket>;
+
+export const SettlementAccount = z.object({
+  id: Id,
+  number: z.string(),
+  name: z.string(),
+  balance: MoneyOut,
+  available: MoneyOut,
+});
+export type SettlementAccount = z.infer<typeof SettlementAccount>;
+
+/** 会员账户: a contract and its detail sub-account. */
+export const MemberAccount = z.object({
+  contractId: Id,
+  market: MarketSummary,
+  memberCode: z.string(),
+  detailAccountNo: z.string(),
+  virtualAccountNo: z.string(),
+  seatNo: z.string(),
+  balance: MoneyOut,
+  /** balance − everything held */
+  available: MoneyOut,
+  /** held by market freezes and B2B trades awaiting review */
+  frozen: MoneyOut,
+  /** held by withdrawals awaiting review */
+  pendingWithdrawals: MoneyOut,
+  status: z.enum(['active', 'cancelled']),
+  signedAt: z.string(),
+  cancelledAt: z.string().nullable(),
+  boundAccount: z.object({ id: Id, number: z.string(), name: z.string() }).nullable(),
+  boundCard: z.object({ id: Id, cardNo: z.string(), bankName: z.string(), branchName: z.string() }).nullable(),
+});
+export type MemberAccount = z.infer<typeof MemberAccount>;
+
+export const Refusal = z.object({ code: z.string(), message: z.string() });
+export type Refusal = z.infer<typeof Refusal>;
+
+export const CancelCheck = z.object({ ok: z.boolean(), refusals: z.array(Refusal) });
+export type CancelCheck = z.infer<typeof CancelCheck>;
+
+// ── instructions ──────────────────────────────────────────────────────────
+
+export const InstructionKind = z.enum(['sign', 'cancel', 'deposit', 'withdraw', 'menu']);
+export type InstructionKind = z.infer<typeof InstructionKind>;
+export const InstructionState = z.enum(['pending', 'approved', 'executed', 'failed', 'rejected', 'expired']);
+export type InstructionState = z.infer<typeof InstructionState>;
+
+export const InstructionDraft = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('sign'),
+    marketId: Id,
+    memberCode: z.string().trim().min(1).max(32),
+    boundAccountId: Id,
+  }),
+  z.strictObject({ kind: z.literal('cancel'), contractId: Id }),
+  z.strictObject({ kind: z.literal('deposit'), contractId: Id, amount: AmountFen }),
+  z.strictObject({ kind: z.literal('withdraw'), contractId: Id, amount: AmountFen }),
+  z.strictObject({
+    kind: z.literal('menu'),
+    targetUserId: Id,
+    permissions: z.array(z.enum(ASSIGNABLE_PERMISSIONS as [string, ...string[]])).max(20),
+  }),
+]);
+export type InstructionDraft = z.infer<typeof InstructionDraft>;
+
+/** What the maker is about to sign: the service's reading of the draft, a reserved serial and a challenge. */
+export const InstructionPreview = z.object({
+  kind: InstructionKind,
+  serial: z.string(),
+  challenge: z.string(),
+  issuedAt: z.string(),
+  /** The fields of the canonical bytes, in signing order. */
+  fields: z.record(z.string(), z.union([z.string(), z.number()])),
+  /** Refusals known now (a deposit to a market not signed in, a contract that cannot be cancelled). */
+  refusals: z.array(Refusal),
+  /** Single-admin enterprises: a menu change takes effect at once. */
+  needsReview: z.boolean(),
+});
+export type InstructionPreview = z.infer<typeof InstructionPreview>;
+
+export const SubmitInstruction = z.strictObject({
+  draft: InstructionDraft,
+  /** The same key with the same body returns the first result; with another body, 409. */
+  idempotencyKey: z.string().min(8).max(64),
+  signature: SignatureEnvelope.optional(),
+});
+export type SubmitInstruction = z.infer<typeof SubmitInstruction>;
+
+export const InstructionEvent = z.object({
+  fromState: InstructionState.nullable(),
+  toState: InstructionState,
+  actor: z.string().nullable(),
+  at: z.string(),
+  signed: z.boolean(),
+  note: z.string().nullable(),
+});
+
+export const Instruction = z.object({
+  id: Id,
+  serial: z.string(),
+  kind: InstructionKind,
+  state: InstructionState,
+  businessDate: z.string(),
+  amount: MoneyOut.nullable(),
+  market: z.object({ id: Id, code: z.string(), name: z.string(), nameEn: z.string() }).nullable(),
+  memberCode: z.string().nullable(),
+  /** The signed fields, as the maker signed them. */
+  fields: z.record(z.string(), z.union([z.string(), z.number()])),
+  maker: z.object({ id: Id, loginName: z.string(), displayName: z.string() }),
+  checker: z.object({ id: Id, loginName: z.string(), displayName: z.string() }).nullable(),
+  makerSignature: z.object({ certSerial: z.string(), time: z.string(), verified: z.boolean() }),
+  createdAt: z.string(),
+  decidedAt: z.string().nullable(),
+  rejectReason: z.string().nullable(),
+  failure: Refusal.nullable(),
+  history: z.array(InstructionEvent),
+});
+export type Instruction = z.infer<typeof Instruction>;
+
+export const PendingCounts = z.object({
+  sign: z.number().int(),
+  cancel: z.number().int(),
+  deposit: z.number().int(),
+  withdraw: z.number().int(),
+  menu: z.number().int(),
+});
+export type PendingCounts = z.infer<typeof PendingCounts>;
+
+export const DecisionChallenge = z.object({
+  challenge: z.string(),
+  issuedAt: z.string(),
+  fields: z.record(z.string(), z.union([z.string(), z.number()])),
+});
+export type DecisionChallenge = z.infer<typeof DecisionChallenge>;
+
+export const DecisionRequest = z.strictObject({
+  decision: z.enum(['approve', 'reject']),
+  /** Required for a rejection: 1–200 characters. */
+  reason: z.string().trim().max(200).optional(),
+  signature: SignatureEnvelope.optional(),
+});
+export type DecisionRequest = z.infer<typeof DecisionRequest>;
+
+export const DecisionChallengeRequest = z.strictObject({
+  decision: z.enum(['approve', 'reject']),
+  reason: z.string().trim().max(200).optional(),
+});
+
+// ── queries ───────────────────────────────────────────────────────────────
+
+export const PageQuery = z.object({
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(20),
+});
+
+export const DateRangeQuery = PageQuery.extend({
+  /** today: the business day only; history: from–to. */
+  period: z.enum(['today', 'history']).default('today'),
+  from: IsoDate.optional(),
+  to: IsoDate.optional(),
+});
+
+export const MemberTxnQuery = DateRangeQuery.extend({
+  category: z.enum(['depositWithdraw', 'clearing', 'all']).default('depositWithdraw'),
+});
+
+export const InstructionListQuery = PageQuery.extend({
+  kind: InstructionKind.optional(),
+  state: InstructionState.optional(),
+});
+
+export const Transaction = z.object({
+  entryId: Id,
+  serial: z.string(),
+  kind: z.string(),
+  businessDate: z.string(),
+  createdAt: z.string(),
+  account: z.object({ number: z.string(), name: z.string() }),
+  direction: z.enum(['in', 'out']),
+  amount: MoneyOut,
+  balanceAfter: MoneyOut.nullable(),
+  counterparty: z.object({ number: z.string(), name: z.string() }).nullable(),
+  memo: z.string(),
+  reference: z.string().nullable(),
+});
+export type Transaction = z.infer<typeof Transaction>;
+
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({
+    items: z.array(item),
+    total: z.number().int(),
+    page: z.number().int(),
+    pageSize: z.number().int(),
+  });
+}
+
+export const InstructionPage = pageOf(Instruction);
+export const TransactionPage = pageOf(Transaction);

@@ -1,0 +1,347 @@
+// The corporate flow through the HTTP API, and every rule the service enforces
+// on instructions whatever the client sends.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkAvailable, DATABASE_KINDS } from '../support/databases';
+import { decide, submitInstruction } from '../support/instructions';
+import { startHarness, type Harness } from '../support/service-harness';
+
+for (const kind of DATABASE_KINDS) {
+  const run = await checkAvailable(kind);
+  describe.skipIf(!run)(`instructions on ${kind.name}`, () => {
+    let h: Harness;
+    let op: string;
+    let rev: string;
+    let exch: number;
+    let agri: number;
+    let account: number;
+    let contract: number;
+
+    beforeAll(async () => {
+      h = await startHarness(kind);
+      // trade.operator holds contract, deposit and withdraw permissions in the demo
+      op = await h.signedIn('trade.operator');
+      rev = await h.signedIn('trade.reviewer');
+      const markets = (await h.request({ method: 'GET', url: '/ebank/markets', token: op })).json();
+      exch = markets.find((m: any) => m.code === 'EXCH01').id;
+      agri = markets.find((m: any) => m.code === 'AGRI03').id;
+      account = (await h.request({ method: 'GET', url: '/ebank/accounts', token: op })).json()[0].id;
+    });
+    afterAll(async () => {
+      await h?.close();
+    });
+
+    const get = async (url: string, token = op) => (await h.request({ method: 'GET', url, token, lang: 'en' })).json();
+
+    it('signs a contract through maker and checker: the member code must be registered and be ours', async () => {
+      const unknown = await submitInstruction(h, op, 'trade.operator', {
+        kind: 'sign',
+        marketId: exch,
+        memberCode: 'NOPE',
+        boundAccountId: account,
+      });
+      expect(unknown.body.error.code).toBe('MEMBER_CODE_UNKNOWN');
+      const notOurs = await submitInstruction(h, op, 'trade.operator', {
+        kind: 'sign',
+        marketId: exch,
+        memberCode: 'EX1001',
+        boundAccountId: account,
+      });
+      expect(notOurs.body.error.code).toBe('MEMBER_CODE_NOT_YOURS');
+      const demoAccount = await h.ctx.db
+        .selectFrom('accounts')
+        .select('id')
+        .where('number', '=', '11014550000011')
+        .executeTakeFirstOrThrow();
+      const foreignAccount = await submitInstruction(h, op, 'trade.operator', {
+        kind: 'sign',
+        marketId: exch,
+        memberCode: 'EX1002',
+        boundAccountId: demoAccount.id,
+      });
+      expect(foreignAccount.body.error.code).toBe('BOUND_ACCOUNT_INVALID');
+
+      const signed = await submitInstruction(h, op, 'trade.operator', {
+        kind: 'sign',
+        marketId: exch,
+        memberCode: 'EX1002',
+        boundAccountId: account,
+      });
+      expect(signed.status).toBe(200);
+      expect(signed.body).toMatchObject({
+        kind: 'sign',
+        state: 'pending',
+        serial: signed.preview.serial,
+        makerSignature: { verified: true },
+      });
+      // only one pending sign per enterprise and market
+      const second = await submitInstruction(h, op, 'trade.operator', {
+        kind: 'sign',
+        marketId: exch,
+        memberCode: 'EX1002',
+        boundAccountId: account,
+      });
+      expect(second.body.error.code).toBe('CONTRACT_SIGN_PENDING');
+
+      expect(await get('/instructions/pending-counts', rev)).toMatchObject({ sign: 1, deposit: 0 });
+      const approved = await decide(h, rev, 'trade.reviewer', signed.body.id, 'approve');
+      expect(approved.body).toMatchObject({ state: 'executed', checker: { loginName: 'trade.reviewer' } });
+      expect(approved.body.history.map((e: any) => e.toState)).toEqual(['pending', 'approved', 'executed']);
+      const accounts = await get('/ebank/member-accounts');
+      expect(accounts).toHaveLength(1);
+      expect(accounts[0]).toMatchObject({
+        memberCode: 'EX1002',
+        balance: 0,
+        market: { code: 'EXCH01' },
+        virtualAccountNo: expect.any(String),
+        seatNo: expect.any(String),
+      });
+      contract = accounts[0].contractId;
+      const again = await submitInstruction(h, op, 'trade.operator', {
+        kind: 'sign',
+        marketId: exch,
+        memberCode: 'EX1002',
+        boundAccountId: account,
+      });
+      expect(again.body.error.code).toBe('CONTRACT_EXISTS');
+    });
+
+    it('deposits and withdraws with review; a pending withdrawal holds its amount; rejection needs a reason', async () => {
+      const before = (await get('/ebank/accounts'))[0].balance;
+      const dep = await submitInstruction(h, op, 'trade.operator', {
+        kind: 'deposit',
+        contractId: contract,
+        amount: 100_000,
+      });
+      expect(dep.body.state).toBe('pending');
+      // the maker cannot approve their own instruction — whatever the client sends
+      const self = await decide(h, op, 'trade.operator', dep.body.id, 'approve');
+      expect(self.body.error.code).toMatch(/FORBIDDEN|MAKER_CANNOT_CHECK/);
+      const ok = await decide(h, rev, 'trade.reviewer', dep.body.id, 'approve');
+      expect(ok.body.state).toBe('executed');
+      expect((await get('/ebank/accounts'))[0].balance).toBe(before - 100_000);
+      expect((await get(`/ebank/member-accounts/${contract}`)).balance).toBe(100_000);
+
+      const w1 = await submitInstruction(h, op, 'trade.operator', {
+        kind: 'withdraw',
+        contractId: contract,
+        amount: 60_000,
+      });
+      expect(w1.body.state).toBe('pending');
+      expect(await get(`/ebank/member-accounts/${contract}`)).toMatchObject({
+        balance: 100_000,
+        available: 40_000,
+        pendingWithdrawals: 60_000,
+      });
+      // two pending withdrawals cannot spend the same money
+      const w2 = await submitInstruction(h, op, 'trade.operator', {
+        kind: 'withdraw',
+        contractId: contract,
+        amount: 60_000,
+      });
+      expect(w2.body.error.code).toBe('INSUFFICIENT_FUNDS');
+      const noReason = await decide(h, rev, 'trade.reviewer', w1.body.id, 'reject');
+      expect(noReason.body.error.code).toBe('REJECT_REASON_REQUIRED');
+      const rejected = await decide(
+        h,
+        rev,
+        'trade.reviewer',
+        w1.body.id,
+        'reject',
+        'amount does not match the contract',
+      );
+      expect(rejected.body).toMatchObject({ state: 'rejected', rejectReason: 'amount does not match the contract' });
+      expect(await get(`/ebank/member-accounts/${contract}`)).toMatchObject({
+        available: 100_000,
+        pendingWithdrawals: 0,
+      });
+      const twice = await decide(h, rev, 'trade.reviewer', w1.body.id, 'approve');
+      expect(twice.body.error.code).toBe('INSTRUCTION_ALREADY_HANDLED');
+
+      const w3 = await submitInstruction(h, op, 'trade.operator', {
+        kind: 'withdraw',
+        contractId: contract,
+        amount: 20_000,
+      });
+      expect((await decide(h, rev, 'trade.reviewer', w3.body.id, 'approve')).body.state).toBe('executed');
+      expect((await get(`/ebank/member-accounts/${contract}`)).balance).toBe(80_000);
+      const txns = await get(`/ebank/member-accounts/${contract}/transactions?period=today&category=depositWithdraw`);
+      expect(txns.items.map((t: any) => [t.kind, t.direction, t.amount])).toEqual([
+        ['withdraw', 'out', 20_000],
+        ['deposit', 'in', 100_000],
+      ]);
+      expect(txns.items[0].balanceAfter).toBe(80_000);
+    });
+
+    it('refuses a deposit to a market that has not signed in, before anything is signed', async () => {
+      await h.ctx.db
+        .insertInto('market_members')
+        .values({
+          market_id: agri,
+          member_code: 'AGX',
+          cert_no: '91110108MA01N8QE57',
+          name: '示范贸易有限公司',
+          virtual_account_no: 'V',
+          seat_no: 'S',
+          created_at: h.clock.nowIso(),
+        })
+        .execute();
+      const sign = await submitInstruction(h, op, 'trade.operator', {
+        kind: 'sign',
+        marketId: agri,
+        memberCode: 'AGX',
+        boundAccountId: account,
+      });
+      await decide(h, rev, 'trade.reviewer', sign.body.id, 'approve');
+      const agriContract = (await get('/ebank/member-accounts')).find(
+        (a: any) => a.market.code === 'AGRI03',
+      ).contractId;
+      const preview = await h.request({
+        method: 'POST',
+        url: '/instructions/preview',
+        token: op,
+        body: { kind: 'deposit', contractId: agriContract, amount: 100 },
+        lang: 'en',
+      });
+      expect(preview.json().refusals).toEqual([
+        expect.objectContaining({
+          code: 'MARKET_NOT_SIGNED_IN',
+          message: expect.stringContaining('Western Agricultural Produce Exchange'),
+        }),
+      ]);
+      const res = await submitInstruction(h, op, 'trade.operator', {
+        kind: 'deposit',
+        contractId: agriContract,
+        amount: 100,
+      });
+      expect(res.body.error.code).toBe('MARKET_NOT_SIGNED_IN');
+    });
+
+    it('refuses to cancel while the balance is not zero, and the same day money moved; accepts the next business day', async () => {
+      const check = await get(`/ebank/member-accounts/${contract}/cancel-check`);
+      expect(check.ok).toBe(false);
+      expect(check.refusals.map((r: any) => r.code)).toEqual(['CANCEL_BALANCE_NOT_ZERO', 'CANCEL_MONEY_MOVED_TODAY']);
+      const refused = await submitInstruction(h, op, 'trade.operator', { kind: 'cancel', contractId: contract });
+      expect(refused.body.error.code).toBe('CANCEL_BALANCE_NOT_ZERO');
+      const out = await submitInstruction(h, op, 'trade.operator', {
+        kind: 'withdraw',
+        contractId: contract,
+        amount: 80_000,
+      });
+      await decide(h, rev, 'trade.reviewer', out.body.id, 'approve');
+      expect((await get(`/ebank/member-accounts/${contract}/cancel-check`)).refusals.map((r: any) => r.code)).toEqual([
+        'CANCEL_MONEY_MOVED_TODAY',
+      ]);
+      h.clock.advance(86_400_000);
+      const rev2 = await h.signedIn('trade.reviewer');
+      const op2 = await h.signedIn('trade.operator');
+      expect((await get(`/ebank/member-accounts/${contract}/cancel-check`, op2)).ok).toBe(true);
+      const cancel = await submitInstruction(h, op2, 'trade.operator', { kind: 'cancel', contractId: contract });
+      expect((await decide(h, rev2, 'trade.reviewer', cancel.body.id, 'approve')).body.state).toBe('executed');
+      expect(await get('/ebank/member-accounts?status=all', op2)).toEqual(
+        expect.arrayContaining([expect.objectContaining({ contractId: contract, status: 'cancelled' })]),
+      );
+      op = op2;
+      rev = rev2;
+    });
+
+    it('expires an instruction not reviewed on its business day and voids its hold', async () => {
+      const sign = await submitInstruction(h, op, 'trade.operator', {
+        kind: 'sign',
+        marketId: exch,
+        memberCode: 'EX1002',
+        boundAccountId: account,
+      });
+      const newContract = await decide(h, rev, 'trade.reviewer', sign.body.id, 'approve');
+      expect(newContract.body.state).toBe('executed');
+      const c = (await get('/ebank/member-accounts')).find((a: any) => a.market.code === 'EXCH01').contractId;
+      const dep = await submitInstruction(h, op, 'trade.operator', { kind: 'deposit', contractId: c, amount: 5_000 });
+      await decide(h, rev, 'trade.reviewer', dep.body.id, 'approve');
+      const w = await submitInstruction(h, op, 'trade.operator', { kind: 'withdraw', contractId: c, amount: 5_000 });
+      expect((await get(`/ebank/member-accounts/${c}`)).available).toBe(0);
+      h.clock.advance(86_400_000);
+      op = await h.signedIn('trade.operator');
+      rev = await h.signedIn('trade.reviewer');
+      const late = await decide(h, rev, 'trade.reviewer', w.body.id, 'approve');
+      expect(late.body.error.code).toBe('INSTRUCTION_EXPIRED');
+      expect((await get(`/instructions/${w.body.id}`, rev)).state).toBe('expired');
+      expect(await get(`/ebank/member-accounts/${c}`)).toMatchObject({ available: 5_000, pendingWithdrawals: 0 });
+    });
+
+    it('answers the same idempotency key with the first result, and another body with 409', async () => {
+      const c = (await get('/ebank/member-accounts')).find((a: any) => a.market.code === 'EXCH01').contractId;
+      const first = await submitInstruction(
+        h,
+        op,
+        'trade.operator',
+        { kind: 'deposit', contractId: c, amount: 1_000 },
+        { idempotencyKey: 'client-key-0001' },
+      );
+      const again = await submitInstruction(
+        h,
+        op,
+        'trade.operator',
+        { kind: 'deposit', contractId: c, amount: 1_000 },
+        { idempotencyKey: 'client-key-0001' },
+      );
+      expect(again.body.id).toBe(first.body.id);
+      const other = await submitInstruction(
+        h,
+        op,
+        'trade.operator',
+        { kind: 'deposit', contractId: c, amount: 2_000 },
+        { idempotencyKey: 'client-key-0001' },
+      );
+      expect(other.status).toBe(409);
+      expect(other.body.error.code).toBe('IDEMPOTENCY_MISMATCH');
+    });
+
+    it('refuses what the client might forge: unsigned, tampered, a draft the maker may not make, a stranger’s contract', async () => {
+      const c = (await get('/ebank/member-accounts')).find((a: any) => a.market.code === 'EXCH01').contractId;
+      const unsigned = await submitInstruction(
+        h,
+        op,
+        'trade.operator',
+        { kind: 'deposit', contractId: c, amount: 1_00 },
+        { unsigned: true },
+      );
+      expect(unsigned.body.error.code).toBe('SIGNATURE_MISSING');
+      const tampered = await submitInstruction(
+        h,
+        op,
+        'trade.operator',
+        { kind: 'deposit', contractId: c, amount: 1_00 },
+        { tamper: (f) => (f.amount = 1) },
+      );
+      expect(tampered.body.error.code).toBe('SIGNATURE_INVALID');
+      // the reviewer holds no deposit permission
+      const byReviewer = await submitInstruction(h, rev, 'trade.reviewer', {
+        kind: 'deposit',
+        contractId: c,
+        amount: 100,
+      });
+      expect(byReviewer.status).toBe(403);
+      // another enterprise's operator cannot touch this contract
+      const demoOp = await h.signedIn('demo.operator');
+      const stranger = await h.request({
+        method: 'POST',
+        url: '/instructions/preview',
+        token: demoOp,
+        body: { kind: 'cancel', contractId: c },
+      });
+      expect(stranger.json().error.code).toBe('CONTRACT_NOT_FOUND');
+      const peek = await h.request({ method: 'GET', url: `/ebank/member-accounts/${c}`, token: demoOp });
+      expect(peek.json().error.code).toBe('CONTRACT_NOT_FOUND');
+      // amounts: zero, negative, fractional, too large, as strings
+      for (const amount of [0, -5, 1.5, 10_000_000_000_000_000, '100']) {
+        const bad = await h.request({
+          method: 'POST',
+          url: '/instructions/preview',
+          token: op,
+          body: { kind: 'deposit', contractId: c, amount },
+        });
+        expect(bad.statusCode, String(amount)).toBe(400);
+        expect(bad.json().error.fields[0].field).toBe('amount');
+      }
+    });
+  });
+}

@@ -1,0 +1,82 @@
+// Makers and checkers in service tests: preview → sign the canonical bytes with
+// the user's (software) key → submit; decision challenge → sign → decide.
+import type { LightMyRequestResponse } from 'fastify';
+import { SIGNED_FIELDS, type SignedPayload } from '../../src-shared/signing';
+import type { Harness } from './service-harness';
+import { signEnvelope } from './soft-certificates';
+
+export interface Submitted {
+  status: number;
+  body: any;
+  preview?: any;
+}
+
+export function payloadOf(
+  kind: string,
+  fields: Record<string, string | number>,
+  challenge: string,
+  time: string,
+): SignedPayload {
+  const ordered: Record<string, string | number> = {};
+  for (const name of SIGNED_FIELDS[kind as keyof typeof SIGNED_FIELDS]) ordered[name] = fields[name];
+  return { kind, ...ordered, challenge, time } as SignedPayload;
+}
+
+export async function submitInstruction(
+  h: Harness,
+  token: string,
+  loginName: string,
+  draft: Record<string, unknown>,
+  options: {
+    idempotencyKey?: string;
+    tamper?: (fields: Record<string, string | number>) => void;
+    unsigned?: boolean;
+  } = {},
+): Promise<Submitted> {
+  const preview = await h.request({ method: 'POST', url: '/instructions/preview', token, body: draft, lang: 'en' });
+  if (preview.statusCode !== 200) return { status: preview.statusCode, body: preview.json() };
+  const p = preview.json();
+  const fields = { ...p.fields };
+  options.tamper?.(fields);
+  const key = await h.keyOf(loginName);
+  const signature = options.unsigned
+    ? undefined
+    : signEnvelope(key, payloadOf(draft.kind as string, fields, p.challenge, h.clock.nowIso()));
+  const res = await h.request({
+    method: 'POST',
+    url: '/instructions',
+    token,
+    lang: 'en',
+    body: { draft, idempotencyKey: options.idempotencyKey ?? p.serial, ...(signature ? { signature } : {}) },
+  });
+  return { status: res.statusCode, body: res.json(), preview: p };
+}
+
+export async function decide(
+  h: Harness,
+  token: string,
+  loginName: string,
+  id: number,
+  decision: 'approve' | 'reject',
+  reason?: string,
+): Promise<{ status: number; body: any }> {
+  const ch = await h.request({
+    method: 'POST',
+    url: `/instructions/${id}/decision-challenge`,
+    token,
+    body: { decision, ...(reason ? { reason } : {}) },
+    lang: 'en',
+  });
+  if (ch.statusCode !== 200) return { status: ch.statusCode, body: ch.json() };
+  const c = ch.json();
+  const key = await h.keyOf(loginName);
+  const signature = signEnvelope(key, payloadOf('decision', c.fields, c.challenge, h.clock.nowIso()));
+  const res: LightMyRequestResponse = await h.request({
+    method: 'POST',
+    url: `/instructions/${id}/decision`,
+    token,
+    lang: 'en',
+    body: { decision, ...(reason ? { reason } : {}), signature },
+  });
+  return { status: res.statusCode, body: res.json() };
+}
