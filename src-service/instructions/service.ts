@@ -168,7 +168,7 @@ export async function submitInstruction(ctx: ServiceContext, actor: Actor, body:
         .executeTakeFirstOrThrow();
       await recordTransition(trx, ctx, row, null, 'pending', actor.user, JSON.stringify(signature), null);
       // Single-admin mode: a menu change takes effect at once, no second administrator.
-      if (immediate) return approveAndExecute(trx, ctx, row, actor.user, null);
+      if (immediate) return approveAndExecute(trx, ctx, row, null, null);
       return row;
     });
   } catch (error) {

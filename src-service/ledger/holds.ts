@@ -18,7 +18,8 @@ export async function placeHold(
     .set((eb) => ({ held: eb('held', '+', input.amount) }))
     .where('id', '=', input.accountId)
     .where('status', '=', 'open')
-    .where((eb) => eb(eb('balance', '-', eb('held', '+', input.amount)), '>=', 0))
+    // balance − held ≥ amount, written so that no operator precedence is involved
+    .where((eb) => eb(eb('balance', '-', eb.ref('held')), '>=', input.amount))
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) !== 1) throw new AppError('INSUFFICIENT_FUNDS');
   const hold = await trx

@@ -88,8 +88,9 @@ export async function postEntry(trx: Transaction<Database>, input: EntryInput): 
         .where('id', '=', line.accountId)
         .where('status', '=', 'open');
       if (amount < 0) {
+        // balance − held ≥ debit (Kysely does not parenthesise nested arithmetic: keep it flat)
         update = update.where((eb) =>
-          eb.or([eb('allow_negative', '=', 1), eb(eb('balance', '-', eb('held', '+', -amount)), '>=', 0)]),
+          eb.or([eb('allow_negative', '=', 1), eb(eb('balance', '-', eb.ref('held')), '>=', -amount)]),
         );
       }
       const result = await update.returning('balance').executeTakeFirst();

@@ -271,6 +271,13 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .columns(['account_id', 'business_date', 'id'])
           .execute();
         await db.schema.alterTable('challenges').addColumn('reference', 'varchar(40)').execute();
+        // Purposes such as "member:setTransferOutCard" outgrew 20 characters (SQLite never minded).
+        if (dialect === 'postgres') {
+          await db.schema
+            .alterTable('challenges')
+            .alterColumn('purpose', (c) => c.setDataType('varchar(40)'))
+            .execute();
+        }
 
         // Platform members' authenticated cards at other banks.
         await db.schema
@@ -469,7 +476,7 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .createTable('otp_codes')
           .addColumn('id', 'varchar(32)', (c) => c.primaryKey())
           .addColumn('phone', 'varchar(20)', (c) => c.notNull())
-          .addColumn('purpose', 'varchar(24)', (c) => c.notNull())
+          .addColumn('purpose', 'varchar(40)', (c) => c.notNull())
           .addColumn('code_hash', 'varchar(64)', (c) => c.notNull())
           .addColumn('created_at', 'varchar(30)', (c) => c.notNull())
           .addColumn('expires_at', 'varchar(30)', (c) => c.notNull())

@@ -267,6 +267,70 @@ for (const kind of DATABASE_KINDS) {
       expect(await get(`/ebank/member-accounts/${c}`)).toMatchObject({ available: 5_000, pendingWithdrawals: 0 });
     });
 
+    it('re-validates at approval: a market signed out, a contract no longer cancellable — the instruction fails with the reason', async () => {
+      const { setSignedIn } = await import('../../src-service/markets/markets');
+      const events = await import('../../src-service/markets/events');
+      const c = (await get('/ebank/member-accounts')).find((a: any) => a.market.code === 'EXCH01').contractId;
+      const dep = await submitInstruction(h, op, 'trade.operator', { kind: 'deposit', contractId: c, amount: 300 });
+      await setSignedIn(h.ctx, 'EXCH01', false);
+      const failed = await decide(h, rev, 'trade.reviewer', dep.body.id, 'approve');
+      expect(failed.body).toMatchObject({
+        state: 'failed',
+        failure: { code: 'MARKET_NOT_SIGNED_IN', message: expect.stringContaining('East China') },
+      });
+      expect(failed.body.history.map((e: any) => e.toState)).toEqual(['pending', 'approved', 'failed']);
+      await setSignedIn(h.ctx, 'EXCH01', true);
+      // the market refuses the deposit when it is executed
+      const refused = await submitInstruction(h, op, 'trade.operator', { kind: 'deposit', contractId: c, amount: 300 });
+      await events.refuseNextDeposits(h.ctx, { marketCode: 'EXCH01', count: 1, key: 'refuse-1' });
+      expect((await decide(h, rev, 'trade.reviewer', refused.body.id, 'approve')).body.failure.code).toBe(
+        'MARKET_REFUSED',
+      );
+      // a cancel that was fine when entered, but money arrived before the review
+      h.clock.advance(86_400_000);
+      op = await h.signedIn('trade.operator');
+      rev = await h.signedIn('trade.reviewer');
+      const w = (await get(`/ebank/member-accounts/${c}`)).balance;
+      if (w > 0) {
+        const out = await submitInstruction(h, op, 'trade.operator', { kind: 'withdraw', contractId: c, amount: w });
+        await decide(h, rev, 'trade.reviewer', out.body.id, 'approve');
+        h.clock.advance(86_400_000);
+        op = await h.signedIn('trade.operator');
+        rev = await h.signedIn('trade.reviewer');
+      }
+      const cancel = await submitInstruction(h, op, 'trade.operator', { kind: 'cancel', contractId: c });
+      expect(cancel.body.state).toBe('pending');
+      await events.marketMoney(h.ctx, {
+        direction: 'deposit',
+        marketCode: 'EXCH01',
+        memberCode: 'EX1002',
+        amount: 100 as never,
+        key: 'late-money',
+      });
+      const late = await decide(h, rev, 'trade.reviewer', cancel.body.id, 'approve');
+      expect(late.body.failure.code).toBe('CANCEL_BALANCE_NOT_ZERO');
+      // a reason longer than 200 characters is refused field by field
+      const other = await submitInstruction(h, op, 'trade.operator', { kind: 'deposit', contractId: c, amount: 100 });
+      const long = await h.request({
+        method: 'POST',
+        url: `/instructions/${other.body.id}/decision-challenge`,
+        token: rev,
+        body: { decision: 'reject', reason: 'x'.repeat(201) },
+        lang: 'en',
+      });
+      expect(long.statusCode).toBe(400);
+      expect(long.json().error.fields[0].field).toBe('reason');
+      // a reviewer of another enterprise does not see it at all
+      const stranger = await h.signedIn('demo.reviewer');
+      const peek = await h.request({
+        method: 'POST',
+        url: `/instructions/${other.body.id}/decision-challenge`,
+        token: stranger,
+        body: { decision: 'approve' },
+      });
+      expect(peek.json().error.code).toBe('INSTRUCTION_NOT_FOUND');
+    });
+
     it('answers the same idempotency key with the first result, and another body with 409', async () => {
       const c = (await get('/ebank/member-accounts')).find((a: any) => a.market.code === 'EXCH01').contractId;
       const first = await submitInstruction(

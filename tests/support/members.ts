@@ -1,0 +1,56 @@
+// Member operations in service tests: prepare, then prove — an individual with
+// the SMS code read from the simulator's outbox, a corporate member with a
+// USB-KEY signature (software key) over the operation's fields.
+import type { Harness } from './service-harness';
+import { payloadOf } from './instructions';
+import { signEnvelope } from './soft-certificates';
+
+export async function lastSmsCode(h: Harness, phone: string): Promise<string> {
+  const row = await h.ctx.db
+    .selectFrom('sms_outbox')
+    .selectAll()
+    .where('phone', '=', phone)
+    .orderBy('id', 'desc')
+    .executeTakeFirstOrThrow();
+  const match = /(\d{6})/.exec(row.text);
+  if (!match) throw new Error(`no code in: ${row.text}`);
+  return match[1];
+}
+
+export async function memberOperation(
+  h: Harness,
+  token: string,
+  loginName: string,
+  operation: string,
+  input: Record<string, unknown>,
+  options: { phone?: string; code?: string; skipProof?: boolean } = {},
+): Promise<{ status: number; body: any; prepared?: any }> {
+  const prep = await h.request({
+    method: 'POST',
+    url: `/member/operations/${operation}/prepare`,
+    token,
+    body: input,
+    lang: 'en',
+  });
+  if (prep.statusCode !== 200) return { status: prep.statusCode, body: prep.json() };
+  const prepared = prep.json();
+  let proof: unknown;
+  if (!options.skipProof) {
+    if (prepared.method === 'otp') {
+      proof = { otp: { codeId: prepared.codeId, code: options.code ?? (await lastSmsCode(h, options.phone!)) } };
+    } else {
+      const key = await h.keyOf(loginName);
+      proof = {
+        usbkey: signEnvelope(key, payloadOf('memberOperation', prepared.fields, prepared.challenge, h.clock.nowIso())),
+      };
+    }
+  }
+  const res = await h.request({
+    method: 'POST',
+    url: `/member/operations/${operation}`,
+    token,
+    body: { input, ...(proof ? { proof } : {}) },
+    lang: 'en',
+  });
+  return { status: res.statusCode, body: res.json(), prepared };
+}
