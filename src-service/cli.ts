@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   if (positionals[0] === 'verify-audit') {
     const store = openStore(values.db);
     try {
-      await migrateToLatest(store.db, store.dialect);
+      await migrateToLatest(store);
       const report = await verifyAudit(store.db);
       process.stdout.write(
         `${store.describe}: ${report.auditRecords} audit records, ${report.journalEntries} journal entries, ${report.accounts} accounts\n`,

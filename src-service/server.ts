@@ -28,7 +28,7 @@ export interface RunningService {
 
 export async function startService(options: StartOptions): Promise<RunningService> {
   const store = openStore(options.database);
-  await migrateToLatest(store.db, store.dialect);
+  await migrateToLatest(store);
   const ctx = createContext(store, {
     demo: options.demo,
     testMode: isTestMode(),

@@ -3,13 +3,14 @@
 // a certificate of another user, a revoked, expired or not signed-off
 // certificate, an unknown, reused or stale challenge, a clock too far off, and
 // finally the signature itself over those bytes.
-import { randomBytes, verify, X509Certificate } from 'node:crypto';
+import { randomBytes, verify, X509Certificate, type KeyObject } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { AppError } from '../../src-shared/errors';
 import { canonicalBytes, type SignatureEnvelope, type SignedPayload } from '../../src-shared/signing';
 import { normaliseSerial } from '../../src-shared/token';
 import type { ServiceContext } from '../context';
 import type { CertificatesTable } from '../store/schema';
+import { atomically } from '../store/tx';
 
 export const CHALLENGE_TTL_SECONDS = 300;
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
@@ -17,6 +18,19 @@ const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 export type CertificateRow = Selectable<CertificatesTable>;
 
 /** A one-time challenge for this user and purpose; `reference` ties it to what it is for (an instruction's serial). */
+const publicKeys = new Map<string, KeyObject>();
+
+/** A certificate's public key, parsed once: certificates never change (their status is read each time). */
+export function publicKeyOf(cert: CertificateRow): KeyObject {
+  let key = publicKeys.get(cert.serial);
+  if (!key) {
+    key = new X509Certificate(Buffer.from(cert.certificate_der, 'base64')).publicKey;
+    if (publicKeys.size > 10_000) publicKeys.clear();
+    publicKeys.set(cert.serial, key);
+  }
+  return key;
+}
+
 export async function issueChallenge(
   ctx: ServiceContext,
   userId: number,
@@ -24,10 +38,12 @@ export async function issueChallenge(
   reference: string | null = null,
 ): Promise<string> {
   const id = randomBytes(24).toString('base64url');
-  await ctx.db
-    .insertInto('challenges')
-    .values({ id, user_id: userId, purpose, created_at: ctx.clock.nowIso(), reference })
-    .execute();
+  await atomically(ctx.db, (trx) =>
+    trx
+      .insertInto('challenges')
+      .values({ id, user_id: userId, purpose, created_at: ctx.clock.nowIso(), reference })
+      .execute(),
+  );
   return id;
 }
 
@@ -93,7 +109,7 @@ export async function verifySigned(ctx: ServiceContext, input: VerifyInput): Pro
     throw new AppError('SIGNATURE_TIME_SKEW');
   }
   const bytes = canonicalBytes(input.payload(envelope));
-  const publicKey = new X509Certificate(Buffer.from(cert.certificate_der, 'base64')).publicKey;
+  const publicKey = publicKeyOf(cert);
   const signature = Buffer.from(envelope.signature, 'base64');
   const ok =
     cert.key_type === 'ec'

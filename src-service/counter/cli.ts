@@ -64,7 +64,7 @@ async function main(): Promise<number> {
   const database = values.db ?? process.env.SETTLEKEY_DB ?? join(defaultUserDataDir(), 'settlement.sqlite');
   const store = openStore(database);
   try {
-    await migrateToLatest(store.db, store.dialect);
+    await migrateToLatest(store);
     switch (command) {
       case 'unlock-user': {
         if (rest.length !== 1) throw new UsageError('unlock-user takes one login name');

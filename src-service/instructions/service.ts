@@ -4,7 +4,7 @@
 // approved — executed or failed in the same transaction — or rejected with a
 // reason, or expired at the end of its business day. Every transition is kept
 // with who, when and the signature; the maker is never the checker.
-import { createHash, verify, X509Certificate } from 'node:crypto';
+import { createHash, verify } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type {
   DecisionChallenge,
@@ -21,7 +21,7 @@ import { fenFromDb } from '../../src-shared/money';
 import { canonicalBytes, SIGNED_FIELDS, type SignedPayload } from '../../src-shared/signing';
 import { appendAudit, canonicalJson } from '../audit/log';
 import type { UserRow } from '../auth/users';
-import { issueChallenge, verifySigned } from '../certificates/signatures';
+import { issueChallenge, publicKeyOf, verifySigned } from '../certificates/signatures';
 import type { ServiceContext } from '../context';
 import { voidHold } from '../ledger/holds';
 import { nextSerial } from '../ledger/serials';
@@ -476,7 +476,7 @@ async function makerSignatureValid(ctx: ServiceContext, row: Row): Promise<boole
   if (!cert || cert.user_id !== row.maker_id) return false;
   const payload = JSON.parse(row.payload) as { fields: Record<string, string | number> };
   const bytes = canonicalBytes(signedPayload(row.kind, row.serial, payload.fields, envelope));
-  const key = new X509Certificate(Buffer.from(cert.certificate_der, 'base64')).publicKey;
+  const key = publicKeyOf(cert);
   const signature = Buffer.from(envelope.signature, 'base64');
   return cert.key_type === 'ec'
     ? verify('sha256', bytes, { key, dsaEncoding: 'ieee-p1363' }, signature)

@@ -106,6 +106,7 @@ export async function postEntry(trx: Transaction<Database>, input: EntryInput): 
         credit: line.credit ?? 0,
         balance_after: balanceAfter,
         business_date: input.businessDate,
+        kind: input.kind,
       })
       .execute();
   }

@@ -32,16 +32,17 @@ export async function statement(
   options: DateRange & { kinds?: string[]; entryId?: number; page: number; pageSize: number },
 ): Promise<{ items: Transaction[]; total: number; page: number; pageSize: number }> {
   if (accountIds.length === 0) return { items: [], total: 0, page: options.page, pageSize: options.pageSize };
+  // Lines carry their entry's day and kind, so the count reads the (account, day, id) index alone.
   let base = db
     .selectFrom('journal_lines')
-    .innerJoin('journal_entries', 'journal_entries.id', 'journal_lines.entry_id')
     .where('journal_lines.account_id', 'in', accountIds)
     .where('journal_lines.business_date', '>=', options.from)
     .where('journal_lines.business_date', '<=', options.to);
-  if (options.kinds) base = base.where('journal_entries.kind', 'in', options.kinds);
+  if (options.kinds) base = base.where('journal_lines.kind', 'in', options.kinds);
   if (options.entryId !== undefined) base = base.where('journal_lines.entry_id', '=', options.entryId);
   const total = Number((await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
   const rows = await base
+    .innerJoin('journal_entries', 'journal_entries.id', 'journal_lines.entry_id')
     .innerJoin('accounts', 'accounts.id', 'journal_lines.account_id')
     .select([
       'journal_lines.id as line_id',
@@ -59,6 +60,8 @@ export async function statement(
       'accounts.number',
       'accounts.name',
     ])
+    // Newest first, in the order of the (account, day, id) index: no scan of other accounts' rows.
+    .orderBy('journal_lines.business_date', 'desc')
     .orderBy('journal_lines.id', 'desc')
     .limit(options.pageSize)
     .offset((options.page - 1) * options.pageSize)

@@ -79,7 +79,7 @@ async function main(): Promise<number> {
   }
   const store = openStore(values.db ?? process.env.SETTLEKEY_DB ?? join(defaultUserDataDir(), 'settlement.sqlite'));
   try {
-    await migrateToLatest(store.db, store.dialect);
+    await migrateToLatest(store);
     const ctx = createContext(store, { demo: false, testMode: false, version: SERVICE_VERSION });
     const marketCode = need(values.market, 'market');
     const key = values.key ?? randomBytes(8).toString('hex');

@@ -265,6 +265,8 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         // The balance after each line, and its day, so statements page without summing history.
         await db.schema.alterTable('journal_lines').addColumn('balance_after', 'bigint').execute();
         await db.schema.alterTable('journal_lines').addColumn('business_date', 'varchar(10)').execute();
+        // The entry's kind on each line too: statements filter and count without joining entries.
+        await db.schema.alterTable('journal_lines').addColumn('kind', 'varchar(24)').execute();
         await db.schema
           .createIndex('journal_lines_statement')
           .on('journal_lines')
@@ -526,10 +528,16 @@ function migrations(dialect: DialectName): Record<string, Migration> {
   };
 }
 
-export async function migrateToLatest(db: AnyDb, dialect: DialectName): Promise<string[]> {
-  const all = migrations(dialect);
+export async function migrateToLatest(store: { db: AnyDb; dialect: DialectName; schema?: string }): Promise<string[]> {
+  const all = migrations(store.dialect);
   const provider: MigrationProvider = { getMigrations: () => Promise.resolve(all) };
-  const migrator = new Migrator({ db, provider });
+  // Naming the schema matters on PostgreSQL: otherwise the migrator takes another
+  // schema's migration tables for its own and skips creating them.
+  const migrator = new Migrator({
+    db: store.db,
+    provider,
+    ...(store.schema ? { migrationTableSchema: store.schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

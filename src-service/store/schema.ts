@@ -360,6 +360,7 @@ export interface JournalLinesTable {
   credit: Money;
   balance_after: ColumnType<string | number | null, number | null | undefined, never>;
   business_date: ColumnType<string | null, string | null | undefined, never>;
+  kind: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export interface Database {

@@ -2,8 +2,10 @@
 // transaction (an operation inside a larger one, or a test that rolls a whole
 // sequence back), the work runs under a savepoint instead, so a refusal still
 // undoes exactly its own writes. PostgreSQL deadlocks and serialization
-// failures are retried; a SQLite connection is exclusive and never deadlocks.
-import { sql, type Kysely, type Transaction } from 'kysely';
+// failures are retried. On SQLite, whose one connection writes one transaction
+// at a time and pays one fsync per commit (synchronous=FULL), concurrent works
+// are committed together: group commit.
+import { sql, SqliteAdapter, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema';
 
 let savepoints = 0;
@@ -27,6 +29,7 @@ export async function atomically<T>(
       throw error;
     }
   }
+  if (db.getExecutor().adapter instanceof SqliteAdapter) return groupCommitter(db).run(work);
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.transaction().execute(work);
@@ -44,4 +47,84 @@ export function isUniqueViolation(error: unknown): boolean {
   return (
     e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(e.message ?? '')
   );
+}
+
+interface Queued {
+  work: (trx: Transaction<Database>) => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Runs the works that arrive while a commit is in progress together, each under
+ * a savepoint of one transaction, and commits them with one fsync. Each caller
+ * hears of its own result only after the commit; a work that fails rolls back
+ * to its savepoint alone. At one client at a time this is a plain transaction.
+ */
+class GroupCommitter {
+  private queue: Queued[] = [];
+  private running = false;
+
+  constructor(private readonly db: Kysely<Database>) {}
+
+  run<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      // Start on the next turn of the event loop, so the works of requests that
+      // arrived together share the commit.
+      if (!this.running) {
+        this.running = true;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, 256);
+        const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+        try {
+          await this.db.transaction().execute(async (trx) => {
+            for (const item of batch) {
+              const name = `sk_gc_${++savepoints}`;
+              await sql.raw(`savepoint ${name}`).execute(trx);
+              try {
+                const value = await item.work(trx);
+                await sql.raw(`release savepoint ${name}`).execute(trx);
+                outcomes.push({ ok: true, value });
+              } catch (error) {
+                await sql.raw(`rollback to savepoint ${name}`).execute(trx);
+                await sql.raw(`release savepoint ${name}`).execute(trx);
+                outcomes.push({ ok: false, error });
+              }
+            }
+          });
+        } catch (error) {
+          // The commit itself failed: nothing of the batch happened.
+          for (const item of batch) item.reject(error);
+          continue;
+        }
+        batch.forEach((item, i) => {
+          const outcome = outcomes[i];
+          if (outcome.ok) item.resolve(outcome.value);
+          else item.reject(outcome.error);
+        });
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+}
+
+const committers = new WeakMap<Kysely<Database>, GroupCommitter>();
+
+function groupCommitter(db: Kysely<Database>): GroupCommitter {
+  let committer = committers.get(db);
+  if (!committer) {
+    committer = new GroupCommitter(db);
+    committers.set(db, committer);
+  }
+  return committer;
 }

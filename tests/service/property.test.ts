@@ -359,7 +359,7 @@ for (const kind of DATABASE_KINDS) {
       ]) {
         expect(succeeded.get(t) ?? 0, `${t} never got through`).toBeGreaterThan(RUNS / 100);
       }
-    });
+    }, 600_000);
   });
 }
 

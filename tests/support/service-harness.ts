@@ -54,7 +54,7 @@ export interface Harness {
 export async function startHarness(kind: DatabaseKind, options: { demo?: boolean } = {}): Promise<Harness> {
   const database: TestDatabase = await kind.create();
   const store = openStore(database.setting);
-  await migrateToLatest(store.db, store.dialect);
+  await migrateToLatest(store);
   const clock = new Clock(true);
   const ctx = createContext(store, { demo: options.demo ?? true, testMode: true, version: SERVICE_VERSION }, clock);
   if (options.demo ?? true) await seedDemo(ctx);
