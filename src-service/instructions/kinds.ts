@@ -7,6 +7,7 @@ import type { InstructionDraft } from '../../src-shared/api/settlement';
 import { AppError, type ErrorCode } from '../../src-shared/errors';
 import { ASSIGNABLE_PERMISSIONS, type Permission } from '../../src-shared/menu';
 import { fenFromDb, type Fen } from '../../src-shared/money';
+import { appendAudit } from '../audit/log';
 import type { ServiceContext } from '../context';
 import { balancesOf } from '../ledger/accounts';
 import { placeHold } from '../ledger/holds';
@@ -247,6 +248,16 @@ export async function execute(
     }
     case 'withdraw': {
       const contract = await ownContract(trx, draft.contractId, owner);
+      const market = await marketById(trx, contract.market_id);
+      // The market is told, and reduces the member's available balance on its side.
+      await appendAudit(trx, {
+        at: ctx.clock.nowIso(),
+        actor: `market:${market.code}`,
+        action: 'market.withdrawalNotified',
+        entity: 'instruction',
+        entityId: instruction.serial,
+        details: { memberCode: contract.member_code },
+      });
       return postWithdrawal(trx, ctx, {
         contract,
         amount: fenFromDb(instruction.amount),

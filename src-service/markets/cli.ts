@@ -13,7 +13,7 @@ import { openStore } from '../store/db';
 import { migrateToLatest } from '../store/migrations';
 import * as events from './events';
 import { registerMemberCode, setSignedIn } from './markets';
-import { reconciliation } from './reconciliation';
+import { custodyAccount, reconciliation } from './reconciliation';
 
 const USAGE = `usage: npm run market -- [--db PATH|postgres://…] <command> --market CODE …
   register --code M --cert CERT_NO --name NAME      register a member code in the market's register
@@ -29,6 +29,7 @@ const USAGE = `usage: npm run market -- [--db PATH|postgres://…] <command> --m
   member-state --code M [--trades N] [--positions N] [--dispute yes|no] [--evidence yes|no]
   allocate --suspense ID --code M                    allocate a suspense record to a member
   reconcile [--date YYYY-MM-DD]                      the reconciliation file (JSON)
+  custody                                            the summary custody account and its sub-accounts
 Every event takes --key K (default: random); the same key twice is answered once.`;
 
 class UsageError extends Error {}
@@ -185,6 +186,9 @@ async function main(): Promise<number> {
         };
         break;
       }
+      case 'custody':
+        result = await custodyAccount(ctx, marketCode);
+        break;
       default:
         throw new UsageError(`unknown command: ${command}`);
     }

@@ -131,3 +131,40 @@ export async function reconciliation(
     ties: ledgerSummary === summary,
   };
 }
+
+/** 交易市场存管账户查询: the summary custody account and its sub-accounts, now. */
+export async function custodyAccount(ctx: ServiceContext, marketCode: string, db: Kysely<Database> = ctx.db) {
+  const file = await reconciliation(ctx, marketCode, ctx.clock.today(), db);
+  return {
+    market: file.market,
+    summaryBalance: file.totals.summary,
+    ledgerSummary: file.ledgerSummary,
+    ties: file.ties,
+    subAccounts: [
+      ...file.balances.map((b) => ({
+        kind: 'member_detail' as const,
+        memberCode: b.memberCode,
+        number: b.detailAccountNo,
+        balance: b.balance,
+        held: b.held,
+        status: b.status,
+      })),
+      {
+        kind: 'suspense' as const,
+        memberCode: '',
+        number: `${file.market.summaryAccountNo}-GZ`,
+        balance: file.suspenseBalance,
+        held: 0 as Fen,
+        status: 'open',
+      },
+      {
+        kind: 'fee' as const,
+        memberCode: '',
+        number: `${file.market.summaryAccountNo}-SX`,
+        balance: file.feeBalance,
+        held: 0 as Fen,
+        status: 'open',
+      },
+    ],
+  };
+}

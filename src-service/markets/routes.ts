@@ -11,7 +11,7 @@ import type { Fen } from '../../src-shared/money';
 import type { ServiceContext } from '../context';
 import * as events from './events';
 import { listMarkets, registerMemberCode, setSignedIn } from './markets';
-import { reconciliation } from './reconciliation';
+import { custodyAccount, reconciliation } from './reconciliation';
 
 const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply, 422: ErrorReply };
 const Key = z.string().min(1).max(64);
@@ -66,6 +66,20 @@ export function bankRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
         },
       },
       async (request) => reconciliation(ctx, request.params.code, request.query.date ?? ctx.clock.today()),
+    );
+
+    app.get(
+      '/bank/markets/:code/custody',
+      {
+        ...route,
+        schema: {
+          tags: ['bank'],
+          summary: 'The summary custody account and its sub-accounts',
+          params: Params,
+          response: { 200: z.any(), ...errors },
+        },
+      },
+      async (request) => custodyAccount(ctx, request.params.code),
     );
 
     app.post(

@@ -527,3 +527,30 @@ for (const kind of DATABASE_KINDS) {
     });
   });
 }
+
+describe('the bank back office over HTTP', () => {
+  it('is closed without the bank key, and with it answers reconciliation and the custody account', async () => {
+    const { sqlite } = await import('../support/databases');
+    const h = await startHarness(sqlite, { bankKey: 'test-bank-key-0123456789' });
+    try {
+      const noKey = await h.request({ method: 'GET', url: '/bank/markets/EXCH01/custody' });
+      expect(noKey.statusCode).toBe(403);
+      const wrongKey = await h.request({
+        method: 'GET',
+        url: '/bank/markets/EXCH01/custody',
+        headers: { 'x-bank-key': 'x'.repeat(24) },
+      });
+      expect(wrongKey.statusCode).toBe(403);
+      const headers = { 'x-bank-key': 'test-bank-key-0123456789' };
+      const signIn = await h.request({ method: 'POST', url: '/bank/markets/AGRI03/sign-in', headers, body: {} });
+      expect(signIn.json()).toEqual({ ok: true });
+      const custody = (await h.request({ method: 'GET', url: '/bank/markets/EXCH01/custody', headers })).json();
+      expect(custody).toMatchObject({ market: { code: 'EXCH01' }, ties: true, summaryBalance: 0 });
+      expect(custody.subAccounts.map((a: any) => a.kind)).toEqual(['suspense', 'fee']);
+      const file = (await h.request({ method: 'GET', url: '/bank/markets/EXCH01/reconciliation', headers })).json();
+      expect(file).toMatchObject({ ties: true, deposits: [], withdrawals: [] });
+    } finally {
+      await h.close();
+    }
+  });
+});

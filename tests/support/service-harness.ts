@@ -51,12 +51,19 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(kind: DatabaseKind, options: { demo?: boolean } = {}): Promise<Harness> {
+export async function startHarness(
+  kind: DatabaseKind,
+  options: { demo?: boolean; bankKey?: string } = {},
+): Promise<Harness> {
   const database: TestDatabase = await kind.create();
   const store = openStore(database.setting);
   await migrateToLatest(store);
   const clock = new Clock(true);
-  const ctx = createContext(store, { demo: options.demo ?? true, testMode: true, version: SERVICE_VERSION }, clock);
+  const ctx = createContext(
+    store,
+    { demo: options.demo ?? true, testMode: true, version: SERVICE_VERSION, bankKey: options.bankKey },
+    clock,
+  );
   if (options.demo ?? true) await seedDemo(ctx);
   const app = await buildApp(ctx);
   await app.ready();

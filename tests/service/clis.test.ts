@@ -1,0 +1,80 @@
+// The market simulator and verify-audit as the command lines they are.
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sqlite } from '../support/databases';
+import { startHarness, type Harness } from '../support/service-harness';
+
+describe('npm run market / npm run service -- verify-audit', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness(sqlite);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+  const cli = (file: string, args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', file, '--db', h.database, ...args], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+  it('drives a market: sign-in, register, refuse-next, reconcile, custody; bad input is a usage error', async () => {
+    expect(cli('src-service/markets/cli.ts', ['--market', 'AGRI03', 'sign-in']).status).toBe(0);
+    const market = await h.ctx.db
+      .selectFrom('markets')
+      .select('signed_in_date')
+      .where('code', '=', 'AGRI03')
+      .executeTakeFirstOrThrow();
+    expect(market.signed_in_date).toBe(new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10));
+    const reg = cli('src-service/markets/cli.ts', [
+      '--market',
+      'EXCH01',
+      'register',
+      '--code',
+      'EX9001',
+      '--cert',
+      '91310000MA1FL5DK7X',
+      '--name',
+      '演示科技有限公司',
+    ]);
+    expect(reg.status).toBe(0);
+    expect(JSON.parse(reg.stdout)).toMatchObject({ virtualAccountNo: expect.any(String), seatNo: expect.any(String) });
+    expect(cli('src-service/markets/cli.ts', ['--market', 'B2B02', 'refuse-next', '--count', '2']).status).toBe(0);
+    const recon = cli('src-service/markets/cli.ts', ['--market', 'EXCH01', 'reconcile']);
+    expect(JSON.parse(recon.stdout)).toMatchObject({ ties: true, summary: expect.stringMatching(/ties$/) });
+    const custody = cli('src-service/markets/cli.ts', ['--market', 'EXCH01', 'custody']);
+    expect(JSON.parse(custody.stdout)).toMatchObject({ ties: true });
+    const bad = cli('src-service/markets/cli.ts', [
+      '--market',
+      'EXCH01',
+      'deposit',
+      '--code',
+      'EX1001',
+      '--amount',
+      '1.234',
+    ]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--amount: The amount has at most two decimals/);
+    const noContract = cli('src-service/markets/cli.ts', [
+      '--market',
+      'EXCH01',
+      'deposit',
+      '--code',
+      'EX1001',
+      '--amount',
+      '1.00',
+    ]);
+    expect(noContract.status).toBe(1);
+    expect(noContract.stderr).toMatch(/签约关系不存在/);
+  });
+
+  it('verify-audit exits 0 on a sound database and 1 with the breaks listed', async () => {
+    const ok = cli('src-service/cli.ts', ['verify-audit']);
+    expect(ok.stdout).toMatch(/verify-audit: OK/);
+    expect(ok.status).toBe(0);
+    await h.ctx.db.updateTable('accounts').set({ balance: 1 }).where('number', '=', '11014550000037').execute();
+    const broken = cli('src-service/cli.ts', ['verify-audit']);
+    expect(broken.status).toBe(1);
+    expect(broken.stdout).toMatch(/BREAK: account 11014550000037: balance 1 but its lines sum to 80000000/);
+  });
+});
