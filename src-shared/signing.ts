@@ -19,6 +19,8 @@ export const SIGNED_FIELDS = {
   deposit: ['serial', 'enterprise', 'market', 'memberCode', 'fromAccount', 'toAccount', 'amount'],
   withdraw: ['serial', 'enterprise', 'market', 'memberCode', 'fromAccount', 'toAccount', 'amount'],
   menu: ['serial', 'enterprise', 'targetUser', 'permissions'],
+  // an administrator's operation on a user (unlock, password reset)
+  adminOperation: ['serial', 'enterprise', 'targetUser', 'operation'],
   // the checker's decision on an instruction
   decision: ['serial', 'instructionKind', 'decision', 'reason'],
   // member-management operations, verified with the USB-KEY (corporate members)

@@ -2,18 +2,45 @@
 // validated against the contract (see dispatch.ts); replies are checked too.
 import { CaptchaReply, LoginReply, Profile, SessionReply } from '../../src-shared/api/auth';
 import { CertificateTestReply, ChallengeReply, MyCertificate } from '../../src-shared/api/certificates';
+import {
+  AdminOperationPreview,
+  AdminOperationResult,
+  CancelCheck,
+  DecisionChallenge,
+  EnterpriseMarket,
+  EnterpriseUser,
+  Instruction,
+  InstructionPage,
+  InstructionPreview,
+  MemberAccount,
+  PendingCounts,
+  SettlementAccount,
+  Transaction,
+  TransactionPage,
+} from '../../src-shared/api/settlement';
+import type { DecisionOutcome } from '../../src-shared/ipc/contract';
+import { SIGNED_FIELDS, type SignedKind, type SignedPayload } from '../../src-shared/signing';
+import { buildExport, exportRows, safeFilename } from './exports';
 import { serviceTime, signPayloads } from './signer';
 import { z } from 'zod';
 import { OkReply } from '../../src-shared/api/common';
 import { AppError, errorMessage } from '../../src-shared/errors';
 import { fieldLabel } from '../../src-shared/fields';
-import type { IpcInput, IpcMethod, IpcOutput, Settings } from '../../src-shared/ipc/contract';
+import type { IpcMethod, IpcOutput, IpcParsed, Settings } from '../../src-shared/ipc/contract';
 import type { MainCore } from './main-core';
 
-export type Handlers = { [M in IpcMethod]: (input: IpcInput<M>) => Promise<IpcOutput<M>> };
+export type Handlers = { [M in IpcMethod]: (input: IpcParsed<M>) => Promise<IpcOutput<M>> };
+
+/** A signed payload from the fields the service gave, in SIGNED_FIELDS order. */
+function payloadFrom(kind: SignedKind, fields: Record<string, string | number>, challenge: string, time: string): SignedPayload {
+  const ordered: Record<string, string | number> = {};
+  for (const name of SIGNED_FIELDS[kind]) ordered[name] = fields[name];
+  return { kind, ...ordered, challenge, time } as SignedPayload;
+}
 
 export function createHandlers(core: MainCore): Handlers {
   const { client, cache } = core;
+  const progress = (done: number, total: number) => core.emit('token.progress', { done, total });
   return {
     'app.info': async () => ({
       version: core.version,
@@ -111,6 +138,80 @@ export function createHandlers(core: MainCore): Handlers {
       return client.call('POST', '/certificates/test-signature', CertificateTestReply, { note, signature });
     },
 
+    'ebank.markets': async () => client.call('GET', '/ebank/markets', z.array(EnterpriseMarket)),
+    'ebank.accounts': async () => client.call('GET', '/ebank/accounts', z.array(SettlementAccount)),
+    'ebank.memberAccounts': async (input) =>
+      client.call('GET', '/ebank/member-accounts', z.array(MemberAccount), undefined, { params: { status: input?.status ?? 'active' } }),
+    'ebank.memberAccount': async ({ contractId }) => client.call('GET', `/ebank/member-accounts/${contractId}`, MemberAccount),
+    'ebank.cancelCheck': async ({ contractId }) => client.call('GET', `/ebank/member-accounts/${contractId}/cancel-check`, CancelCheck),
+    'ebank.memberTransactions': async ({ contractId, query }) =>
+      client.call('GET', `/ebank/member-accounts/${contractId}/transactions`, TransactionPage, undefined, { params: query }),
+    'ebank.memberTransaction': async ({ contractId, entryId }) =>
+      client.call('GET', `/ebank/member-accounts/${contractId}/transactions/${entryId}`, Transaction),
+    'ebank.transactions': async ({ query }) => client.call('GET', '/ebank/transactions', TransactionPage, undefined, { params: query }),
+    'ebank.transaction': async ({ entryId }) => client.call('GET', `/ebank/transactions/${entryId}`, Transaction),
+    'ebank.users': async () => client.call('GET', '/ebank/users', z.array(EnterpriseUser)),
+    'ebank.userOperation': async ({ userId, operation, sign }) => {
+      const receivedAt = Date.now();
+      const preview = await client.call('POST', `/ebank/users/${userId}/operations/preview`, AdminOperationPreview, { operation });
+      const [signature] = await signPayloads(core.tokens, sign, [
+        payloadFrom('adminOperation', preview.fields, preview.challenge, serviceTime(preview.issuedAt, receivedAt)),
+      ]);
+      return client.call('POST', `/ebank/users/${userId}/operations`, AdminOperationResult, { operation, signature });
+    },
+
+    'instructions.preview': async ({ draft }) => {
+      const receivedAt = Date.now();
+      const preview = await client.call('POST', '/instructions/preview', InstructionPreview, draft);
+      core.previews.set(preview.serial, { draft, preview, receivedAt });
+      return preview;
+    },
+    'instructions.submit': async ({ serial, sign }) => {
+      const held = core.previews.get(serial);
+      if (!held) throw new AppError('CHALLENGE_UNKNOWN');
+      const { draft, preview, receivedAt } = held;
+      const [signature] = await signPayloads(core.tokens, sign, [
+        payloadFrom(draft.kind, preview.fields, preview.challenge, serviceTime(preview.issuedAt, receivedAt)),
+      ]);
+      const instruction = await client.call('POST', '/instructions', Instruction, { draft, idempotencyKey: serial, signature });
+      core.previews.delete(serial);
+      return instruction;
+    },
+    'instructions.counts': async () => client.call('GET', '/instructions/pending-counts', PendingCounts),
+    'instructions.list': async (query) => client.call('GET', '/instructions', InstructionPage, undefined, { params: query }),
+    'instructions.get': async ({ id }) => client.call('GET', `/instructions/${id}`, Instruction),
+    'instructions.decide': async ({ ids, decision, reason, sign }) => {
+      const outcomes = new Map<number, DecisionOutcome>();
+      const toSign: { id: number; payload: SignedPayload }[] = [];
+      for (const id of ids) {
+        try {
+          const receivedAt = Date.now();
+          const ch = await client.call('POST', `/instructions/${id}/decision-challenge`, DecisionChallenge, { decision, reason });
+          toSign.push({ id, payload: payloadFrom('decision', ch.fields, ch.challenge, serviceTime(ch.issuedAt, receivedAt)) });
+        } catch (error) {
+          outcomes.set(id, failure(id, error, core.language()));
+        }
+      }
+      // One PIN, one login on the token, each record signed on its own.
+      const signatures = toSign.length ? await signPayloads(core.tokens, sign, toSign.map((t) => t.payload), progress) : [];
+      for (const [i, item] of toSign.entries()) {
+        try {
+          const instruction = await client.call('POST', `/instructions/${item.id}/decision`, Instruction, { decision, reason, signature: signatures[i] });
+          outcomes.set(item.id, { id: item.id, ok: true, instruction, error: null });
+        } catch (error) {
+          outcomes.set(item.id, failure(item.id, error, core.language()));
+        }
+      }
+      return { outcomes: ids.map((id) => outcomes.get(id)!) };
+    },
+
+    'export.table': async (request) => {
+      const rows = await exportRows(client, request.source);
+      const file = await buildExport(request, rows);
+      return core.files.save(safeFilename(request.title, file.extension), file.mime, file.data);
+    },
+    'print.page': async ({ title }) => core.files.print(title),
+
     'auth.changePassword': async (input) => client.call('POST', '/auth/password', Profile, input),
 
     'auth.session': async () => {
@@ -136,4 +237,9 @@ export function createHandlers(core: MainCore): Handlers {
       return { ok: true as const };
     },
   };
+}
+
+function failure(id: number, error: unknown, lang: import('../../src-shared/errors').Lang): DecisionOutcome {
+  const shape = error instanceof AppError ? error.toShape(lang) : new AppError('INTERNAL').toShape(lang);
+  return { id, ok: false, instruction: null, error: { code: shape.code, message: shape.message, fields: shape.fields } };
 }

@@ -13,6 +13,14 @@ import { SessionCache, type CacheKeyProvider } from './session-cache';
 import { SettlementClient } from './settlement-client';
 import { TokenHostClient, type HostSpawner } from '../token/host-client';
 import type { CertificateStep } from '../../src-shared/api/auth';
+import type { InstructionDraft, InstructionPreview } from '../../src-shared/api/settlement';
+import type { SavedFile } from '../../src-shared/ipc/contract';
+
+/** What each shell does with files: Electron asks where to save and prints to PDF; the browser shell serves downloads. */
+export interface FileSaver {
+  save(filename: string, mime: string, data: Buffer): Promise<SavedFile>;
+  print(title: string): Promise<SavedFile | { browserPrint: true }>;
+}
 
 export interface MainCoreOptions {
   userDataDir: string;
@@ -22,6 +30,7 @@ export interface MainCoreOptions {
   spawnService: ServiceSpawner;
   spawnTokenHost: HostSpawner;
   cacheKeys: (dir: string) => CacheKeyProvider;
+  files: FileSaver;
 }
 
 export class MainCore {
@@ -35,12 +44,16 @@ export class MainCore {
   readonly events = new EventEmitter();
   readonly version: string;
   readonly demo: boolean;
+  readonly files: FileSaver;
+  /** Instructions previewed and not yet signed, by serial: what is signed is what the service read. */
+  readonly previews = new Map<string, { draft: InstructionDraft; preview: InstructionPreview; receivedAt: number }>();
   /** The captcha shown last; only the test-mode hook of the browser shell reads it. */
   lastCaptchaId: string | null = null;
 
   constructor(options: MainCoreOptions) {
     const dir = ensureDir(options.userDataDir);
     this.version = options.version;
+    this.files = options.files;
     this.demo = options.demo;
     this.cache = new SessionCache(join(dir, 'client-cache.sqlite'), options.cacheKeys(dir));
     this.embedded = new EmbeddedService({ userDataDir: dir, demo: options.demo, spawn: options.spawnService });

@@ -3,7 +3,8 @@
 // sender checked, the settlement service as a utilityProcess, and the cache key
 // kept by the OS (safeStorage). Electron's security checklist is followed by
 // number in the comments.
-import { app, BrowserWindow, ipcMain, safeStorage, session, utilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, utilityProcess } from 'electron';
+import { writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { IPC_CHANNEL, IPC_EVENT_CHANNEL } from '../../src-shared/ipc/contract';
 import { CONTENT_SECURITY_POLICY } from '../core/csp';
 import { isTrustedRendererUrl } from '../core/ipc-sender';
 import { demoSoftHsmConf, provisionDemoTokens } from '../core/demo-tokens';
-import { MainCore } from '../core/main-core';
+import { MainCore, type FileSaver } from '../core/main-core';
 import { fileKeyProvider, type CacheKeyProvider } from '../core/session-cache';
 import { APP_VERSION } from '../core/version';
 
@@ -35,6 +36,22 @@ function safeStorageKeys(dir: string): CacheKeyProvider {
   };
 }
 
+/** Electron saves where the user chooses, and prints receipts to PDF (printToPDF). */
+const electronFiles: FileSaver = {
+  async save(filename, _mime, data) {
+    const win = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0];
+    const choice = await dialog.showSaveDialog(win, { defaultPath: join(app.getPath('downloads'), filename) });
+    if (choice.canceled || !choice.filePath) return { cancelled: true };
+    await writeFile(choice.filePath, data);
+    return { saved: choice.filePath };
+  },
+  async print(title) {
+    const win = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0];
+    const pdf = await win.webContents.printToPDF({ printBackground: true, pageSize: 'A4' });
+    return electronFiles.save(`${title}.pdf`, 'application/pdf', pdf);
+  },
+};
+
 function startCore(): MainCore {
   const demo = process.env.SETTLEKEY_NO_DEMO !== '1';
   const userDataDir = app.getPath('userData');
@@ -45,6 +62,7 @@ function startCore(): MainCore {
     version: APP_VERSION,
     demo,
     cacheKeys: safeStorageKeys,
+    files: electronFiles,
     // The settlement service (src-service/cli.ts, built beside this file as cli.js) runs in
     // its own utility process, never in this event loop.
     spawnService: (args) => {

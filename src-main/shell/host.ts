@@ -14,9 +14,12 @@ import { AppError } from '../../src-shared/errors';
 import { CONTENT_SECURITY_POLICY } from '../core/csp';
 import type { MainCore } from '../core/main-core';
 import { BRIDGE_HEADER, bridgeScript } from './bridge-script';
+import type { Downloads } from './downloads';
 
 export interface ShellOptions {
   core: MainCore;
+  /** Files the core saved, handed out here; omit to serve none. */
+  downloads?: Downloads;
   rendererDir: string;
   port?: number;
   /** NODE_ENV=test: the hooks end-to-end tests use (captcha answer, service clock). */
@@ -109,6 +112,16 @@ export async function startShell(options: ShellOptions): Promise<RunningShell> {
       for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (k !== 'cache-control') res.setHeader(k, v);
     },
   });
+  app.get('/downloads/:token', (request: FastifyRequest<{ Params: { token: string } }>, reply) => {
+    const file = options.downloads?.take(request.params.token);
+    if (!file) return reply.status(404).type('text/plain; charset=utf-8').send('This download has expired.\n');
+    return reply
+      .headers(SECURITY_HEADERS)
+      .header('content-type', file.mime)
+      .header('content-disposition', `attachment; filename="${encodeURIComponent(file.filename)}"; filename*=UTF-8''${encodeURIComponent(file.filename)}`)
+      .send(file.data);
+  });
+
   // Client-side routes reload to the app itself.
   app.setNotFoundHandler((request, reply) =>
     request.method === 'GET' && !request.url.startsWith('/assets/')

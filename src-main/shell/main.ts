@@ -8,6 +8,7 @@ import { fileKeyProvider } from '../core/session-cache';
 import { demoSoftHsmConf, provisionDemoTokens } from '../core/demo-tokens';
 import { childProcessSpawner, childTokenHostSpawner } from '../core/spawn-child';
 import { APP_VERSION } from '../core/version';
+import { Downloads } from './downloads';
 import { startShell } from './host';
 
 function rendererDir(): string {
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   // The demo's SoftHSM2 tokens live in the user-data folder, unless SOFTHSM2_CONF says otherwise.
   const tokenEnv = { ...process.env };
   if (demo && !tokenEnv.SOFTHSM2_CONF) tokenEnv.SOFTHSM2_CONF = demoSoftHsmConf(userDataDir);
+  const downloads = new Downloads();
   const core = new MainCore({
     userDataDir,
     version: APP_VERSION,
@@ -37,9 +39,11 @@ async function main(): Promise<void> {
     spawnService: childProcessSpawner(join(userDataDir, 'service.log')),
     spawnTokenHost: childTokenHostSpawner(join(userDataDir, 'token-host.log'), () => tokenEnv),
     cacheKeys: fileKeyProvider,
+    files: downloads,
   });
   const shell = await startShell({
     core,
+    downloads,
     rendererDir: rendererDir(),
     port: Number(values.port),
     testMode: process.env.NODE_ENV === 'test',

@@ -4,7 +4,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorReply } from '../../src-shared/api/common';
 import {
+  AdminOperation,
+  AdminOperationPreview,
+  AdminOperationResult,
   CancelCheck,
+  EnterpriseUser,
   DateRangeQuery,
   EnterpriseMarket,
   MemberAccount,
@@ -21,6 +25,8 @@ import { resolveRange, statement, transactionDetail } from '../ledger/queries';
 import { cancelRefusals, describeRefusals, memberAccountView, ownContract } from '../markets/contracts';
 import { marketSummary } from '../markets/markets';
 import { CLEARING_KINDS, DEPOSIT_KINDS, WITHDRAW_KINDS } from '../markets/reconciliation';
+import { SignatureEnvelope } from '../../src-shared/signing';
+import { enterpriseUsers, performAdminOperation, previewAdminOperation } from './users';
 
 const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 422: ErrorReply };
 
@@ -81,6 +87,30 @@ export function enterpriseRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
           };
         });
       },
+    );
+
+    app.get(
+      '/ebank/users',
+      { config: { perm: 'ebank.admin.operators' }, schema: { tags: ['e-banking'], summary: '操作员维护: the enterprise’s users', response: { 200: z.array(EnterpriseUser), ...errors } } },
+      async (request) => enterpriseUsers(ctx, requireSession(request)),
+    );
+
+    const UserParams = z.object({ userId: z.coerce.number().int().positive() });
+    app.post(
+      '/ebank/users/:userId/operations/preview',
+      {
+        config: { perm: 'ebank.admin.operators' },
+        schema: { tags: ['e-banking'], summary: 'The challenge to sign for unlocking a user or resetting a password', params: UserParams, body: z.strictObject({ operation: AdminOperation }), response: { 200: AdminOperationPreview, ...errors } },
+      },
+      async (request) => previewAdminOperation(ctx, requireSession(request), request.params.userId, request.body.operation),
+    );
+    app.post(
+      '/ebank/users/:userId/operations',
+      {
+        config: { perm: 'ebank.admin.operators' },
+        schema: { tags: ['e-banking'], summary: 'Unlock a user or reset a password, signed by the administrator', params: UserParams, body: z.strictObject({ operation: AdminOperation, signature: SignatureEnvelope.optional() }), response: { 200: AdminOperationResult, ...errors } },
+      },
+      async (request) => performAdminOperation(ctx, requireSession(request), request.params.userId, request.body.operation, request.body.signature),
     );
 
     app.get(

@@ -51,6 +51,8 @@ export interface Derived {
   memberCode: string | null;
   /** Known now; submission is refused while any remains. */
   refusals: Refusals;
+  /** A menu change: the target's assignable permissions before it, for the reviewer's added/removed. */
+  before?: string[];
 }
 
 export interface Enterprise {
@@ -169,6 +171,7 @@ export async function derive(
         amount: null,
         memberCode: null,
         refusals: unchanged ? [{ code: 'MENU_UNCHANGED' }] : [],
+        before: current.filter((c) => ASSIGNABLE_PERMISSIONS.includes(c as Permission)).sort(),
       };
     }
   }

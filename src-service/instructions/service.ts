@@ -157,7 +157,7 @@ export async function submitInstruction(ctx: ServiceContext, actor: Actor, body:
           contract_id: derived.contractId,
           amount: derived.amount,
           hold_id: holdId,
-          payload: JSON.stringify({ draft, fields: { serial, ...derived.fields }, memberCode: derived.memberCode }),
+          payload: JSON.stringify({ draft, fields: { serial, ...derived.fields }, memberCode: derived.memberCode, before: derived.before }),
           maker_id: actor.user.id,
           maker_signature: JSON.stringify(signature),
           idempotency_key: idempotencyKey,
@@ -490,9 +490,11 @@ export async function instructionView(
   withHistory: boolean,
 ): Promise<Instruction> {
   const payload = JSON.parse(row.payload) as {
+    draft: InstructionDraft;
     fields: Record<string, string | number>;
     memberCode: string | null;
     failureParams?: Record<string, string | number>;
+    before?: string[];
   };
   const users = await ctx.db
     .selectFrom('users')
@@ -545,6 +547,7 @@ export async function instructionView(
     decidedAt: row.decided_at,
     rejectReason: row.reject_reason,
     failure,
+    menuChange: await menuChangeOf(ctx, payload),
     history: history.map((h) => ({
       fromState: h.from_state,
       toState: h.to_state,
@@ -553,5 +556,17 @@ export async function instructionView(
       signed: h.signature !== null,
       note: h.note,
     })),
+  };
+}
+
+async function menuChangeOf(ctx: ServiceContext, payload: { draft: InstructionDraft; before?: string[] }) {
+  if (payload.draft.kind !== 'menu') return null;
+  const target = await ctx.db.selectFrom('users').select(['id', 'login_name', 'display_name']).where('id', '=', payload.draft.targetUserId).executeTakeFirst();
+  const before = new Set(payload.before ?? []);
+  const after = new Set(payload.draft.permissions);
+  return {
+    target: { id: payload.draft.targetUserId, loginName: target?.login_name ?? '', displayName: target?.display_name ?? '' },
+    added: [...after].filter((p) => !before.has(p)).sort(),
+    removed: [...before].filter((p) => !after.has(p)).sort(),
   };
 }

@@ -146,6 +146,14 @@ export const Instruction = z.object({
   decidedAt: z.string().nullable(),
   rejectReason: z.string().nullable(),
   failure: Refusal.nullable(),
+  /** A menu change: whose menus, and what it adds and removes. */
+  menuChange: z
+    .object({
+      target: z.object({ id: Id, loginName: z.string(), displayName: z.string() }),
+      added: z.array(z.string()),
+      removed: z.array(z.string()),
+    })
+    .nullable(),
   history: z.array(InstructionEvent),
 });
 export type Instruction = z.infer<typeof Instruction>;
@@ -229,3 +237,38 @@ export function pageOf<T extends z.ZodType>(item: T) {
 
 export const InstructionPage = pageOf(Instruction);
 export const TransactionPage = pageOf(Transaction);
+
+// ── enterprise users (操作员维护) ──────────────────────────────────────────
+
+export const EnterpriseUser = z.object({
+  id: Id,
+  loginName: z.string(),
+  displayName: z.string(),
+  role: z.enum(['admin', 'operator', 'reviewer', 'member']),
+  status: z.string(),
+  locked: z.boolean(),
+  failedAttempts: z.number().int(),
+  permissions: z.array(z.string()),
+  lastLoginAt: z.string().nullable(),
+  menuChangePending: z.boolean(),
+});
+export type EnterpriseUser = z.infer<typeof EnterpriseUser>;
+
+export const AdminOperation = z.enum(['unlock', 'resetPassword']);
+export type AdminOperation = z.infer<typeof AdminOperation>;
+
+export const AdminOperationPreview = z.object({
+  serial: z.string(),
+  challenge: z.string(),
+  issuedAt: z.string(),
+  fields: z.record(z.string(), z.union([z.string(), z.number()])),
+});
+export type AdminOperationPreview = z.infer<typeof AdminOperationPreview>;
+
+export const AdminOperationResult = z.object({
+  serial: z.string(),
+  operation: AdminOperation,
+  /** Reset: the new initial password, shown once to the administrator to hand over; the user must change it. */
+  initialPassword: z.string().nullable(),
+});
+export type AdminOperationResult = z.infer<typeof AdminOperationResult>;

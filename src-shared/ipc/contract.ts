@@ -6,9 +6,66 @@ import { CaptchaReply, ChangePasswordRequest, LoginRequest, Profile, SessionRepl
 import { OkReply } from '../api/common';
 import { CertificateTestReply, MyCertificate } from '../api/certificates';
 import { SignWith, TokenCertificate, TokenStatus } from '../token';
+import {
+  AdminOperation,
+  AdminOperationResult,
+  CancelCheck,
+  DateRangeQuery,
+  EnterpriseMarket,
+  EnterpriseUser,
+  Instruction,
+  InstructionDraft,
+  InstructionListQuery,
+  InstructionPage,
+  InstructionPreview,
+  MemberAccount,
+  MemberTxnQuery,
+  PendingCounts,
+  SettlementAccount,
+  Transaction,
+  TransactionPage,
+} from '../api/settlement';
+import { FieldIssueSchema } from '../api/common';
 import { LANGS } from '../errors';
 
 export const Language = z.enum(LANGS as ['zh-CN', 'en']);
+
+const PositiveId = z.number().int().positive();
+
+/** What a list export reads: the same queries the pages show, every page of them. */
+export const ExportSource = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('memberAccounts') }),
+  z.strictObject({ kind: z.literal('memberTransactions'), contractId: PositiveId, query: MemberTxnQuery.omit({ page: true, pageSize: true }) }),
+  z.strictObject({ kind: z.literal('transactions'), query: DateRangeQuery.omit({ page: true, pageSize: true }) }),
+  z.strictObject({ kind: z.literal('instructions'), query: InstructionListQuery.omit({ page: true, pageSize: true }) }),
+]);
+export type ExportSource = z.infer<typeof ExportSource>;
+
+export const ExportRequest = z.strictObject({
+  source: ExportSource,
+  format: z.enum(['xlsx', 'csv']),
+  /** A name for the file and the sheet, in the user's language. */
+  title: z.string().trim().min(1).max(60),
+  /** Columns in order: the row field and its heading in the user's language. */
+  columns: z.array(z.strictObject({ key: z.string().max(40), label: z.string().max(60) })).min(1).max(30),
+});
+export type ExportRequest = z.infer<typeof ExportRequest>;
+
+/** Electron saves where the user chose; the browser shell hands out a one-time download. */
+export const SavedFile = z.union([
+  z.object({ saved: z.string() }),
+  z.object({ downloadUrl: z.string(), filename: z.string() }),
+  z.object({ cancelled: z.literal(true) }),
+]);
+export type SavedFile = z.infer<typeof SavedFile>;
+
+export const DecisionOutcome = z.object({
+  id: PositiveId,
+  ok: z.boolean(),
+  instruction: Instruction.nullable(),
+  error: z.object({ code: z.string(), message: z.string(), fields: z.array(FieldIssueSchema).optional() }).nullable(),
+});
+export type DecisionOutcome = z.infer<typeof DecisionOutcome>;
 
 /** A remote settlement service: https, or plain http only on this machine's loopback. */
 export const RemoteUrl = z
@@ -77,11 +134,50 @@ export const ipcContract = {
   'certificates.mine': { input: none, output: z.array(MyCertificate) },
   /** 证书测试: sign a test statement and have the service verify it. */
   'certificates.test': { input: z.strictObject({ sign: SignWith }), output: CertificateTestReply },
+
+  // corporate e-banking: accounts, contracts and queries
+  'ebank.markets': { input: none, output: z.array(EnterpriseMarket) },
+  'ebank.accounts': { input: none, output: z.array(SettlementAccount) },
+  'ebank.memberAccounts': { input: z.strictObject({ status: z.enum(['active', 'all']) }).optional(), output: z.array(MemberAccount) },
+  'ebank.memberAccount': { input: z.strictObject({ contractId: PositiveId }), output: MemberAccount },
+  'ebank.cancelCheck': { input: z.strictObject({ contractId: PositiveId }), output: CancelCheck },
+  'ebank.memberTransactions': { input: z.strictObject({ contractId: PositiveId, query: MemberTxnQuery }), output: TransactionPage },
+  'ebank.memberTransaction': { input: z.strictObject({ contractId: PositiveId, entryId: PositiveId }), output: Transaction },
+  'ebank.transactions': { input: z.strictObject({ query: DateRangeQuery }), output: TransactionPage },
+  'ebank.transaction': { input: z.strictObject({ entryId: PositiveId }), output: Transaction },
+  'ebank.users': { input: none, output: z.array(EnterpriseUser) },
+  /** Unlock a user or reset a password: signed by the administrator, effective at once. */
+  'ebank.userOperation': { input: z.strictObject({ userId: PositiveId, operation: AdminOperation, sign: SignWith }), output: AdminOperationResult },
+
+  // maker-checker
+  'instructions.preview': { input: z.strictObject({ draft: InstructionDraft }), output: InstructionPreview },
+  /** Signs the previewed instruction (by its serial) and submits it. */
+  'instructions.submit': { input: z.strictObject({ serial: z.string().regex(/^\d{16}$/), sign: SignWith }), output: Instruction },
+  'instructions.counts': { input: none, output: PendingCounts },
+  'instructions.list': { input: InstructionListQuery, output: InstructionPage },
+  'instructions.get': { input: z.strictObject({ id: PositiveId }), output: Instruction },
+  /** Approves or rejects one or several instructions with one PIN; each is signed on its own. */
+  'instructions.decide': {
+    input: z.strictObject({
+      ids: z.array(PositiveId).min(1).max(50),
+      decision: z.enum(['approve', 'reject']),
+      reason: z.string().trim().max(200).optional(),
+      sign: SignWith,
+    }),
+    output: z.object({ outcomes: z.array(DecisionOutcome) }),
+  },
+
+  // files and printing
+  'export.table': { input: ExportRequest, output: SavedFile },
+  /** Prints the page (a receipt): a PDF where the shell can make one, else the browser's print. */
+  'print.page': { input: z.strictObject({ title: z.string().trim().min(1).max(60) }), output: z.union([SavedFile, z.object({ browserPrint: z.literal(true) })]) },
 } as const;
 
 export type IpcContract = typeof ipcContract;
 export type IpcMethod = keyof IpcContract;
 export type IpcInput<M extends IpcMethod> = z.input<IpcContract[M]['input']>;
+/** The argument as a handler receives it: parsed by the schema, defaults filled in. */
+export type IpcParsed<M extends IpcMethod> = z.output<IpcContract[M]['input']>;
 export type IpcOutput<M extends IpcMethod> = z.output<IpcContract[M]['output']>;
 
 export const IPC_METHODS = Object.keys(ipcContract) as IpcMethod[];

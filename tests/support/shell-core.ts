@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MainCore } from '../../src-main/core/main-core';
 import { fileKeyProvider } from '../../src-main/core/session-cache';
+import { Downloads } from '../../src-main/shell/downloads';
 import { childProcessSpawner, childTokenHostSpawner } from '../../src-main/core/spawn-child';
 import { startShell, type RunningShell } from '../../src-main/shell/host';
 
@@ -32,6 +33,7 @@ export async function startShellUnderTest(): Promise<ShellUnderTest> {
     spawnService: childProcessSpawner(join(dir, 'service.log')),
     spawnTokenHost: childTokenHostSpawner(join(dir, 'token-host.log')),
     cacheKeys: fileKeyProvider,
+    files: new Downloads(),
   });
   const shell = await startShell({ core, rendererDir, testMode: true });
   return {

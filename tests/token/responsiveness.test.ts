@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MainCore } from '../../src-main/core/main-core';
 import { fileKeyProvider } from '../../src-main/core/session-cache';
+import { Downloads } from '../../src-main/shell/downloads';
 import { childProcessSpawner, childTokenHostSpawner } from '../../src-main/core/spawn-child';
 import { startShell, type RunningShell } from '../../src-main/shell/host';
 import { SoftHsm, TEST_PIN } from '../support/softhsm';
@@ -30,6 +31,7 @@ describe('main process during a burst of signatures', () => {
       spawnService: childProcessSpawner(join(dir, 'service.log')),
       spawnTokenHost: childTokenHostSpawner(join(dir, 'host.log'), () => hsm.env()),
       cacheKeys: fileKeyProvider,
+      files: new Downloads(),
     });
     shell = await startShell({ core, rendererDir: join(dir, 'renderer'), testMode: true });
   });
