@@ -31,5 +31,6 @@ export default defineConfig({
       },
     },
   },
-  server: { host: '127.0.0.1', strictPort: false },
+  // The agreements live in resources/, outside the renderer's root.
+  server: { host: '127.0.0.1', strictPort: false, fs: { allow: ['..'] } },
 });

@@ -176,3 +176,32 @@ export function filterMenu(tree: MenuNode[], codes: ReadonlySet<string>): MenuNo
     return node.perm === undefined || codes.has(node.perm) ? [node] : [];
   });
 }
+
+export interface AssignmentNode {
+  key: string;
+  /** i18n key `menu.<titleKey>` */
+  titleKey: string;
+  perm?: Permission;
+  children?: AssignmentNode[];
+}
+
+/**
+ * The tree an administrator ticks (操作员维护 → 可分配业务): the menu tree cut to
+ * the assignable permissions, a branch whose pages all need one permission
+ * (合约管理: 签约 and 解约) shown as one box.
+ */
+export function assignmentTree(tree: MenuNode[] = MENU_TREE): AssignmentNode[] {
+  return tree.flatMap((node): AssignmentNode[] => {
+    if (!node.children) {
+      return node.perm && ASSIGNABLE_PERMISSIONS.includes(node.perm)
+        ? [{ key: node.perm, titleKey: node.key, perm: node.perm }]
+        : [];
+    }
+    const perms = new Set(menuLeaves(node.children).map((l) => l.perm));
+    const [only] = [...perms];
+    if (perms.size === 1 && only && ASSIGNABLE_PERMISSIONS.includes(only))
+      return [{ key: only, titleKey: node.key, perm: only }];
+    const children = assignmentTree(node.children);
+    return children.length ? [{ key: `branch:${node.key}`, titleKey: node.key, children }] : [];
+  });
+}

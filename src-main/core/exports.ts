@@ -22,7 +22,8 @@ async function allPages<T>(fetchPage: (page: number) => Promise<{ items: T[]; to
     const { items, total } = await fetchPage(page);
     out.push(...items);
     if (out.length >= total || items.length === 0) break;
-    if (out.length >= MAX_ROWS) throw new AppError('VALIDATION', { detail: `more than ${MAX_ROWS} rows: narrow the dates` });
+    if (out.length >= MAX_ROWS)
+      throw new AppError('VALIDATION', { detail: `more than ${MAX_ROWS} rows: narrow the dates` });
   }
   return out;
 }
@@ -31,7 +32,9 @@ async function allPages<T>(fetchPage: (page: number) => Promise<{ items: T[]; to
 export async function exportRows(client: SettlementClient, source: ExportRequest['source']): Promise<Row[]> {
   switch (source.kind) {
     case 'memberAccounts': {
-      const accounts = await client.call('GET', '/ebank/member-accounts', z.array(MemberAccount), undefined, { params: { status: 'all' } });
+      const accounts = await client.call('GET', '/ebank/member-accounts', z.array(MemberAccount), undefined, {
+        params: { status: 'all' },
+      });
       return accounts.map((a) => ({
         memberCode: a.memberCode,
         market: a.market.name,
@@ -45,8 +48,13 @@ export async function exportRows(client: SettlementClient, source: ExportRequest
     }
     case 'memberTransactions':
     case 'transactions': {
-      const url = source.kind === 'transactions' ? '/ebank/transactions' : `/ebank/member-accounts/${source.contractId}/transactions`;
-      const items = await allPages((page) => client.call('GET', url, TransactionPage, undefined, { params: { ...source.query, page, pageSize: PAGE } }));
+      const url =
+        source.kind === 'transactions'
+          ? '/ebank/transactions'
+          : `/ebank/member-accounts/${source.contractId}/transactions`;
+      const items = await allPages((page) =>
+        client.call('GET', url, TransactionPage, undefined, { params: { ...source.query, page, pageSize: PAGE } }),
+      );
       return items.map((t) => ({
         serial: t.serial,
         businessDate: t.businessDate,
@@ -61,7 +69,11 @@ export async function exportRows(client: SettlementClient, source: ExportRequest
       }));
     }
     case 'instructions': {
-      const items = await allPages((page) => client.call('GET', '/instructions', InstructionPage, undefined, { params: { ...source.query, page, pageSize: PAGE } }));
+      const items = await allPages((page) =>
+        client.call('GET', '/instructions', InstructionPage, undefined, {
+          params: { ...source.query, page, pageSize: PAGE },
+        }),
+      );
       return items.map((i) => ({
         serial: i.serial,
         kind: i.kind,
@@ -79,7 +91,10 @@ export async function exportRows(client: SettlementClient, source: ExportRequest
   }
 }
 
-export async function buildExport(request: ExportRequest, rows: Row[]): Promise<{ data: Buffer; mime: string; extension: string }> {
+export async function buildExport(
+  request: ExportRequest,
+  rows: Row[],
+): Promise<{ data: Buffer; mime: string; extension: string }> {
   const header = request.columns.map((c) => c.label);
   const body = rows.map((r) => request.columns.map((c) => r[c.key] ?? ''));
   if (request.format === 'csv') {

@@ -32,7 +32,12 @@ import type { MainCore } from './main-core';
 export type Handlers = { [M in IpcMethod]: (input: IpcParsed<M>) => Promise<IpcOutput<M>> };
 
 /** A signed payload from the fields the service gave, in SIGNED_FIELDS order. */
-function payloadFrom(kind: SignedKind, fields: Record<string, string | number>, challenge: string, time: string): SignedPayload {
+function payloadFrom(
+  kind: SignedKind,
+  fields: Record<string, string | number>,
+  challenge: string,
+  time: string,
+): SignedPayload {
   const ordered: Record<string, string | number> = {};
   for (const name of SIGNED_FIELDS[kind]) ordered[name] = fields[name];
   return { kind, ...ordered, challenge, time } as SignedPayload;
@@ -141,19 +146,28 @@ export function createHandlers(core: MainCore): Handlers {
     'ebank.markets': async () => client.call('GET', '/ebank/markets', z.array(EnterpriseMarket)),
     'ebank.accounts': async () => client.call('GET', '/ebank/accounts', z.array(SettlementAccount)),
     'ebank.memberAccounts': async (input) =>
-      client.call('GET', '/ebank/member-accounts', z.array(MemberAccount), undefined, { params: { status: input?.status ?? 'active' } }),
-    'ebank.memberAccount': async ({ contractId }) => client.call('GET', `/ebank/member-accounts/${contractId}`, MemberAccount),
-    'ebank.cancelCheck': async ({ contractId }) => client.call('GET', `/ebank/member-accounts/${contractId}/cancel-check`, CancelCheck),
+      client.call('GET', '/ebank/member-accounts', z.array(MemberAccount), undefined, {
+        params: { status: input?.status ?? 'active' },
+      }),
+    'ebank.memberAccount': async ({ contractId }) =>
+      client.call('GET', `/ebank/member-accounts/${contractId}`, MemberAccount),
+    'ebank.cancelCheck': async ({ contractId }) =>
+      client.call('GET', `/ebank/member-accounts/${contractId}/cancel-check`, CancelCheck),
     'ebank.memberTransactions': async ({ contractId, query }) =>
-      client.call('GET', `/ebank/member-accounts/${contractId}/transactions`, TransactionPage, undefined, { params: query }),
+      client.call('GET', `/ebank/member-accounts/${contractId}/transactions`, TransactionPage, undefined, {
+        params: query,
+      }),
     'ebank.memberTransaction': async ({ contractId, entryId }) =>
       client.call('GET', `/ebank/member-accounts/${contractId}/transactions/${entryId}`, Transaction),
-    'ebank.transactions': async ({ query }) => client.call('GET', '/ebank/transactions', TransactionPage, undefined, { params: query }),
+    'ebank.transactions': async ({ query }) =>
+      client.call('GET', '/ebank/transactions', TransactionPage, undefined, { params: query }),
     'ebank.transaction': async ({ entryId }) => client.call('GET', `/ebank/transactions/${entryId}`, Transaction),
     'ebank.users': async () => client.call('GET', '/ebank/users', z.array(EnterpriseUser)),
     'ebank.userOperation': async ({ userId, operation, sign }) => {
       const receivedAt = Date.now();
-      const preview = await client.call('POST', `/ebank/users/${userId}/operations/preview`, AdminOperationPreview, { operation });
+      const preview = await client.call('POST', `/ebank/users/${userId}/operations/preview`, AdminOperationPreview, {
+        operation,
+      });
       const [signature] = await signPayloads(core.tokens, sign, [
         payloadFrom('adminOperation', preview.fields, preview.challenge, serviceTime(preview.issuedAt, receivedAt)),
       ]);
@@ -173,12 +187,17 @@ export function createHandlers(core: MainCore): Handlers {
       const [signature] = await signPayloads(core.tokens, sign, [
         payloadFrom(draft.kind, preview.fields, preview.challenge, serviceTime(preview.issuedAt, receivedAt)),
       ]);
-      const instruction = await client.call('POST', '/instructions', Instruction, { draft, idempotencyKey: serial, signature });
+      const instruction = await client.call('POST', '/instructions', Instruction, {
+        draft,
+        idempotencyKey: serial,
+        signature,
+      });
       core.previews.delete(serial);
       return instruction;
     },
     'instructions.counts': async () => client.call('GET', '/instructions/pending-counts', PendingCounts),
-    'instructions.list': async (query) => client.call('GET', '/instructions', InstructionPage, undefined, { params: query }),
+    'instructions.list': async (query) =>
+      client.call('GET', '/instructions', InstructionPage, undefined, { params: query }),
     'instructions.get': async ({ id }) => client.call('GET', `/instructions/${id}`, Instruction),
     'instructions.decide': async ({ ids, decision, reason, sign }) => {
       const outcomes = new Map<number, DecisionOutcome>();
@@ -186,17 +205,34 @@ export function createHandlers(core: MainCore): Handlers {
       for (const id of ids) {
         try {
           const receivedAt = Date.now();
-          const ch = await client.call('POST', `/instructions/${id}/decision-challenge`, DecisionChallenge, { decision, reason });
-          toSign.push({ id, payload: payloadFrom('decision', ch.fields, ch.challenge, serviceTime(ch.issuedAt, receivedAt)) });
+          const ch = await client.call('POST', `/instructions/${id}/decision-challenge`, DecisionChallenge, {
+            decision,
+            reason,
+          });
+          toSign.push({
+            id,
+            payload: payloadFrom('decision', ch.fields, ch.challenge, serviceTime(ch.issuedAt, receivedAt)),
+          });
         } catch (error) {
           outcomes.set(id, failure(id, error, core.language()));
         }
       }
       // One PIN, one login on the token, each record signed on its own.
-      const signatures = toSign.length ? await signPayloads(core.tokens, sign, toSign.map((t) => t.payload), progress) : [];
+      const signatures = toSign.length
+        ? await signPayloads(
+            core.tokens,
+            sign,
+            toSign.map((t) => t.payload),
+            progress,
+          )
+        : [];
       for (const [i, item] of toSign.entries()) {
         try {
-          const instruction = await client.call('POST', `/instructions/${item.id}/decision`, Instruction, { decision, reason, signature: signatures[i] });
+          const instruction = await client.call('POST', `/instructions/${item.id}/decision`, Instruction, {
+            decision,
+            reason,
+            signature: signatures[i],
+          });
           outcomes.set(item.id, { id: item.id, ok: true, instruction, error: null });
         } catch (error) {
           outcomes.set(item.id, failure(item.id, error, core.language()));
@@ -241,5 +277,10 @@ export function createHandlers(core: MainCore): Handlers {
 
 function failure(id: number, error: unknown, lang: import('../../src-shared/errors').Lang): DecisionOutcome {
   const shape = error instanceof AppError ? error.toShape(lang) : new AppError('INTERNAL').toShape(lang);
-  return { id, ok: false, instruction: null, error: { code: shape.code, message: shape.message, fields: shape.fields } };
+  return {
+    id,
+    ok: false,
+    instruction: null,
+    error: { code: shape.code, message: shape.message, fields: shape.fields },
+  };
 }

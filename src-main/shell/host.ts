@@ -118,7 +118,10 @@ export async function startShell(options: ShellOptions): Promise<RunningShell> {
     return reply
       .headers(SECURITY_HEADERS)
       .header('content-type', file.mime)
-      .header('content-disposition', `attachment; filename="${encodeURIComponent(file.filename)}"; filename*=UTF-8''${encodeURIComponent(file.filename)}`)
+      .header(
+        'content-disposition',
+        `attachment; filename="${encodeURIComponent(file.filename)}"; filename*=UTF-8''${encodeURIComponent(file.filename)}`,
+      )
       .send(file.data);
   });
 

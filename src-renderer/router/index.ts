@@ -19,15 +19,26 @@ declare module 'vue-router' {
 
 type Lazy = () => Promise<Component>;
 
-/** Pages that exist, by menu key. */
-const VIEWS: Record<string, Lazy> = {};
+/** Pages that exist, by menu key (and the props their route gives them). */
+const VIEWS: Record<string, { component: Lazy; props?: Record<string, unknown> }> = {
+  contractSign: { component: () => import('../views/ebank/ContractSignView.vue') },
+  contractCancel: { component: () => import('../views/ebank/ContractCancelView.vue') },
+  deposit: { component: () => import('../views/ebank/MoneyView.vue'), props: { kind: 'deposit' } },
+  withdraw: { component: () => import('../views/ebank/MoneyView.vue'), props: { kind: 'withdraw' } },
+  memberAccounts: { component: () => import('../views/ebank/MemberAccountsView.vue') },
+  review: { component: () => import('../views/ebank/ReviewView.vue') },
+  txnDetail: { component: () => import('../views/ebank/TxnDetailView.vue') },
+  operators: { component: () => import('../views/ebank/OperatorsView.vue') },
+  internalReview: { component: () => import('../views/ebank/InternalReviewView.vue') },
+};
 
 const NotAvailable: Lazy = () => import('../views/NotAvailableView.vue');
 
 const pageRoutes: RouteRecordRaw[] = menuLeaves().map((leaf) => ({
   path: leaf.fullPath.slice(1),
   name: leaf.key,
-  component: VIEWS[leaf.key] ?? NotAvailable,
+  component: VIEWS[leaf.key]?.component ?? NotAvailable,
+  props: VIEWS[leaf.key]?.props ?? false,
   meta: { perm: leaf.perm, menuKey: leaf.key },
 }));
 

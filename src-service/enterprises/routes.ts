@@ -91,7 +91,14 @@ export function enterpriseRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
 
     app.get(
       '/ebank/users',
-      { config: { perm: 'ebank.admin.operators' }, schema: { tags: ['e-banking'], summary: '操作员维护: the enterprise’s users', response: { 200: z.array(EnterpriseUser), ...errors } } },
+      {
+        config: { perm: 'ebank.admin.operators' },
+        schema: {
+          tags: ['e-banking'],
+          summary: '操作员维护: the enterprise’s users',
+          response: { 200: z.array(EnterpriseUser), ...errors },
+        },
+      },
       async (request) => enterpriseUsers(ctx, requireSession(request)),
     );
 
@@ -100,17 +107,37 @@ export function enterpriseRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
       '/ebank/users/:userId/operations/preview',
       {
         config: { perm: 'ebank.admin.operators' },
-        schema: { tags: ['e-banking'], summary: 'The challenge to sign for unlocking a user or resetting a password', params: UserParams, body: z.strictObject({ operation: AdminOperation }), response: { 200: AdminOperationPreview, ...errors } },
+        schema: {
+          tags: ['e-banking'],
+          summary: 'The challenge to sign for unlocking a user or resetting a password',
+          params: UserParams,
+          body: z.strictObject({ operation: AdminOperation }),
+          response: { 200: AdminOperationPreview, ...errors },
+        },
       },
-      async (request) => previewAdminOperation(ctx, requireSession(request), request.params.userId, request.body.operation),
+      async (request) =>
+        previewAdminOperation(ctx, requireSession(request), request.params.userId, request.body.operation),
     );
     app.post(
       '/ebank/users/:userId/operations',
       {
         config: { perm: 'ebank.admin.operators' },
-        schema: { tags: ['e-banking'], summary: 'Unlock a user or reset a password, signed by the administrator', params: UserParams, body: z.strictObject({ operation: AdminOperation, signature: SignatureEnvelope.optional() }), response: { 200: AdminOperationResult, ...errors } },
+        schema: {
+          tags: ['e-banking'],
+          summary: 'Unlock a user or reset a password, signed by the administrator',
+          params: UserParams,
+          body: z.strictObject({ operation: AdminOperation, signature: SignatureEnvelope.optional() }),
+          response: { 200: AdminOperationResult, ...errors },
+        },
       },
-      async (request) => performAdminOperation(ctx, requireSession(request), request.params.userId, request.body.operation, request.body.signature),
+      async (request) =>
+        performAdminOperation(
+          ctx,
+          requireSession(request),
+          request.params.userId,
+          request.body.operation,
+          request.body.signature,
+        ),
     );
 
     app.get(

@@ -157,7 +157,12 @@ export async function submitInstruction(ctx: ServiceContext, actor: Actor, body:
           contract_id: derived.contractId,
           amount: derived.amount,
           hold_id: holdId,
-          payload: JSON.stringify({ draft, fields: { serial, ...derived.fields }, memberCode: derived.memberCode, before: derived.before }),
+          payload: JSON.stringify({
+            draft,
+            fields: { serial, ...derived.fields },
+            memberCode: derived.memberCode,
+            before: derived.before,
+          }),
           maker_id: actor.user.id,
           maker_signature: JSON.stringify(signature),
           idempotency_key: idempotencyKey,
@@ -561,11 +566,19 @@ export async function instructionView(
 
 async function menuChangeOf(ctx: ServiceContext, payload: { draft: InstructionDraft; before?: string[] }) {
   if (payload.draft.kind !== 'menu') return null;
-  const target = await ctx.db.selectFrom('users').select(['id', 'login_name', 'display_name']).where('id', '=', payload.draft.targetUserId).executeTakeFirst();
+  const target = await ctx.db
+    .selectFrom('users')
+    .select(['id', 'login_name', 'display_name'])
+    .where('id', '=', payload.draft.targetUserId)
+    .executeTakeFirst();
   const before = new Set(payload.before ?? []);
   const after = new Set(payload.draft.permissions);
   return {
-    target: { id: payload.draft.targetUserId, loginName: target?.login_name ?? '', displayName: target?.display_name ?? '' },
+    target: {
+      id: payload.draft.targetUserId,
+      loginName: target?.login_name ?? '',
+      displayName: target?.display_name ?? '',
+    },
     added: [...after].filter((p) => !before.has(p)).sort(),
     removed: [...before].filter((p) => !after.has(p)).sort(),
   };

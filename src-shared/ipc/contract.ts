@@ -35,7 +35,11 @@ const PositiveId = z.number().int().positive();
 /** What a list export reads: the same queries the pages show, every page of them. */
 export const ExportSource = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('memberAccounts') }),
-  z.strictObject({ kind: z.literal('memberTransactions'), contractId: PositiveId, query: MemberTxnQuery.omit({ page: true, pageSize: true }) }),
+  z.strictObject({
+    kind: z.literal('memberTransactions'),
+    contractId: PositiveId,
+    query: MemberTxnQuery.omit({ page: true, pageSize: true }),
+  }),
   z.strictObject({ kind: z.literal('transactions'), query: DateRangeQuery.omit({ page: true, pageSize: true }) }),
   z.strictObject({ kind: z.literal('instructions'), query: InstructionListQuery.omit({ page: true, pageSize: true }) }),
 ]);
@@ -47,7 +51,10 @@ export const ExportRequest = z.strictObject({
   /** A name for the file and the sheet, in the user's language. */
   title: z.string().trim().min(1).max(60),
   /** Columns in order: the row field and its heading in the user's language. */
-  columns: z.array(z.strictObject({ key: z.string().max(40), label: z.string().max(60) })).min(1).max(30),
+  columns: z
+    .array(z.strictObject({ key: z.string().max(40), label: z.string().max(60) }))
+    .min(1)
+    .max(30),
 });
 export type ExportRequest = z.infer<typeof ExportRequest>;
 
@@ -138,21 +145,36 @@ export const ipcContract = {
   // corporate e-banking: accounts, contracts and queries
   'ebank.markets': { input: none, output: z.array(EnterpriseMarket) },
   'ebank.accounts': { input: none, output: z.array(SettlementAccount) },
-  'ebank.memberAccounts': { input: z.strictObject({ status: z.enum(['active', 'all']) }).optional(), output: z.array(MemberAccount) },
+  'ebank.memberAccounts': {
+    input: z.strictObject({ status: z.enum(['active', 'all']) }).optional(),
+    output: z.array(MemberAccount),
+  },
   'ebank.memberAccount': { input: z.strictObject({ contractId: PositiveId }), output: MemberAccount },
   'ebank.cancelCheck': { input: z.strictObject({ contractId: PositiveId }), output: CancelCheck },
-  'ebank.memberTransactions': { input: z.strictObject({ contractId: PositiveId, query: MemberTxnQuery }), output: TransactionPage },
-  'ebank.memberTransaction': { input: z.strictObject({ contractId: PositiveId, entryId: PositiveId }), output: Transaction },
+  'ebank.memberTransactions': {
+    input: z.strictObject({ contractId: PositiveId, query: MemberTxnQuery }),
+    output: TransactionPage,
+  },
+  'ebank.memberTransaction': {
+    input: z.strictObject({ contractId: PositiveId, entryId: PositiveId }),
+    output: Transaction,
+  },
   'ebank.transactions': { input: z.strictObject({ query: DateRangeQuery }), output: TransactionPage },
   'ebank.transaction': { input: z.strictObject({ entryId: PositiveId }), output: Transaction },
   'ebank.users': { input: none, output: z.array(EnterpriseUser) },
   /** Unlock a user or reset a password: signed by the administrator, effective at once. */
-  'ebank.userOperation': { input: z.strictObject({ userId: PositiveId, operation: AdminOperation, sign: SignWith }), output: AdminOperationResult },
+  'ebank.userOperation': {
+    input: z.strictObject({ userId: PositiveId, operation: AdminOperation, sign: SignWith }),
+    output: AdminOperationResult,
+  },
 
   // maker-checker
   'instructions.preview': { input: z.strictObject({ draft: InstructionDraft }), output: InstructionPreview },
   /** Signs the previewed instruction (by its serial) and submits it. */
-  'instructions.submit': { input: z.strictObject({ serial: z.string().regex(/^\d{16}$/), sign: SignWith }), output: Instruction },
+  'instructions.submit': {
+    input: z.strictObject({ serial: z.string().regex(/^\d{16}$/), sign: SignWith }),
+    output: Instruction,
+  },
   'instructions.counts': { input: none, output: PendingCounts },
   'instructions.list': { input: InstructionListQuery, output: InstructionPage },
   'instructions.get': { input: z.strictObject({ id: PositiveId }), output: Instruction },
@@ -170,7 +192,10 @@ export const ipcContract = {
   // files and printing
   'export.table': { input: ExportRequest, output: SavedFile },
   /** Prints the page (a receipt): a PDF where the shell can make one, else the browser's print. */
-  'print.page': { input: z.strictObject({ title: z.string().trim().min(1).max(60) }), output: z.union([SavedFile, z.object({ browserPrint: z.literal(true) })]) },
+  'print.page': {
+    input: z.strictObject({ title: z.string().trim().min(1).max(60) }),
+    output: z.union([SavedFile, z.object({ browserPrint: z.literal(true) })]),
+  },
 } as const;
 
 export type IpcContract = typeof ipcContract;

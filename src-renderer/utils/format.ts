@@ -1,0 +1,21 @@
+// Display helpers for money, dates and names: money stays integer fen until
+// the moment it is shown.
+import dayjs from 'dayjs';
+import { fen, formatFen, toCapitals } from '../../src-shared/money';
+
+export function money(value: number | null | undefined): string {
+  return value === null || value === undefined ? '—' : formatFen(fen(value));
+}
+
+export function capitals(value: number | null | undefined): string {
+  return value === null || value === undefined ? '' : toCapitals(fen(value));
+}
+
+export function dateTime(iso: string | null | undefined): string {
+  return iso ? dayjs(iso).format('YYYY-MM-DD HH:mm:ss') : '—';
+}
+
+export function marketName(market: { name: string; nameEn: string } | null | undefined, lang: string): string {
+  if (!market) return '—';
+  return lang === 'en' ? market.nameEn : market.name;
+}
