@@ -27,5 +27,6 @@ export default defineConfig({
     screenshot: 'only-on-failure',
     trace: 'off',
     locale: 'zh-CN',
+    actionTimeout: 30_000,
   },
 });

@@ -37,7 +37,7 @@ export const ERROR_MESSAGES = {
   MARKET_NOT_FOUND: { 'zh-CN': '交易市场不存在', en: 'No such trading market' },
   MARKET_NOT_SIGNED_IN: {
     'zh-CN': '交易市场“{market}”今日尚未签到，暂不能办理入金',
-    en: 'The market “{marketEn}” has not signed in today; deposits are not possible yet',
+    en: '{marketEn} has not signed in today; deposits are not possible yet',
   },
   MARKET_REFUSED: { 'zh-CN': '交易市场拒绝了本笔业务', en: 'The market refused this operation' },
   MEMBER_CODE_UNKNOWN: {

@@ -187,8 +187,9 @@ export interface AssignmentNode {
 
 /**
  * The tree an administrator ticks (操作员维护 → 可分配业务): the menu tree cut to
- * the assignable permissions, a branch whose pages all need one permission
- * (合约管理: 签约 and 解约) shown as one box.
+ * the assignable permissions, a branch of several pages that all need one
+ * permission (合约管理: 签约 and 解约) shown as one box; every other level kept,
+ * as the manual draws it (交易授权 → 授权人员复核授权).
  */
 export function assignmentTree(tree: MenuNode[] = MENU_TREE): AssignmentNode[] {
   return tree.flatMap((node): AssignmentNode[] => {
@@ -197,9 +198,10 @@ export function assignmentTree(tree: MenuNode[] = MENU_TREE): AssignmentNode[] {
         ? [{ key: node.perm, titleKey: node.key, perm: node.perm }]
         : [];
     }
-    const perms = new Set(menuLeaves(node.children).map((l) => l.perm));
+    const leaves = menuLeaves(node.children);
+    const perms = new Set(leaves.map((l) => l.perm));
     const [only] = [...perms];
-    if (perms.size === 1 && only && ASSIGNABLE_PERMISSIONS.includes(only))
+    if (leaves.length > 1 && perms.size === 1 && only && ASSIGNABLE_PERMISSIONS.includes(only))
       return [{ key: only, titleKey: node.key, perm: only }];
     const children = assignmentTree(node.children);
     return children.length ? [{ key: `branch:${node.key}`, titleKey: node.key, children }] : [];

@@ -96,7 +96,12 @@ export async function buildExport(
   rows: Row[],
 ): Promise<{ data: Buffer; mime: string; extension: string }> {
   const header = request.columns.map((c) => c.label);
-  const body = rows.map((r) => request.columns.map((c) => r[c.key] ?? ''));
+  const body = rows.map((r) =>
+    request.columns.map((c) => {
+      const value = r[c.key] ?? '';
+      return c.values?.[String(value)] ?? value;
+    }),
+  );
   if (request.format === 'csv') {
     // A byte-order mark, so Excel opens the Chinese text as UTF-8.
     const text = '\ufeff' + Papa.unparse({ fields: header, data: body });

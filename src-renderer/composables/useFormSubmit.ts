@@ -2,26 +2,25 @@
 // language, and never let a double click submit twice.
 import type { FormInstance } from 'element-plus';
 import { ref, type Ref } from 'vue';
-import { useErrorText } from './useErrorText';
+import { useFailure } from './useErrorText';
 
 export function useFormSubmit(formRef: Ref<FormInstance | undefined>, action: () => Promise<void>) {
-  const errorText = useErrorText();
   const submitting = ref(false);
-  const failure = ref('');
+  const { failure, fail, clear } = useFailure();
 
   async function submit() {
     if (submitting.value) return;
-    failure.value = '';
+    clear();
     if (formRef.value && !(await formRef.value.validate().catch(() => false))) return;
     submitting.value = true;
     try {
       await action();
     } catch (error) {
-      failure.value = errorText(error);
+      fail(error);
     } finally {
       submitting.value = false;
     }
   }
 
-  return { submitting, failure, submit };
+  return { submitting, failure, submit, clearFailure: clear };
 }

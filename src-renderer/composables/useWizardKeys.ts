@@ -4,7 +4,9 @@ import { onBeforeUnmount, onMounted } from 'vue';
 
 export function useWizardKeys(handlers: { next?: () => void; back?: () => void }) {
   const onKey = (event: KeyboardEvent) => {
-    if (document.querySelector('.el-overlay-dialog, .el-message-box__wrapper')) return;
+    // closed dialogs stay in the DOM, hidden: only a shown one takes the keys
+    const overlays = document.querySelectorAll('.el-overlay, .el-message-box__wrapper');
+    if ([...overlays].some((el) => el.getClientRects().length > 0)) return;
     const target = event.target as HTMLElement | null;
     if (target?.tagName === 'TEXTAREA') return;
     if (event.key === 'Enter' && handlers.next) {

@@ -9,6 +9,9 @@ export default {
     loading: '加载中…',
   },
   common: {
+    labelled: '{label}：{value}',
+    aside: '{main}（{extra}）',
+    listSeparator: '、',
     actions: '操作',
     empty: '暂无数据',
     next: '下一步',
@@ -306,6 +309,7 @@ export default {
     scrollHint: '请将协议滚动到末尾后再点击“同意”',
   },
   fields: {
+    user: '用户',
     kind: '业务种类',
     serial: '流水号',
     market: '交易市场',

@@ -94,7 +94,11 @@ export async function previewInstruction(
     challenge,
     issuedAt: ctx.clock.nowIso(),
     fields: { serial, ...derived.fields },
-    refusals: derived.refusals.map((r) => ({ code: r.code, message: errorMessage(r.code, lang, r.params) })),
+    refusals: derived.refusals.map((r) => ({
+      code: r.code,
+      message: errorMessage(r.code, lang, r.params),
+      params: r.params,
+    })),
     needsReview: draft.kind !== 'menu' || enterprise.admin_mode === 'dual',
   };
 }
@@ -410,6 +414,8 @@ export async function pendingCounts(ctx: ServiceContext, actor: Actor): Promise<
     .select(['kind', (eb) => eb.fn.countAll<number>().as('n')])
     .where('enterprise_id', '=', enterprise.id)
     .where('state', '=', 'pending')
+    // what waits for this user: their own entries wait for someone else
+    .where('maker_id', '!=', actor.user.id)
     .groupBy('kind')
     .execute();
   const count = (kind: string) => Number(rows.find((r) => r.kind === kind)?.n ?? 0);
@@ -425,7 +431,7 @@ export async function pendingCounts(ctx: ServiceContext, actor: Actor): Promise<
 export async function listInstructions(
   ctx: ServiceContext,
   actor: Actor,
-  query: { kind?: string; state?: string; page: number; pageSize: number },
+  query: { kind?: string; state?: string; reviewable?: boolean; page: number; pageSize: number },
   lang: Lang,
 ): Promise<{ items: Instruction[]; total: number; page: number; pageSize: number }> {
   const enterprise = await enterpriseOf(ctx.db, actor);
@@ -436,6 +442,7 @@ export async function listInstructions(
   // Makers see what they entered; reviewers and administrators what they may review.
   const reviewer = actor.permissions.has('ebank.authorize.review') || actor.permissions.has('ebank.admin.review');
   if (!reviewer) q = q.where('maker_id', '=', actor.user.id);
+  if (query.reviewable) q = q.where('state', '=', 'pending').where('maker_id', '!=', actor.user.id);
   const total = Number((await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
   const rows = await q
     .selectAll()
@@ -529,7 +536,11 @@ export async function instructionView(
     : [];
   const failure =
     row.failure_code && isErrorCode(row.failure_code)
-      ? { code: row.failure_code, message: errorMessage(row.failure_code, lang, payload.failureParams) }
+      ? {
+          code: row.failure_code,
+          message: errorMessage(row.failure_code, lang, payload.failureParams),
+          params: payload.failureParams,
+        }
       : null;
   return {
     id: row.id,

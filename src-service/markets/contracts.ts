@@ -197,7 +197,7 @@ export function describeRefusals(
   refusals: { code: ErrorCode; params?: Record<string, string | number> }[],
   lang: Lang,
 ): Refusal[] {
-  return refusals.map((r) => ({ code: r.code, message: errorMessage(r.code, lang, r.params) }));
+  return refusals.map((r) => ({ code: r.code, message: errorMessage(r.code, lang, r.params), params: r.params }));
 }
 
 /** Throws the first refusal (the others are shown by the pre-check). */

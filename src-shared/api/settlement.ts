@@ -65,7 +65,12 @@ export const MemberAccount = z.object({
 });
 export type MemberAccount = z.infer<typeof MemberAccount>;
 
-export const Refusal = z.object({ code: z.string(), message: z.string() });
+/** A rule the service applied: its code and params let the client word it in any language. */
+export const Refusal = z.object({
+  code: z.string(),
+  message: z.string(),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+});
 export type Refusal = z.infer<typeof Refusal>;
 
 export const CancelCheck = z.object({ ok: z.boolean(), refusals: z.array(Refusal) });
@@ -208,6 +213,8 @@ export const MemberTxnQuery = DateRangeQuery.extend({
 export const InstructionListQuery = PageQuery.extend({
   kind: InstructionKind.optional(),
   state: InstructionState.optional(),
+  /** Only what the caller may decide: pending, entered by someone else. */
+  reviewable: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional(),
 });
 
 export const Transaction = z.object({

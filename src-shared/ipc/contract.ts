@@ -50,9 +50,18 @@ export const ExportRequest = z.strictObject({
   format: z.enum(['xlsx', 'csv']),
   /** A name for the file and the sheet, in the user's language. */
   title: z.string().trim().min(1).max(60),
-  /** Columns in order: the row field and its heading in the user's language. */
+  /**
+   * Columns in order: the row field and its heading in the user's language;
+   * `values` names a code column's codes (deposit → 入金) the same way.
+   */
   columns: z
-    .array(z.strictObject({ key: z.string().max(40), label: z.string().max(60) }))
+    .array(
+      z.strictObject({
+        key: z.string().max(40),
+        label: z.string().max(60),
+        values: z.record(z.string().max(40), z.string().max(60)).optional(),
+      }),
+    )
     .min(1)
     .max(30),
 });

@@ -115,3 +115,75 @@ export async function snap(page: Page, name: string): Promise<void> {
   await page.waitForTimeout(250);
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }
+
+export const NEW_PASSWORD = 'Settle2026';
+
+/**
+ * Logs a demo user in. The first time (each scenario starts from a fresh
+ * service) that is the certificate sign-off and the forced password change.
+ */
+export async function enter(page: Page, loginName: string, first: boolean): Promise<void> {
+  await login(page, loginName, first ? 'Demo1234' : NEW_PASSWORD);
+  await passCertificate(page);
+  if (first) await changePassword(page, 'Demo1234', NEW_PASSWORD);
+  await expect(page.getByTestId('home')).toBeVisible();
+}
+
+export async function logout(page: Page): Promise<void> {
+  await page.getByTestId('user-menu-trigger').click();
+  await page.getByTestId('logout').click();
+  await page.locator('.el-message-box__btns .el-button--primary').click();
+  await expect(page.getByTestId('login-form')).toBeVisible();
+}
+
+/**
+ * Client-side navigation (hash router): the session in the main process stays.
+ * The page already open is left and entered again, so a wizard starts afresh.
+ */
+export async function go(page: Page, path: string): Promise<void> {
+  await page.evaluate(async (p) => {
+    if (location.hash === `#${p}`) {
+      location.hash = '#/';
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    location.hash = `#${p}`;
+  }, path);
+}
+
+/** Types the PIN in the open sign dialog and waits until it has signed. */
+export async function signWithToken(page: Page, pin = DEMO_TOKEN_PIN): Promise<void> {
+  const dialog = page.getByTestId('sign-dialog');
+  await expect(dialog).toBeVisible();
+  await page.getByTestId('pin-input').fill(pin);
+  await page.getByTestId('sign-submit').click();
+  await expect(dialog).toBeHidden({ timeout: 30_000 });
+}
+
+export async function setLanguage(page: Page, language: 'zh-CN' | 'en'): Promise<void> {
+  // dispatched, not clicked: an open drawer's overlay covers the header
+  await page
+    .getByTestId('language-switch')
+    .getByText(language === 'en' ? 'English' : '中文')
+    .dispatchEvent('click');
+  await expect(page.locator('html')).toHaveAttribute('lang', language);
+}
+
+/** The same page in both languages, then back to Chinese. */
+export async function snapBoth(page: Page, name: string): Promise<void> {
+  await snap(page, `${name}.zh-CN`);
+  await setLanguage(page, 'en');
+  await snap(page, `${name}.en`);
+  await setLanguage(page, 'zh-CN');
+}
+
+/** Test-mode hook of the shell: moves the service's clock on. */
+export async function advanceClock(page: Page, seconds: number): Promise<{ now: string; today: string }> {
+  return page.evaluate(async (advanceSeconds) => {
+    const res = await fetch('/__test/clock', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-settlekey-bridge': '1' },
+      body: JSON.stringify({ advanceSeconds }),
+    });
+    return (await res.json()) as { now: string; today: string };
+  }, seconds);
+}

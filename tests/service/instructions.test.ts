@@ -407,5 +407,53 @@ for (const kind of DATABASE_KINDS) {
         expect(bad.json().error.fields[0].field).toBe('amount');
       }
     });
+
+    // last: it leaves one deposit pending that nobody else in the enterprise may decide
+    it('shows a maker who also reviews only what others entered, and still refuses their own', async () => {
+      // an administrator may give one person both rights; maker ≠ checker still holds
+      const reviewer = await h.ctx.db
+        .selectFrom('users')
+        .select('id')
+        .where('login_name', '=', 'trade.reviewer')
+        .executeTakeFirstOrThrow();
+      await h.ctx.db
+        .insertInto('user_permissions')
+        .values({ user_id: reviewer.id, code: 'ebank.settle.deposit' })
+        .execute();
+      const both = await h.signedIn('trade.reviewer');
+      const b2b = (await get('/ebank/markets')).find((m: any) => m.code === 'B2B02').id;
+      const signed = await submitInstruction(h, op, 'trade.operator', {
+        kind: 'sign',
+        marketId: b2b,
+        memberCode: 'B21002',
+        boundAccountId: account,
+      });
+      expect((await decide(h, rev, 'trade.reviewer', signed.body.id, 'approve')).body.state).toBe('executed');
+      const own = (await get('/ebank/member-accounts')).find((a: any) => a.market.code === 'B2B02').contractId;
+      const before = (await get('/instructions/pending-counts', both)).deposit;
+      const mine = await submitInstruction(h, both, 'trade.reviewer', {
+        kind: 'deposit',
+        contractId: own,
+        amount: 1_000,
+      });
+      const theirs = await submitInstruction(h, op, 'trade.operator', {
+        kind: 'deposit',
+        contractId: own,
+        amount: 2_000,
+      });
+      expect([mine.body.state, theirs.body.state]).toEqual(['pending', 'pending']);
+      expect((await get('/instructions/pending-counts', both)).deposit).toBe(before + 1);
+      const reviewable = await get('/instructions?kind=deposit&reviewable=true', both);
+      const serials = reviewable.items.map((i: any) => i.serial);
+      expect(serials).toContain(theirs.body.serial);
+      expect(serials).not.toContain(mine.body.serial);
+      expect(reviewable.total).toBe(before + 1);
+      const all = await get('/instructions?kind=deposit&state=pending', both);
+      expect(all.total).toBe(before + 2);
+      const self = await decide(h, both, 'trade.reviewer', mine.body.id, 'approve');
+      expect(self.body.error.code).toBe('MAKER_CANNOT_CHECK');
+      const theirsRejected = await decide(h, both, 'trade.reviewer', theirs.body.id, 'reject', 'wrong amount');
+      expect(theirsRejected.body.state).toBe('rejected');
+    });
   });
 }
