@@ -329,7 +329,7 @@ test('a deposit to a market not signed in is refused before signing; the maker c
   await expect(page.getByTestId('count-deposit')).toContainText('0');
   // …and the service refuses them even when the page is bypassed
   const refused = await page.evaluate(async (serial) => {
-    const api = window.settlekey as unknown as Record<string, (arg?: unknown) => Promise<any>>;
+    const api = (window as unknown as { settlekey: Record<string, (arg?: unknown) => Promise<any>> }).settlekey;
     const list = await api['instructions.list']({ kind: 'deposit', state: 'pending', page: 1, pageSize: 20 });
     const id = list.value.items.find((i: { serial: string }) => i.serial === serial).id;
     const mine = await api['certificates.mine']();

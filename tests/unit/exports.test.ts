@@ -15,7 +15,7 @@ const request = (format: 'xlsx' | 'csv'): ExportRequest => ({
     { key: 'amount', label: '金额' },
   ],
 });
-const rows = [
+const rows: Record<string, string>[] = [
   { serial: '2026112700000002', kind: 'withdraw', amount: '200.00', memo: 'not a column' },
   { serial: '2026112700000001', kind: 'deposit', amount: '1000.00' },
   { serial: '2026112700000003', kind: 'fee', amount: '0.01' },
