@@ -5,6 +5,9 @@ import { Sessions } from './auth/sessions';
 import { Clock } from './clock';
 import type { Store } from './store/db';
 import type { Database } from './store/schema';
+import { demoBranchRegister, type BranchRegister } from './banks/register';
+import { DEMO_CARD_RECORDS } from './demo/cards';
+import { cardAuthSimulator, type CardAuthenticator } from './members/card-auth';
 import { outboxSmsSimulator, type SmsGateway } from './members/sms';
 
 export interface ServiceOptions {
@@ -25,6 +28,10 @@ export interface ServiceContext {
   sessions: Sessions;
   /** SIMULATOR of the SMS gateway (outbox table); a real gateway replaces it. */
   sms: SmsGateway;
+  /** SIMULATOR of bank-card authentication (银联鉴权); a card network replaces it. */
+  cardAuth: CardAuthenticator;
+  /** Banks and branches: a demo data set behind the interface a national register would fill. */
+  branches: BranchRegister;
   options: ServiceOptions;
 }
 
@@ -37,6 +44,8 @@ export function createContext(store: Store, options: ServiceOptions, clock?: Clo
     captchas: new Captchas(store.db, theClock, options.testMode),
     sessions: new Sessions(store.db, theClock),
     sms: outboxSmsSimulator(store.db, () => theClock.nowIso()),
+    cardAuth: cardAuthSimulator(DEMO_CARD_RECORDS),
+    branches: demoBranchRegister(),
     options,
   };
 }

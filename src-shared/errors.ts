@@ -155,6 +155,115 @@ export const ERROR_MESSAGES = {
     en: 'The account cannot be closed yet: {remaining}',
   },
   // authentication
+  // identity and card rules (the check characters of the national standards)
+  USCC_RULE: {
+    'zh-CN': '统一社会信用代码须为 18 位，且第 18 位校验码正确（GB 32100）',
+    en: 'A unified social credit code has 18 characters with a valid check character (GB 32100)',
+  },
+  ORG_CODE_RULE: {
+    'zh-CN': '组织机构代码须为 9 位（8 位本体代码加 1 位校验码，不含连字符），且校验码正确（GB 11714）',
+    en: 'An organization code has 9 characters (8 plus a check character, no hyphen) with a valid check character (GB 11714)',
+  },
+  ID_NUMBER_RULE: {
+    'zh-CN': '居民身份证号码须为 18 位，且第 18 位校验码正确',
+    en: 'A resident ID number has 18 characters with a valid check character',
+  },
+  CARD_NUMBER_RULE: {
+    'zh-CN': '银行卡号须为 16–19 位数字，且校验位正确',
+    en: 'A bank card number has 16–19 digits with a valid check digit (Luhn)',
+  },
+  MOBILE_RULE: {
+    'zh-CN': '手机号码须为 11 位中国大陆手机号码',
+    en: 'A mobile number is an 11-digit mainland China number',
+  },
+  CARD_OWN_BANK: {
+    'zh-CN': '本行银行卡不能绑定，请使用他行银行卡',
+    en: "Our own bank's cards cannot be bound here; use a card of another bank",
+  },
+  CARD_BANK_MISMATCH: {
+    'zh-CN': '卡号与所选开户行不符（卡号属于{bank}）',
+    en: 'The card number does not belong to the bank chosen (it is a {bankEn} card)',
+  },
+  CARD_AUTH_MISMATCH: {
+    'zh-CN': '银行卡鉴权未通过：{field}与发卡行预留的信息不一致',
+    en: "Card authentication failed: the {fieldEn} does not match the issuing bank's records",
+  },
+  CARD_AUTH_UNKNOWN: {
+    'zh-CN': '银行卡鉴权未通过：发卡行无此卡号',
+    en: 'Card authentication failed: the issuing bank has no such card',
+  },
+  CARD_UNSUPPORTED: {
+    'zh-CN': '该卡暂不支持银联鉴权，请换一张银行卡',
+    en: 'This card does not support authentication; use another card',
+  },
+  CARD_AUTH_TOO_MANY: {
+    'zh-CN': '今日银行卡鉴权失败已达 {max} 次，请明天再试',
+    en: 'Card authentication failed {max} times today; try again tomorrow',
+  },
+  CARD_IN_USE: { 'zh-CN': '该银行卡已被其他会员绑定', en: 'This card is already bound by another member' },
+  BANK_UNKNOWN: { 'zh-CN': '请从列表中选择开户行', en: 'Choose the issuing bank from the list' },
+  BRANCH_UNKNOWN: {
+    'zh-CN': '请从列表中选择所选开户行的开户网点',
+    en: 'Choose a branch of the chosen bank from the list',
+  },
+  // registration, recovery and self-service of the member system
+  REGISTRATION_EXISTS: {
+    'zh-CN': '该证件号码已注册为会员，请直接登录或找回登录名和密码',
+    en: 'This certificate number is already a member; log in, or recover the login name and password',
+  },
+  REGISTRATION_PENDING: {
+    'zh-CN': '该证件号码已有待银行审核的注册申请（申请号 {serial}）',
+    en: 'A registration of this certificate number awaits the bank (application {serial})',
+  },
+  REGISTRATION_NOT_FOUND: { 'zh-CN': '注册申请不存在', en: 'No such registration' },
+  REGISTRATION_DECIDED: {
+    'zh-CN': '该注册申请已处理（{status}）',
+    en: 'This registration has already been decided ({status})',
+  },
+  ARCHIVE_TOO_LARGE: {
+    'zh-CN': '资料压缩包不能超过 {max}，当前为 {size}，请删减或压缩后重新上传',
+    en: 'The documents archive may be at most {max}; this one is {size}. Make it smaller and upload it again',
+  },
+  ARCHIVE_TYPE: {
+    'zh-CN': '资料压缩包只能是 zip 或 rar 格式，所上传的文件不是（仅修改文件扩展名无效）',
+    en: 'The documents archive must be a zip or rar file, and the uploaded file is neither (renaming a file does not change its format)',
+  },
+  ARCHIVE_EMPTY: {
+    'zh-CN': '资料压缩包中没有文件，请放入注册资料后重新上传',
+    en: 'The documents archive holds no files; put the registration documents in it and upload it again',
+  },
+  ARCHIVE_UNREADABLE: {
+    'zh-CN': '资料压缩包已损坏或无法读取，请重新压缩后上传',
+    en: 'The documents archive is damaged or cannot be read; create it again and upload the new one',
+  },
+  ARCHIVE_TOO_MANY_ENTRIES: {
+    'zh-CN': '资料压缩包最多包含 {max} 个文件和文件夹，当前有 {count} 个',
+    en: 'The documents archive may hold at most {max} files and folders; this one holds {count}',
+  },
+  ARCHIVE_UNSAFE_NAME: {
+    'zh-CN': '资料压缩包中的文件名“{name}”不符合要求：不能是绝对路径、不能带盘符、不能含“..”或控制字符',
+    en: 'The documents archive has a file name that is not allowed, “{name}”: no absolute paths, drive letters, “..” or control characters',
+  },
+  ARCHIVE_ENCRYPTED: {
+    'zh-CN': '资料压缩包设置了密码，银行无法查看其中的资料，请去掉密码后重新上传',
+    en: 'The documents archive is password-protected, so the bank cannot read the documents; remove the password and upload it again',
+  },
+  RECOVERY_NO_MATCH: {
+    'zh-CN': '未找到与所填信息一致的会员，请核对后重试',
+    en: 'No member matches what was entered; check it and try again',
+  },
+  LOGIN_NAME_TAKEN: { 'zh-CN': '该登录名已被使用，请换一个', en: 'This login name is taken; choose another' },
+  LOGIN_NAME_MISMATCH: { 'zh-CN': '两次输入的新登录名不一致', en: 'The two new login names differ' },
+  LOGIN_NAME_SAME: { 'zh-CN': '新登录名与当前登录名相同', en: 'The new login name is the current one' },
+  PHONE_SAME: { 'zh-CN': '新手机号码与原手机号码相同', en: 'The new mobile number is the current one' },
+  AUTH_OTP_STEP_REQUIRED: {
+    'zh-CN': '首次登录须输入发送到注册手机的短信动态码',
+    en: 'The first login needs the SMS code sent to the registered phone',
+  },
+  AUTH_WRONG_SYSTEM: {
+    'zh-CN': '该用户属于{system}，请在登录页选择正确的系统和会员类型',
+    en: 'This user belongs to {systemEn}; choose the right system and member type on the login page',
+  },
   AUTH_CAPTCHA_WRONG: { 'zh-CN': '验证码错误，请重新输入', en: 'The captcha is wrong, please try again' },
   AUTH_CAPTCHA_EXPIRED: {
     'zh-CN': '验证码已过期或已使用，请刷新后重新输入',
@@ -385,7 +494,14 @@ export class AppError extends Error {
       code: this.code,
       message: errorMessage(this.code, lang, this.params),
       ...(this.params ? { params: this.params } : {}),
-      ...(this.fields ? { fields: this.fields } : {}),
+      // A field refused by this error's own rule is worded in the caller's language too.
+      ...(this.fields
+        ? {
+            fields: this.fields.map((f) =>
+              f.rule === this.code ? { ...f, message: errorMessage(this.code, lang, this.params) } : f,
+            ),
+          }
+        : {}),
     };
   }
   static fromShape(shape: AppErrorShape): AppError {

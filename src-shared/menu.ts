@@ -39,6 +39,19 @@ export const ASSIGNABLE_PERMISSIONS: readonly Permission[] = [
   'ebank.query.txnDetail',
 ];
 
+/** What a platform member sees: everything of the member system; the phone change is for individuals. */
+export function memberPermissions(memberType: 'corporate' | 'individual'): Permission[] {
+  const common: Permission[] = [
+    'member.contract',
+    'member.ledger',
+    'member.tradeReview',
+    'member.suspense',
+    'member.account',
+    'member.self',
+  ];
+  return memberType === 'individual' ? [...common, 'member.phone'] : common;
+}
+
 export interface MenuNode {
   /** Unique key; also the i18n key `menu.<key>` and the route name. */
   key: string;

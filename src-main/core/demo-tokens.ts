@@ -33,8 +33,21 @@ export function demoTokenLabel(loginName: string): string {
   return `SK ${loginName}`.slice(0, 32);
 }
 
-/** Provisions what is missing; returns the login names it provisioned. */
-export async function provisionDemoTokens(core: MainCore): Promise<string[]> {
+const running = new WeakMap<MainCore, Promise<string[]>>();
+
+/**
+ * Provisions what is missing; returns the login names it provisioned. Runs at
+ * start and before each login (a member the counter approved since then gets
+ * its token), one run at a time so a holder is never provisioned twice.
+ */
+export function provisionDemoTokens(core: MainCore): Promise<string[]> {
+  const previous = running.get(core) ?? Promise.resolve([]);
+  const next = previous.catch(() => []).then(() => provisionMissing(core));
+  running.set(core, next);
+  return next;
+}
+
+async function provisionMissing(core: MainCore): Promise<string[]> {
   const holders = await core.client.call('GET', '/__demo/token-holders', Holders);
   const status = await core.tokens.status();
   const softhsm = status.module.loaded && /softhsm/i.test(status.module.path ?? '');

@@ -47,11 +47,14 @@ export async function exportRows(client: SettlementClient, source: ExportRequest
       }));
     }
     case 'memberTransactions':
+    case 'memberLedger':
     case 'transactions': {
       const url =
         source.kind === 'transactions'
           ? '/ebank/transactions'
-          : `/ebank/member-accounts/${source.contractId}/transactions`;
+          : source.kind === 'memberLedger'
+            ? `/member/accounts/${source.contractId}/transactions`
+            : `/ebank/member-accounts/${source.contractId}/transactions`;
       const items = await allPages((page) =>
         client.call('GET', url, TransactionPage, undefined, { params: { ...source.query, page, pageSize: PAGE } }),
       );

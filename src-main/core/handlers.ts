@@ -28,11 +28,13 @@ import { AppError, errorMessage } from '../../src-shared/errors';
 import { fieldLabel } from '../../src-shared/fields';
 import type { IpcMethod, IpcOutput, IpcParsed, Settings } from '../../src-shared/ipc/contract';
 import type { MainCore } from './main-core';
+import { memberHandlers } from './member-handlers';
+import { provisionDemoTokens } from './demo-tokens';
 
 export type Handlers = { [M in IpcMethod]: (input: IpcParsed<M>) => Promise<IpcOutput<M>> };
 
 /** A signed payload from the fields the service gave, in SIGNED_FIELDS order. */
-function payloadFrom(
+export function payloadFrom(
   kind: SignedKind,
   fields: Record<string, string | number>,
   challenge: string,
@@ -47,6 +49,7 @@ export function createHandlers(core: MainCore): Handlers {
   const { client, cache } = core;
   const progress = (done: number, total: number) => core.emit('token.progress', { done, total });
   return {
+    ...memberHandlers(core),
     'app.info': async () => ({
       version: core.version,
       demo: core.demo,
@@ -83,6 +86,8 @@ export function createHandlers(core: MainCore): Handlers {
     },
 
     'auth.login': async (input) => {
+      // Demo: a USB-KEY the bank counter issued since the app started is "delivered" before the login needs it.
+      if (core.demo) await provisionDemoTokens(core).catch(() => undefined);
       const reply = await client.call('POST', '/auth/login', LoginReply, input);
       client.setToken(reply.token);
       cache.setLastLoginName(input.loginName);
@@ -93,9 +98,11 @@ export function createHandlers(core: MainCore): Handlers {
         profile: reply.profile,
         idleTimeoutSeconds: reply.idleTimeoutSeconds,
         certificateStep: reply.certificateStep,
+        otpStep: reply.otpStep,
         certificateNotice: null,
       };
     },
+    'auth.otp': async (answer) => client.call('POST', '/auth/otp', SessionReply, answer),
 
     'auth.certificate': async ({ sign }) => {
       // A fresh challenge if the one from the login is older than a few minutes.

@@ -70,7 +70,12 @@ export class SettlementClient {
     } catch (error) {
       throw new AppError('SERVICE_UNAVAILABLE', { url: 'embedded', reason: (error as Error).message });
     }
-    this.http = axios.create({ baseURL: this.baseUrl, timeout: 30_000, proxy: false });
+    this.http = axios.create({
+      baseURL: this.baseUrl,
+      timeout: 30_000,
+      proxy: false,
+      maxBodyLength: 16 * 1024 * 1024,
+    });
     return this.http;
   }
 

@@ -59,7 +59,8 @@ const SECURITY_HEADERS = {
 export async function startShell(options: ShellOptions): Promise<RunningShell> {
   const { core } = options;
   const secret = randomBytes(32).toString('hex');
-  const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024 });
+  // a registration carries the documents archive: the service, not the shell, words its size refusal
+  const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024 });
   let port = 0;
   const cookieName = () => `settlekey_${port}`;
   const origin = () => `http://127.0.0.1:${port}`;

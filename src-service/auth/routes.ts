@@ -17,9 +17,14 @@ import { verifySigned } from '../certificates/signatures';
 import type { ServiceContext } from '../context';
 import type { SessionContext } from '../http/context';
 import { requireSession } from '../http/guard';
+import { OtpAnswer, OtpSent } from '../../src-shared/api/registration';
+import { sendOtp, verifyOtp } from '../members/otp';
+import { maskPhone } from '../members/verification';
 import { hashPassword, verifyPassword } from './passwords';
 import { IDLE_TIMEOUT_SECONDS } from './sessions';
-import { buildProfile, findUserByLoginName, permissionsOf, recordFailedPassword } from './users';
+import { buildProfile, findUserByLoginName, permissionsOf, recordFailedPassword, type UserRow } from './users';
+
+const LOGIN_OTP_PURPOSE = 'login:first';
 
 export const MAX_PASSWORD_ATTEMPTS = 5;
 
@@ -30,12 +35,52 @@ export function authRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
   /** The session as the client sees it: profile, and the USB-KEY step or notice. */
   async function sessionReply(session: SessionContext) {
     const certificateStep = session.stage === 'certificate' ? await certificateStepFor(ctx, session.user) : null;
+    const otpStep = session.stage === 'otp' ? { phone: maskPhone(await memberPhone(session.user)) } : null;
     return {
       profile: await buildProfile(db, session.user, session.permissions),
       idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
       certificateStep,
-      certificateNotice: certificateStep ? null : await certificateNoticeFor(ctx, session.user.id),
+      otpStep,
+      certificateNotice: certificateStep || otpStep ? null : await certificateNoticeFor(ctx, session.user.id),
     };
+  }
+
+  async function memberOf(user: UserRow) {
+    if (!user.member_id) return null;
+    return db.selectFrom('members').selectAll().where('id', '=', user.member_id).executeTakeFirst();
+  }
+
+  async function memberPhone(user: UserRow): Promise<string> {
+    const member = await memberOf(user);
+    if (!member) throw new AppError('FORBIDDEN');
+    return member.phone;
+  }
+
+  /** The login page's choice of system and member type must be the user's. */
+  async function checkSystem(user: UserRow, system?: 'ebank' | 'member', memberType?: 'corporate' | 'individual') {
+    const member = await memberOf(user);
+    const actual = { system: user.system, memberType: member?.member_type };
+    const wrongSystem = system !== undefined && system !== actual.system;
+    const wrongType = memberType !== undefined && actual.system === 'member' && memberType !== actual.memberType;
+    if (!wrongSystem && !wrongType) return;
+    const names =
+      actual.system === 'ebank'
+        ? { system: '企业网银', systemEn: 'corporate e-banking' }
+        : actual.memberType === 'corporate'
+          ? { system: '会员管理系统（企业会员）', systemEn: 'the member system as a corporate member' }
+          : { system: '会员管理系统（个人会员）', systemEn: 'the member system as an individual member' };
+    throw new AppError('AUTH_WRONG_SYSTEM', names);
+  }
+
+  /**
+   * An individual member's first login (and the first after a password reset)
+   * is proven with an SMS code to the registered phone: until the password is
+   * changed, the code is asked again, so abandoning the step skips nothing.
+   */
+  async function needsOtp(user: UserRow): Promise<boolean> {
+    if (user.must_change_password !== 1) return false;
+    const member = await memberOf(user);
+    return member?.member_type === 'individual';
   }
 
   return async (app) => {
@@ -60,7 +105,7 @@ export function authRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const { loginName, password, captchaId, captchaAnswer } = request.body;
+        const { loginName, password, captchaId, captchaAnswer, system, memberType } = request.body;
         await captchas.check(captchaId, captchaAnswer);
         const user = await findUserByLoginName(db, loginName);
         if (!user) {
@@ -78,18 +123,21 @@ export function authRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
           }
           throw new AppError('AUTH_BAD_PASSWORD', { left: MAX_PASSWORD_ATTEMPTS - failedAttempts });
         }
-        // A corporate user's login is not complete until the USB-KEY step.
+        await checkSystem(user, system, memberType);
+        // A corporate user's login is not complete until the USB-KEY step; an individual's first, until the SMS code.
         const certificateStep = (await needsCertificate(ctx, user)) ? await certificateStepFor(ctx, user) : null;
+        const otpStep =
+          !certificateStep && (await needsOtp(user)) ? { phone: maskPhone(await memberPhone(user)) } : null;
         const previousLogin = user.last_login_at;
         await db
           .updateTable('users')
           .set({ failed_attempts: 0, last_login_at: clock.nowIso() })
           .where('id', '=', user.id)
           .execute();
-        const { token } = await sessions.start(user.id, certificateStep ? 'certificate' : 'verified');
+        const { token } = await sessions.start(user.id, certificateStep ? 'certificate' : otpStep ? 'otp' : 'verified');
         const profile = await buildProfile(db, user, await permissionsOf(db, user.id), previousLogin);
         request.log.info({ userId: user.id, certificateStep: certificateStep?.step ?? null }, 'login');
-        return { token, profile, idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS, certificateStep };
+        return { token, profile, idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS, certificateStep, otpStep };
       },
     );
 
@@ -135,6 +183,49 @@ export function authRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
         }
         await sessions.markVerified(session.tokenHash);
         request.log.info({ userId: session.user.id, serial: cert.serial, step }, 'certificate verified');
+        return sessionReply({ ...session, stage: 'verified' });
+      },
+    );
+
+    app.post(
+      '/auth/otp/send',
+      {
+        config: { auth: 'certificate' },
+        schema: {
+          tags: ['auth'],
+          summary: 'First login of an individual member: send the SMS code to the registered phone',
+          response: { 200: OtpSent, ...errors },
+        },
+      },
+      async (request) => {
+        const session = requireSession(request);
+        if (session.stage !== 'otp') throw new AppError('CONFLICT');
+        const phone = await memberPhone(session.user);
+        const sent = await sendOtp(ctx, ctx.sms, {
+          phone,
+          purpose: LOGIN_OTP_PURPOSE,
+          describe: (code) => `【SettleKey 演示银行】动态码 ${code}，用于首次登录验证，120 秒内有效，请勿告诉他人。`,
+        });
+        return { ...sent, phone: maskPhone(phone) };
+      },
+    );
+
+    app.post(
+      '/auth/otp',
+      {
+        config: { auth: 'certificate' },
+        schema: {
+          tags: ['auth'],
+          summary: 'First login of an individual member: the SMS code',
+          body: OtpAnswer,
+          response: { 200: SessionReply, ...errors },
+        },
+      },
+      async (request) => {
+        const session = requireSession(request);
+        if (session.stage !== 'otp') throw new AppError('CONFLICT');
+        await verifyOtp(ctx, { ...request.body, phone: await memberPhone(session.user), purpose: LOGIN_OTP_PURPOSE });
+        await sessions.markVerified(session.tokenHash);
         return sessionReply({ ...session, stage: 'verified' });
       },
     );

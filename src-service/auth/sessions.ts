@@ -22,7 +22,10 @@ export class Sessions {
     private readonly clock: Clock,
   ) {}
 
-  async start(userId: number, stage: 'certificate' | 'verified'): Promise<{ token: string; tokenHash: string }> {
+  async start(
+    userId: number,
+    stage: 'certificate' | 'otp' | 'verified',
+  ): Promise<{ token: string; tokenHash: string }> {
     const token = randomBytes(32).toString('base64url');
     const tokenHash = hashToken(token);
     const now = this.clock.nowIso();

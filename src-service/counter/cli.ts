@@ -13,13 +13,28 @@ import { SERVICE_VERSION } from '../server';
 import { openStore } from '../store/db';
 import { migrateToLatest } from '../store/migrations';
 import { counterIssueToken, counterRevoke, counterUnlockUser } from './commands';
+import {
+  counterRegistrationApprove,
+  counterRegistrationExport,
+  counterRegistrationList,
+  counterRegistrationReject,
+  counterRegistrationShow,
+} from './registrations';
 
 const USAGE = `usage: npm run counter -- [--db PATH|postgres://…] <command>
   unlock-user <login-name>          clear a user's password lock
   issue-token <login-name> --token-label LABEL [--init] [--module PATH] [--key-type rsa|ec] [--days N]
                                     generate a key on the USB-KEY, issue and write its certificate;
                                     PINs come on standard input: the user PIN, then (with --init) the SO PIN
-  revoke <serial> --reason TEXT     revoke a certificate (checked on every signature from then on)`;
+  revoke <serial> --reason TEXT     revoke a certificate (checked on every signature from then on)
+  registrations list [--status pending|approved|rejected|all]
+                                    member registrations (default: pending)
+  registrations show <serial>       one application and the files inside its documents archive
+  registrations export <serial> --out FILE
+                                    the documents archive exactly as uploaded
+  registrations approve <serial>    create the member and its user; the initial password goes by SMS
+  registrations reject <serial> --reason TEXT
+                                    refuse it; the applicant is told by SMS`;
 
 /** Reads PIN lines from stdin; on a terminal, prompts without echoing them. */
 async function readSecrets(prompts: string[]): Promise<string[]> {
@@ -53,6 +68,8 @@ async function main(): Promise<number> {
       'key-type': { type: 'string', default: 'rsa' },
       days: { type: 'string' },
       reason: { type: 'string' },
+      status: { type: 'string' },
+      out: { type: 'string' },
     },
     allowPositionals: true,
   });
@@ -98,6 +115,29 @@ async function main(): Promise<number> {
         if (rest.length !== 1 || !values.reason) throw new UsageError('revoke takes a serial and --reason');
         const ctx = createContext(store, { demo: false, testMode: false, version: SERVICE_VERSION });
         console.log(await counterRevoke(ctx, rest[0], values.reason));
+        return 0;
+      }
+      case 'registrations': {
+        const [sub, serial] = rest;
+        const ctx = createContext(store, { demo: false, testMode: false, version: SERVICE_VERSION });
+        const status = values.status ?? 'pending';
+        if (sub === 'list') {
+          if (!['pending', 'approved', 'rejected', 'all'].includes(status))
+            throw new UsageError('--status is pending, approved, rejected or all');
+          console.log(await counterRegistrationList(ctx, status as 'pending'));
+        } else if (sub === 'show' && serial) {
+          console.log(await counterRegistrationShow(ctx, serial));
+        } else if (sub === 'export' && serial && values.out) {
+          console.log(await counterRegistrationExport(ctx, serial, values.out));
+        } else if (sub === 'approve' && serial) {
+          console.log(await counterRegistrationApprove(ctx, serial));
+        } else if (sub === 'reject' && serial && values.reason) {
+          console.log(await counterRegistrationReject(ctx, serial, values.reason));
+        } else {
+          throw new UsageError(
+            'registrations: list | show <serial> | export <serial> --out FILE | approve <serial> | reject <serial> --reason TEXT',
+          );
+        }
         return 0;
       }
       default:

@@ -1,6 +1,6 @@
 // The demo world: one bank, three markets, two enterprises, two platform members.
 // Every identifier carries a valid check character; README lists the logins.
-import type { Permission } from '../../src-shared/menu';
+import { memberPermissions, type Permission } from '../../src-shared/menu';
 
 export const DEMO_PASSWORD = 'Demo1234';
 
@@ -141,15 +141,6 @@ export const DEMO_ENTERPRISES: DemoEnterprise[] = [
   },
 ];
 
-const MEMBER_COMMON: Permission[] = [
-  'member.contract',
-  'member.ledger',
-  'member.tradeReview',
-  'member.suspense',
-  'member.account',
-  'member.self',
-];
-
 export const DEMO_MEMBERS = [
   {
     memberType: 'corporate' as const,
@@ -157,8 +148,8 @@ export const DEMO_MEMBERS = [
     certType: 'USCC',
     certNo: '91440300MA5G7YUX26',
     phone: '13800138001',
-    card: { cardNo: '6228480000000015', bankName: '中国农业银行', branchName: '中国农业银行深圳分行营业部' },
-    user: { loginName: 'm.corp', displayName: '云采示范商贸有限公司', permissions: MEMBER_COMMON },
+    card: { cardNo: '6228480000000015', bankCode: '103', branchName: '中国农业银行深圳分行营业部' },
+    user: { loginName: 'm.corp', displayName: '云采示范商贸有限公司', permissions: memberPermissions('corporate') },
   },
   {
     memberType: 'individual' as const,
@@ -166,11 +157,11 @@ export const DEMO_MEMBERS = [
     certType: 'ID',
     certNo: '110105199003071239',
     phone: '13800138002',
-    card: { cardNo: '6225880000000019', bankName: '招商银行', branchName: '招商银行北京分行营业部' },
+    card: { cardNo: '6225880000000019', bankCode: '308', branchName: '招商银行北京分行营业部' },
     user: {
       loginName: 'm.zhangsan',
       displayName: '张三',
-      permissions: [...MEMBER_COMMON, 'member.phone'] as Permission[],
+      permissions: memberPermissions('individual'),
     },
   },
 ];

@@ -216,14 +216,20 @@ export async function seedDemo(ctx: ServiceContext): Promise<boolean> {
         .insertInto('user_permissions')
         .values(member.user.permissions.map((code) => ({ user_id: u.id, code })))
         .execute();
+      const bank = ctx.branches.bankByCode(member.card.bankCode)!;
+      const branch = ctx.branches
+        .branches({ bankCode: bank.code, keyword: member.card.branchName })
+        .find((b) => b.name === member.card.branchName)!;
       await trx
         .insertInto('cards')
         .values({
           member_id: row.id,
           card_no: member.card.cardNo,
           holder_name: member.name,
-          bank_name: member.card.bankName,
-          branch_name: member.card.branchName,
+          bank_name: bank.name,
+          branch_name: branch.name,
+          bank_code: bank.code,
+          branch_code: branch.cnaps,
           phone: member.phone,
           purpose: 'bound',
           authenticated_at: now,

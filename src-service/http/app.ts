@@ -6,11 +6,14 @@ import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'f
 import { HealthReply } from '../../src-shared/api/common';
 import { authRoutes } from '../auth/routes';
 import { demoCertificateRoutes } from '../certificates/demo-routes';
+import { demoToolRoutes } from '../demo/routes';
 import { certificateRoutes } from '../certificates/routes';
 import { enterpriseRoutes } from '../enterprises/routes';
 import { instructionRoutes } from '../instructions/routes';
 import { bankRoutes, marketRoutes } from '../markets/routes';
 import { memberRoutes } from '../members/routes';
+import { lookupRoutes } from '../banks/routes';
+import { registrationRoutes } from '../registrations/routes';
 import { autoSignIn } from '../markets/markets';
 import type { ServiceContext } from '../context';
 import { testRoutes } from '../testing/routes';
@@ -75,8 +78,13 @@ export async function buildApp(
   await app.register(enterpriseRoutes(ctx));
   await app.register(instructionRoutes(ctx));
   await app.register(memberRoutes(ctx));
+  await app.register(lookupRoutes(ctx));
+  await app.register(registrationRoutes(ctx));
   await app.register(bankRoutes(ctx));
-  if (ctx.options.demo) await app.register(demoCertificateRoutes(ctx));
+  if (ctx.options.demo) {
+    await app.register(demoCertificateRoutes(ctx));
+    await app.register(demoToolRoutes(ctx));
+  }
   if (ctx.options.testMode) await app.register(testRoutes(ctx));
   return app;
 }

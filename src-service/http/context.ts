@@ -7,7 +7,7 @@ export interface SessionContext {
   tokenHash: string;
   user: UserRow;
   /** 'certificate' until a corporate user has proved the USB-KEY. */
-  stage: 'certificate' | 'verified';
+  stage: 'certificate' | 'otp' | 'verified';
   permissions: ReadonlySet<Permission>;
 }
 

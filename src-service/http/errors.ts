@@ -5,6 +5,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { AppError, type ErrorCode } from '../../src-shared/errors';
 import { validationError } from '../../src-shared/validation';
+import { MAX_ARCHIVE_BYTES, megabytes } from '../registrations/archive';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   INTERNAL: 500,
@@ -54,7 +55,16 @@ export function toAppError(error: unknown, request: FastifyRequest): AppError {
   const fastifyError = error as Partial<FastifyError>;
   const status = fastifyError.statusCode;
   if (status === 404) return new AppError('NOT_FOUND');
-  if (status === 413) return new AppError('VALIDATION', { detail: 'request body too large' });
+  if (status === 413) {
+    // Only the registration takes a file: its oversize body is the archive's size rule, on its field.
+    if (request.url.startsWith('/registrations/')) {
+      const bytes = Math.floor((Number(request.headers['content-length']) || 0) * 0.75);
+      return new AppError('ARCHIVE_TOO_LARGE', { max: megabytes(MAX_ARCHIVE_BYTES), size: megabytes(bytes) }, [
+        { field: 'archive', rule: 'ARCHIVE_TOO_LARGE', message: '' },
+      ]);
+    }
+    return new AppError('VALIDATION', { detail: 'request body too large' });
+  }
   if (status !== undefined && status >= 400 && status < 500) {
     // Fastify's own refusals: unparsable JSON, wrong content type, empty body.
     return new AppError('VALIDATION', { detail: fastifyError.message ?? 'bad request' });

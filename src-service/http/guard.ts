@@ -31,6 +31,7 @@ export function installGuard(app: FastifyInstance, sessions: Sessions): void {
     const session = await sessions.resume(token);
     request.session = session;
     if (mode === 'certificate') return;
+    if (session.stage === 'otp') throw new AppError('AUTH_OTP_STEP_REQUIRED');
     if (session.stage !== 'verified') throw new AppError('AUTH_CERTIFICATE_STEP_REQUIRED');
     if (mode === 'session' && session.user.must_change_password === 1) {
       throw new AppError('AUTH_PASSWORD_CHANGE_REQUIRED');

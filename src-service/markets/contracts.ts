@@ -112,12 +112,6 @@ export async function checkBoundAccount(db: Kysely<Database>, enterpriseId: numb
 }
 
 /** A platform member's bound card must be their own authenticated card at another bank. */
-export async function checkBoundCard(db: Kysely<Database>, memberId: number, cardId: number) {
-  const card = await db.selectFrom('cards').selectAll().where('id', '=', cardId).executeTakeFirst();
-  if (!card || card.member_id !== memberId || card.status !== 'active') throw new AppError('BOUND_CARD_INVALID');
-  return card;
-}
-
 export async function openContract(
   trx: Transaction<Database>,
   ctx: ServiceContext,

@@ -9,14 +9,7 @@ import { appendAudit } from '../audit/log';
 import type { ServiceContext } from '../context';
 import { accountByKind, balancesOf } from '../ledger/accounts';
 import { nextSerial } from '../ledger/serials';
-import {
-  cancelRefusals,
-  checkBoundCard,
-  checkSignable,
-  closeContract,
-  openContract,
-  ownContract,
-} from '../markets/contracts';
+import { cancelRefusals, checkSignable, closeContract, openContract, ownContract } from '../markets/contracts';
 import { marketById } from '../markets/markets';
 import { postWithdrawal } from '../markets/money';
 import { checkRecreditable, creditFromSuspense } from '../markets/suspense';
@@ -24,12 +17,16 @@ import { approveTrade, tradeById, TRADE_REVIEW_DAYS } from '../markets/trades';
 import type { Database } from '../store/schema';
 import { atomically } from '../store/tx';
 import { addDays } from '../clock';
+import { hashPassword, verifyPassword } from '../auth/passwords';
+import { activateCard, checkCardFree, usableCard } from './cards';
 import { verifyCode, verifySignature, type MemberActor, type MemberProof, type OperationFields } from './verification';
 
 type Db = Kysely<Database>;
 
 export interface MemberOperation<I, R> {
   name: string;
+  /** The phone the SMS code goes to, when not the registered one (a phone change: the new phone). */
+  codePhone?(input: I): string;
   /** The fields the verification covers; throws the refusals known before verification. */
   fields(db: Db, ctx: ServiceContext, actor: MemberActor, input: I): Promise<OperationFields>;
   run(trx: Transaction<Database>, ctx: ServiceContext, actor: MemberActor, input: I, serial: string): Promise<R>;
@@ -43,7 +40,7 @@ async function detailNumber(db: Db, accountId: number) {
 }
 
 async function cardNumber(db: Db, memberId: number, cardId: number) {
-  const card = await checkBoundCard(db, memberId, cardId);
+  const card = await usableCard(db, memberId, cardId);
   return card.card_no;
 }
 
@@ -68,7 +65,9 @@ export const signContract: MemberOperation<
     };
   },
   async run(trx, ctx, actor, input) {
-    await checkBoundCard(trx, actor.member.id, input.cardId);
+    const card = await usableCard(trx, actor.member.id, input.cardId);
+    await checkCardFree(trx, card.card_no, actor.member.id);
+    await activateCard(trx, input.cardId);
     const contract = await openContract(trx, ctx, {
       marketId: input.marketId,
       memberCode: input.memberCode,
@@ -118,8 +117,10 @@ export const changeBoundCard: MemberOperation<{ contractId: number; cardId: numb
     };
   },
   async run(trx, _ctx, actor, input) {
-    await checkBoundCard(trx, actor.member.id, input.cardId);
+    const card = await usableCard(trx, actor.member.id, input.cardId);
+    await checkCardFree(trx, card.card_no, actor.member.id);
     await ownContract(trx, input.contractId, { memberId: actor.member.id });
+    await activateCard(trx, input.cardId);
     await trx
       .updateTable('contracts')
       .set({ bound_card_id: input.cardId })
@@ -191,7 +192,8 @@ export const setTransferOutCard: MemberOperation<{ cardId: number }, { cardId: n
     return { ...blank, operation: this.name, account: await cardNumber(db, actor.member.id, input.cardId) };
   },
   async run(trx, _ctx, actor, input) {
-    await checkBoundCard(trx, actor.member.id, input.cardId);
+    await usableCard(trx, actor.member.id, input.cardId);
+    await activateCard(trx, input.cardId);
     await trx
       .updateTable('members')
       .set({ transfer_out_card_id: input.cardId })
@@ -285,6 +287,109 @@ export const closeAccount: MemberOperation<{ lang?: 'zh-CN' | 'en' }, { closed: 
   },
 };
 
+// ── self-service (自助服务) ────────────────────────────────────────────────
+
+/** 客户信息维护: contact details; the identity fields are not the member's to change. */
+export const updateInfo: MemberOperation<{ contactName: string; address: string; email?: string }, { updated: true }> =
+  {
+    name: 'updateInfo',
+    async fields(_db, _ctx, _actor, input) {
+      return {
+        ...blank,
+        operation: this.name,
+        details: [input.contactName, input.address, input.email ?? ''].join(' | '),
+      };
+    },
+    async run(trx, _ctx, actor, input) {
+      await trx
+        .updateTable('members')
+        .set({ contact_name: input.contactName, address: input.address, email: input.email ?? null })
+        .where('id', '=', actor.member.id)
+        .execute();
+      return { updated: true as const };
+    },
+  };
+
+async function checkNewLoginName(db: Db, input: { newLoginName: string; confirmLoginName: string }, current: string) {
+  if (input.newLoginName !== input.confirmLoginName) throw new AppError('LOGIN_NAME_MISMATCH');
+  if (input.newLoginName === current) throw new AppError('LOGIN_NAME_SAME');
+  const taken = await db
+    .selectFrom('users')
+    .select('id')
+    .where('login_name', '=', input.newLoginName)
+    .executeTakeFirst();
+  if (taken) throw new AppError('LOGIN_NAME_TAKEN');
+}
+
+/** 用户名修改: the new name twice and the password, then verified. */
+export const changeLoginName: MemberOperation<
+  { newLoginName: string; confirmLoginName: string; password: string },
+  { loginName: string }
+> = {
+  name: 'changeLoginName',
+  async fields(db, _ctx, actor, input) {
+    await checkNewLoginName(db, input, actor.user.login_name);
+    if (!(await verifyPassword(input.password, actor.user.password_hash)))
+      throw new AppError('AUTH_OLD_PASSWORD_WRONG');
+    return { ...blank, operation: this.name, details: input.newLoginName };
+  },
+  async run(trx, _ctx, actor, input) {
+    await checkNewLoginName(trx, input, actor.user.login_name);
+    await trx.updateTable('users').set({ login_name: input.newLoginName }).where('id', '=', actor.user.id).execute();
+    return { loginName: input.newLoginName };
+  },
+};
+
+/** 密码修改: typed twice, equal, not the old one, then verified. */
+export const changePassword: MemberOperation<
+  { oldPassword: string; newPassword: string; confirmPassword: string },
+  { changed: true }
+> = {
+  name: 'changePassword',
+  async fields(_db, _ctx, actor, input) {
+    if (input.newPassword !== input.confirmPassword) throw new AppError('AUTH_PASSWORD_MISMATCH');
+    if (input.newPassword === input.oldPassword) throw new AppError('AUTH_PASSWORD_REUSED');
+    if (!(await verifyPassword(input.oldPassword, actor.user.password_hash)))
+      throw new AppError('AUTH_OLD_PASSWORD_WRONG');
+    return { ...blank, operation: this.name };
+  },
+  async run(trx, _ctx, actor, input) {
+    const hash = await hashPassword(input.newPassword);
+    await trx
+      .updateTable('users')
+      .set({ password_hash: hash, must_change_password: 0 })
+      .where('id', '=', actor.user.id)
+      .execute();
+    return { changed: true as const };
+  },
+};
+
+/** 手机号码修改 (individuals): a new authenticated card reserved to the new phone; the code goes to the new phone. */
+export const changePhone: MemberOperation<{ cardId: number; newPhone: string }, { phone: string }> = {
+  name: 'changePhone',
+  codePhone: (input) => input.newPhone,
+  async fields(db, _ctx, actor, input) {
+    if (actor.member.member_type !== 'individual') throw new AppError('FORBIDDEN');
+    if (input.newPhone === actor.member.phone) throw new AppError('PHONE_SAME');
+    const card = await usableCard(db, actor.member.id, input.cardId);
+    if (card.phone !== input.newPhone) throw new AppError('BOUND_CARD_INVALID');
+    return { ...blank, operation: this.name, account: card.card_no, details: input.newPhone };
+  },
+  async run(trx, _ctx, actor, input) {
+    const card = await usableCard(trx, actor.member.id, input.cardId);
+    if (card.phone !== input.newPhone) throw new AppError('BOUND_CARD_INVALID');
+    await activateCard(trx, input.cardId);
+    await trx.updateTable('members').set({ phone: input.newPhone }).where('id', '=', actor.member.id).execute();
+    return { phone: input.newPhone };
+  },
+};
+
+/** What an operation's record keeps of its input: never a password. */
+function recorded(input: unknown): unknown {
+  if (!input || typeof input !== 'object') return input;
+  return Object.fromEntries(Object.entries(input).filter(([key]) => !/password/i.test(key)));
+}
+
 /** Verifies and performs an operation in one transaction, and records it with its proof. */
 export async function performOperation<I, R>(
   ctx: ServiceContext,
@@ -294,7 +399,7 @@ export async function performOperation<I, R>(
   proof: MemberProof | undefined,
 ): Promise<R & { serial: string }> {
   const fields = await op.fields(ctx.db, ctx, actor, input);
-  await verifyCode(ctx, actor, op.name, proof);
+  await verifyCode(ctx, actor, op.name, proof, op.codePhone?.(input));
   return atomically(ctx.db, async (trx) => {
     const tctx = { ...ctx, db: trx };
     const verified = await verifySignature(tctx, actor, fields, proof);
@@ -309,7 +414,7 @@ export async function performOperation<I, R>(
         kind: op.name,
         verified_by: verified.by,
         proof: verified.proof,
-        payload: JSON.stringify({ input, fields }),
+        payload: JSON.stringify({ input: recorded(input), fields }),
         created_at: ctx.clock.nowIso(),
       })
       .execute();

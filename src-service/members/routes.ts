@@ -4,8 +4,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorReply } from '../../src-shared/api/common';
+import { MemberProfile } from '../../src-shared/api/registration';
 import {
   Card,
+  CardAuthRequest,
   MemberOperationInputs,
   MemberProof,
   OperationResult,
@@ -33,7 +35,10 @@ import { maskCard, memberAccountView, ownContract } from '../markets/contracts';
 import { marketById, marketSummary } from '../markets/markets';
 import { expireTrades, TRADE_REVIEW_DAYS } from '../markets/trades';
 import * as ops from './operations';
-import { memberActor, startVerification } from './verification';
+import type { Selectable } from 'kysely';
+import type { CardsTable } from '../store/schema';
+import { authenticateCard, checkCardFree, recordCard } from './cards';
+import { maskPhone, memberActor, startVerification } from './verification';
 
 const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply, 422: ErrorReply };
 
@@ -46,6 +51,10 @@ const OPERATIONS = {
   setTransferOutCard: ops.setTransferOutCard,
   transferOut: ops.transferOut,
   closeAccount: ops.closeAccount,
+  updateInfo: ops.updateInfo,
+  changeLoginName: ops.changeLoginName,
+  changePassword: ops.changePassword,
+  changePhone: ops.changePhone,
 } as const;
 
 export function memberRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
@@ -160,15 +169,7 @@ export function memberRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
           .where('member_id', '=', actor.member.id)
           .orderBy('id')
           .execute();
-        return cards.map((c) => ({
-          id: c.id,
-          cardNo: maskCard(c.card_no),
-          bankName: c.bank_name,
-          branchName: c.branch_name,
-          holderName: c.holder_name,
-          purpose: c.purpose,
-          status: c.status,
-        }));
+        return cards.map(cardView);
       },
     );
 
@@ -258,6 +259,72 @@ export function memberRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
       },
     );
 
+    app.post(
+      '/member/cards/authenticate',
+      {
+        schema: {
+          tags: ['members'],
+          summary: 'Authenticate a card of another bank (银联鉴权); the operation that uses it binds it',
+          body: CardAuthRequest,
+          response: { 200: Card, ...errors },
+        },
+      },
+      async (request) => {
+        const actor = await actorOf(request);
+        const { card, purpose } = request.body;
+        await checkCardFree(ctx.db, card.cardNo, actor.member.id);
+        const { bank, branch } = await authenticateCard(ctx, {
+          subject: `member:${actor.member.id}`,
+          holder: actor.member.name,
+          certNo: actor.member.cert_no,
+          card,
+        });
+        const id = await recordCard(ctx.db, {
+          memberId: actor.member.id,
+          holder: actor.member.name,
+          card,
+          bank,
+          branch,
+          purpose,
+          status: 'pending',
+          at: ctx.clock.nowIso(),
+        });
+        return cardView(await ctx.db.selectFrom('cards').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
+      },
+    );
+
+    app.get(
+      '/member/profile',
+      {
+        schema: {
+          tags: ['members'],
+          summary: 'The member’s registered identity and contact details',
+          response: { 200: MemberProfile, ...errors },
+        },
+      },
+      async (request) => {
+        const actor = await actorOf(request);
+        const m = await ctx.db
+          .selectFrom('members')
+          .selectAll()
+          .where('id', '=', actor.member.id)
+          .executeTakeFirstOrThrow();
+        return {
+          memberType: m.member_type,
+          name: m.name,
+          certType: m.cert_type,
+          certNo: m.cert_no,
+          phone: m.phone,
+          contactName: m.contact_name,
+          address: m.address,
+          email: m.email,
+          loginName: actor.user.login_name,
+          status: m.status,
+          transferOutCardId: m.transfer_out_card_id,
+        };
+      },
+    );
+
     app.get(
       '/member/closure-check',
       {
@@ -289,8 +356,16 @@ export function memberRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
         async (request) => {
           const actor = await actorOf(request);
           const body = name === 'closeAccount' ? { lang: request.lang } : request.body;
-          const fields = await (op as ops.MemberOperation<unknown, unknown>).fields(ctx.db, ctx, actor, body);
-          return startVerification(ctx, ctx.sms, actor, fields, (code) => smsText(name, code));
+          const operation = op as ops.MemberOperation<unknown, unknown>;
+          const fields = await operation.fields(ctx.db, ctx, actor, body);
+          return startVerification(
+            ctx,
+            ctx.sms,
+            actor,
+            fields,
+            (code) => smsText(name, code),
+            operation.codePhone?.(body),
+          );
         },
       );
       app.post(
@@ -320,6 +395,19 @@ export function memberRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
   };
 }
 
+function cardView(c: Selectable<CardsTable>) {
+  return {
+    id: c.id,
+    cardNo: maskCard(c.card_no),
+    bankName: c.bank_name,
+    branchName: c.branch_name,
+    holderName: c.holder_name,
+    purpose: c.purpose,
+    status: c.status,
+    phone: maskPhone(c.phone),
+  };
+}
+
 function smsText(operation: string, code: string): string {
   return `【SettleKey 演示银行】动态码 ${code}，用于${OPERATION_NAMES[operation] ?? operation}，120 秒内有效，请勿告诉他人。`;
 }
@@ -333,4 +421,8 @@ const OPERATION_NAMES: Record<string, string> = {
   setTransferOutCard: '资金转出账户维护',
   transferOut: '资金转出',
   closeAccount: '销户',
+  updateInfo: '客户信息维护',
+  changeLoginName: '用户名修改',
+  changePassword: '密码修改',
+  changePhone: '手机号码修改',
 };

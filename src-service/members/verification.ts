@@ -47,6 +47,10 @@ export async function memberActor(ctx: ServiceContext, user: UserRow): Promise<M
   return { user, member };
 }
 
+export function maskPhone(phone: string): string {
+  return `${phone.slice(0, 3)}****${phone.slice(-4)}`;
+}
+
 export function purposeOf(operation: string): string {
   return `member:${operation}`;
 }
@@ -61,6 +65,8 @@ export async function startVerification(
   actor: MemberActor,
   fields: OperationFields,
   describe: (code: string) => string,
+  /** Where the code goes when not the registered phone (a phone change: the new one). */
+  codePhone?: string,
 ): Promise<
   | { method: 'usbkey'; serial: string; challenge: string; issuedAt: string; fields: Record<string, string | number> }
   | { method: 'otp'; codeId: string; expiresInSeconds: number; resendInSeconds: number; phone: string }
@@ -81,8 +87,9 @@ export async function startVerification(
       fields: { serial, member: actor.member.cert_no, ...fields },
     };
   }
-  const sent = await sendOtp(ctx, sms, { phone: actor.member.phone, purpose: purposeOf(fields.operation), describe });
-  return { method: 'otp', ...sent, phone: `${actor.member.phone.slice(0, 3)}****${actor.member.phone.slice(-4)}` };
+  const phone = codePhone ?? actor.member.phone;
+  const sent = await sendOtp(ctx, sms, { phone, purpose: purposeOf(fields.operation), describe });
+  return { method: 'otp', ...sent, phone: maskPhone(phone) };
 }
 
 /**
@@ -95,13 +102,14 @@ export async function verifyCode(
   actor: MemberActor,
   operation: string,
   proof: MemberProof | undefined,
+  codePhone?: string,
 ): Promise<void> {
   if (actor.member.member_type === 'corporate') return;
   if (!proof || !('otp' in proof)) throw new AppError('VERIFICATION_REQUIRED');
   await verifyOtp(ctx, {
     codeId: proof.otp.codeId,
     code: proof.otp.code,
-    phone: actor.member.phone,
+    phone: codePhone ?? actor.member.phone,
     purpose: purposeOf(operation),
   });
 }

@@ -31,6 +31,9 @@ export interface MembersTable {
   status: 'active' | 'closed';
   created_at: string;
   transfer_out_card_id: ColumnType<number | null, number | null | undefined, number | null>;
+  contact_name: ColumnType<string | null, string | null | undefined, string | null>;
+  address: ColumnType<string | null, string | null | undefined, string | null>;
+  email: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface UsersTable {
@@ -62,7 +65,11 @@ export interface SessionsTable {
   last_seen_at: string;
   ended_at: string | null;
   end_reason: string | null;
-  stage: ColumnType<'certificate' | 'verified', 'certificate' | 'verified' | undefined, 'certificate' | 'verified'>;
+  stage: ColumnType<
+    'certificate' | 'otp' | 'verified',
+    'certificate' | 'otp' | 'verified' | undefined,
+    'certificate' | 'otp' | 'verified'
+  >;
 }
 
 export interface BankCaTable {
@@ -198,7 +205,41 @@ export interface CardsTable {
   phone: string;
   purpose: 'bound' | 'transferOut';
   authenticated_at: string;
-  status: Generated<'active' | 'replaced'>;
+  /** pending: authenticated, waiting for the operation that binds it. */
+  status: Generated<'active' | 'replaced' | 'pending'>;
+  bank_code: ColumnType<string | null, string | null | undefined, string | null>;
+  branch_code: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface RegistrationsTable {
+  id: Generated<number>;
+  serial: string;
+  member_type: 'corporate' | 'individual';
+  name: string;
+  cert_type: string;
+  cert_no: string;
+  contact_name: string | null;
+  phone: string;
+  address: string | null;
+  email: string | null;
+  market_id: number | null;
+  archive: Buffer | null;
+  archive_name: string | null;
+  archive_format: string | null;
+  archive_size: number | null;
+  status: 'pending' | 'approved' | 'rejected';
+  reject_reason: string | null;
+  created_at: string;
+  decided_at: string | null;
+  decided_by: string | null;
+  member_id: number | null;
+}
+
+export interface CardAuthFailuresTable {
+  id: Generated<number>;
+  subject: string;
+  business_date: string;
+  created_at: string;
 }
 
 export interface ContractsTable {
@@ -367,6 +408,8 @@ export interface Database {
   settings: SettingsTable;
   enterprises: EnterprisesTable;
   members: MembersTable;
+  registrations: RegistrationsTable;
+  card_auth_failures: CardAuthFailuresTable;
   users: UsersTable;
   user_permissions: UserPermissionsTable;
   sessions: SessionsTable;

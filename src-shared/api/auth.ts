@@ -16,6 +16,9 @@ export const LoginRequest = z.strictObject({
   password: z.string().min(1).max(64),
   captchaId: z.string().min(1).max(64),
   captchaAnswer: z.string().trim().min(1).max(8),
+  /** The system (and, for the member system, the member type) chosen on the login page. */
+  system: z.enum(['ebank', 'member']).optional(),
+  memberType: z.enum(['corporate', 'individual']).optional(),
 });
 export type LoginRequest = z.infer<typeof LoginRequest>;
 
@@ -59,11 +62,16 @@ export type CertificateStep = z.infer<typeof CertificateStep>;
 export const CertificateNotice = z.object({ serial: z.string(), notAfter: z.string(), daysLeft: z.number().int() });
 export type CertificateNotice = z.infer<typeof CertificateNotice>;
 
+/** An individual member's first login: an SMS code to the registered phone. */
+export const OtpStep = z.object({ phone: z.string() });
+export type OtpStep = z.infer<typeof OtpStep>;
+
 export const LoginReply = z.object({
   token: z.string(),
   profile: Profile,
   idleTimeoutSeconds: z.number().int(),
   certificateStep: CertificateStep.nullable(),
+  otpStep: OtpStep.nullable().default(null),
 });
 export type LoginReply = z.infer<typeof LoginReply>;
 
@@ -81,6 +89,7 @@ export const SessionReply = z.object({
   idleTimeoutSeconds: z.number().int(),
   /** Still waiting for the USB-KEY step when not null. */
   certificateStep: CertificateStep.nullable(),
+  otpStep: OtpStep.nullable().default(null),
   /** The activated certificate expires within 30 days. */
   certificateNotice: CertificateNotice.nullable(),
 });

@@ -1,6 +1,8 @@
 // Requests and replies of the member-management system's operations.
 import { z } from 'zod';
+import { isValidPassword, LOGIN_NAME_MAX, PASSWORD_MAX } from '../credentials';
 import { SignatureEnvelope } from '../signing';
+import { CardDetails, Mobile, NewLoginName } from './registration';
 import { IsoDate } from './common';
 import { Id, MarketSummary, MoneyOut } from './settlement';
 
@@ -25,6 +27,22 @@ export const MemberOperationInputs = {
   setTransferOutCard: z.strictObject({ cardId: Id }),
   transferOut: z.strictObject({ contractId: Id }),
   closeAccount: z.strictObject({}),
+  updateInfo: z.strictObject({
+    contactName: z.string().trim().min(1).max(50),
+    address: z.string().trim().min(1).max(200),
+    email: z.email({ message: 'RULE_FORMAT' }).max(100).optional(),
+  }),
+  changeLoginName: z.strictObject({
+    newLoginName: NewLoginName,
+    confirmLoginName: z.string().trim().min(1).max(LOGIN_NAME_MAX),
+    password: z.string().min(1).max(64),
+  }),
+  changePassword: z.strictObject({
+    oldPassword: z.string().min(1).max(64),
+    newPassword: z.string().max(PASSWORD_MAX).refine(isValidPassword, { message: 'PASSWORD_RULE' }),
+    confirmPassword: z.string().min(1).max(PASSWORD_MAX),
+  }),
+  changePhone: z.strictObject({ cardId: Id, newPhone: Mobile }),
 } as const;
 export type MemberOperationName = keyof typeof MemberOperationInputs;
 export const MEMBER_OPERATIONS = Object.keys(MemberOperationInputs) as MemberOperationName[];
@@ -52,6 +70,13 @@ export const OperationResult = z
   .catchall(z.union([z.string(), z.number(), z.boolean()]));
 export type OperationResult = z.infer<typeof OperationResult>;
 
+/** Authenticates a card of another bank for the member; it is bound by the operation that uses it. */
+export const CardAuthRequest = z.strictObject({
+  card: CardDetails,
+  purpose: z.enum(['bound', 'transferOut']),
+});
+export type CardAuthRequest = z.infer<typeof CardAuthRequest>;
+
 export const Card = z.object({
   id: Id,
   cardNo: z.string(),
@@ -60,6 +85,8 @@ export const Card = z.object({
   holderName: z.string(),
   purpose: z.enum(['bound', 'transferOut']),
   status: z.string(),
+  /** The reserved phone, masked. */
+  phone: z.string(),
 });
 export type Card = z.infer<typeof Card>;
 

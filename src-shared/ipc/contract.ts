@@ -27,6 +27,8 @@ import {
 } from '../api/settlement';
 import { FieldIssueSchema } from '../api/common';
 import { LANGS } from '../errors';
+import { OtpAnswer } from '../api/registration';
+import { memberContract } from './member-contract';
 
 export const Language = z.enum(LANGS as ['zh-CN', 'en']);
 
@@ -42,6 +44,11 @@ export const ExportSource = z.discriminatedUnion('kind', [
   }),
   z.strictObject({ kind: z.literal('transactions'), query: DateRangeQuery.omit({ page: true, pageSize: true }) }),
   z.strictObject({ kind: z.literal('instructions'), query: InstructionListQuery.omit({ page: true, pageSize: true }) }),
+  z.strictObject({
+    kind: z.literal('memberLedger'),
+    contractId: PositiveId,
+    query: MemberTxnQuery.omit({ page: true, pageSize: true }),
+  }),
 ]);
 export type ExportSource = z.infer<typeof ExportSource>;
 
@@ -205,6 +212,10 @@ export const ipcContract = {
     input: z.strictObject({ title: z.string().trim().min(1).max(60) }),
     output: z.union([SavedFile, z.object({ browserPrint: z.literal(true) })]),
   },
+  /** An individual member's first login: the SMS code. */
+  'auth.otp': { input: OtpAnswer, output: SessionReply },
+
+  ...memberContract,
 } as const;
 
 export type IpcContract = typeof ipcContract;

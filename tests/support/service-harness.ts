@@ -48,6 +48,10 @@ export interface Harness {
   signedIn(loginName: string): Promise<string>;
   /** The software key of a user, issued on first use. */
   keyOf(loginName: string): Promise<SoftKey>;
+  /** The newest SMS the simulator "sent" to a phone. */
+  lastSms(phone: string): Promise<string>;
+  /** The one-time code in the newest SMS to a phone. */
+  smsCode(phone: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -111,6 +115,26 @@ export async function startHarness(
       if (res.statusCode !== 200) throw new Error(`login ${loginName} refused: ${res.statusCode} ${res.body}`);
       const body = res.json();
       const token = body.token as string;
+      if (body.otpStep && options.certificate !== false) {
+        // An individual's first login: the code goes to the registered phone.
+        const member = await ctx.db
+          .selectFrom('users')
+          .innerJoin('members', 'members.id', 'users.member_id')
+          .select('members.phone')
+          .where('users.login_name', '=', loginName)
+          .executeTakeFirstOrThrow();
+        const sent = await harness.request({ method: 'POST', url: '/auth/otp/send', token });
+        if (sent.statusCode !== 200) throw new Error(`otp of ${loginName} not sent: ${sent.body}`);
+        const code = await harness.smsCode(member.phone);
+        const verified = await harness.request({
+          method: 'POST',
+          url: '/auth/otp',
+          token,
+          body: { codeId: sent.json().codeId, code },
+        });
+        if (verified.statusCode !== 200) throw new Error(`otp of ${loginName} refused: ${verified.body}`);
+        return { token, body: { ...body, ...verified.json() } };
+      }
       const step = body.certificateStep as { step: 'signOff' | 'signIn'; challenge: string; issuedAt: string } | null;
       if (!step || options.certificate === false) return { token, body };
       const key = await harness.keyOf(loginName);
@@ -152,6 +176,21 @@ export async function startHarness(
       const key = await issueSoftKey(ctx, loginName);
       keys.set(loginName, key);
       return key;
+    },
+    async lastSms(phone) {
+      const row = await ctx.db
+        .selectFrom('sms_outbox')
+        .select('text')
+        .where('phone', '=', phone)
+        .orderBy('id', 'desc')
+        .executeTakeFirst();
+      if (!row) throw new Error(`no SMS to ${phone}`);
+      return row.text;
+    },
+    async smsCode(phone) {
+      const match = /动态码 (\d{6})/.exec(await harness.lastSms(phone));
+      if (!match) throw new Error(`no code in the last SMS to ${phone}`);
+      return match[1];
     },
     async close() {
       await app.close();
