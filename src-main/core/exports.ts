@@ -31,8 +31,10 @@ async function allPages<T>(fetchPage: (page: number) => Promise<{ items: T[]; to
 /** The rows of a source, flattened to the keys the columns name. */
 export async function exportRows(client: SettlementClient, source: ExportRequest['source']): Promise<Row[]> {
   switch (source.kind) {
-    case 'memberAccounts': {
-      const accounts = await client.call('GET', '/ebank/member-accounts', z.array(MemberAccount), undefined, {
+    case 'memberAccounts':
+    case 'subLedgers': {
+      const url = source.kind === 'subLedgers' ? '/member/accounts' : '/ebank/member-accounts';
+      const accounts = await client.call('GET', url, z.array(MemberAccount), undefined, {
         params: { status: 'all' },
       });
       return accounts.map((a) => ({

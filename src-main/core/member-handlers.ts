@@ -21,6 +21,7 @@ import {
   MemberAccount,
   Transaction,
   TransactionPage,
+  CancelCheck,
 } from '../../src-shared/api/settlement';
 import { AppError } from '../../src-shared/errors';
 import type { IpcMethod } from '../../src-shared/ipc/contract';
@@ -80,6 +81,8 @@ export function memberHandlers(core: MainCore): Pick<Handlers, MemberMethod> {
       client.call('GET', `/member/accounts/${contractId}/transactions`, TransactionPage, undefined, { params: query }),
     'member.transaction': async ({ contractId, entryId }) =>
       client.call('GET', `/member/accounts/${contractId}/transactions/${entryId}`, Transaction),
+    'member.cancelCheck': async ({ contractId }) =>
+      client.call('GET', `/member/accounts/${contractId}/cancel-check`, CancelCheck),
     'member.cards': async () => client.call('GET', '/member/cards', z.array(Card)),
     'member.authenticateCard': async (input) => client.call('POST', '/member/cards/authenticate', Card, input),
     'member.trades': async (query) =>

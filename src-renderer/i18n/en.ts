@@ -1,7 +1,9 @@
 // English. Keys mirror zh-CN.ts; a missing key fails the type check.
+import member from './member.en';
 import type zhCN from './zh-CN';
 
 const en: typeof zhCN = {
+  ...member,
   app: {
     name: 'SettleKey Funds Custody',
     shortName: 'SettleKey',
@@ -42,6 +44,13 @@ const en: typeof zhCN = {
     settings: 'Settings',
     securityNote: 'Do not log in on a public computer. The bank never asks for your login password or USB-KEY PIN.',
     lastLogin: 'Last login: {time}',
+
+    systemEbank: 'Corporate e-banking',
+    systemMember: 'Member system',
+    corporate: 'Corporate member',
+    individual: 'Individual member',
+    register: 'Register',
+    recover: 'Forgot the login name or password',
   },
   password: {
     who: 'Login name: {name}',
@@ -325,6 +334,12 @@ const en: typeof zhCN = {
   },
   fields: {
     user: 'User',
+    certType: 'Certificate type',
+    certNo: 'Certificate number',
+    idNo: 'ID number',
+    email: 'Email',
+    newLoginName: 'New login name',
+    confirmLoginName: 'Confirm the new login name',
     kind: 'Kind',
     serial: 'Serial',
     market: 'Market',

@@ -1,5 +1,8 @@
 // 简体中文（默认语言）
+import member from './member.zh-CN';
+
 export default {
+  ...member,
   app: {
     name: 'SettleKey 银商结算通',
     shortName: 'SettleKey',
@@ -40,6 +43,12 @@ export default {
     settings: '设置',
     securityNote: '请勿在公共场所的电脑上登录；本行不会以任何方式向您索取登录密码或 USB-KEY 密码。',
     lastLogin: '上次登录：{time}',
+    systemEbank: '企业网银',
+    systemMember: '会员管理系统',
+    corporate: '企业会员',
+    individual: '个人会员',
+    register: '会员注册',
+    recover: '忘记用户名或密码',
   },
   password: {
     who: '登录名：{name}',
@@ -310,6 +319,12 @@ export default {
   },
   fields: {
     user: '用户',
+    certType: '证件类型',
+    certNo: '证件号码',
+    idNo: '身份证号码',
+    email: '电子邮箱',
+    newLoginName: '新登录名',
+    confirmLoginName: '确认新登录名',
     kind: '业务种类',
     serial: '流水号',
     market: '交易市场',

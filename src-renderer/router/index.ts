@@ -14,6 +14,7 @@ declare module 'vue-router' {
     public?: boolean;
     passwordChange?: boolean;
     certificateStep?: boolean;
+    otpStep?: boolean;
   }
 }
 
@@ -30,6 +31,18 @@ const VIEWS: Record<string, { component: Lazy; props?: Record<string, unknown> }
   txnDetail: { component: () => import('../views/ebank/TxnDetailView.vue') },
   operators: { component: () => import('../views/ebank/OperatorsView.vue') },
   internalReview: { component: () => import('../views/ebank/InternalReviewView.vue') },
+  mSign: { component: () => import('../views/member/SignView.vue') },
+  mCancel: { component: () => import('../views/member/CancelView.vue') },
+  mBoundCard: { component: () => import('../views/member/BoundCardView.vue') },
+  mLedger: { component: () => import('../views/member/LedgerView.vue') },
+  mTradePending: { component: () => import('../views/member/TradesView.vue'), props: { mode: 'pending' } },
+  mTradeHistory: { component: () => import('../views/member/TradesView.vue'), props: { mode: 'approved' } },
+  mSuspense: { component: () => import('../views/member/SuspenseView.vue') },
+  mTransferOut: { component: () => import('../views/member/TransferOutView.vue') },
+  mClose: { component: () => import('../views/member/CloseView.vue') },
+  mInfo: { component: () => import('../views/member/InfoView.vue') },
+  mCredentials: { component: () => import('../views/member/CredentialsView.vue') },
+  mPhone: { component: () => import('../views/member/PhoneView.vue') },
 };
 
 const NotAvailable: Lazy = () => import('../views/NotAvailableView.vue');
@@ -49,6 +62,25 @@ export const routes: RouteRecordRaw[] = [
     name: 'certificate',
     component: () => import('../views/CertificateView.vue'),
     meta: { certificateStep: true },
+  },
+  {
+    path: '/verify-phone',
+    name: 'verifyPhone',
+    component: () => import('../views/member/PhoneCodeView.vue'),
+    meta: { otpStep: true },
+  },
+  // The member system's public side: a market's registration link lands on /register?market=CODE.
+  {
+    path: '/register',
+    name: 'register',
+    component: () => import('../views/member/RegisterView.vue'),
+    meta: { public: true },
+  },
+  {
+    path: '/recover',
+    name: 'recover',
+    component: () => import('../views/member/RecoverView.vue'),
+    meta: { public: true },
   },
   // Reachable before login too: the service URL and the token module are set here.
   { path: '/settings', name: 'settings', component: () => import('../views/SettingsView.vue'), meta: { public: true } },
@@ -81,6 +113,8 @@ router.beforeEach((to) => {
   if (!session.profile) return { name: 'login' };
   if (session.certificateStep) return to.meta.certificateStep ? true : { name: 'certificate' };
   if (to.meta.certificateStep) return { name: 'home' };
+  if (session.otpStep) return to.meta.otpStep ? true : { name: 'verifyPhone' };
+  if (to.meta.otpStep) return { name: 'home' };
   if (session.profile.mustChangePassword) return to.meta.passwordChange ? true : { name: 'changePassword' };
   if (to.meta.passwordChange) return { name: 'home' };
   if (to.meta.perm && !session.can(to.meta.perm)) return { name: 'home' };

@@ -2,7 +2,8 @@
 // minute before the service would end the session.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { CertificateNotice, CertificateStep, Profile } from '../../src-shared/api/auth';
+import type { CertificateNotice, CertificateStep, OtpStep, Profile } from '../../src-shared/api/auth';
+import type { OtpAnswer } from '../../src-shared/api/registration';
 import type { SignWith } from '../../src-shared/token';
 import type { Permission } from '../../src-shared/menu';
 import type { IpcInput } from '../../src-shared/ipc/contract';
@@ -15,6 +16,8 @@ export const useSessionStore = defineStore('session', () => {
   /** The USB-KEY step still to pass (corporate users), and the certificate expiry notice. */
   const certificateStep = ref<CertificateStep | null>(null);
   const certificateNotice = ref<CertificateNotice | null>(null);
+  /** An individual member's first login: the SMS code still to give. */
+  const otpStep = ref<OtpStep | null>(null);
   const idleTimeoutSeconds = ref(600);
   const lastActivity = ref(Date.now());
   const now = ref(Date.now());
@@ -55,9 +58,11 @@ export const useSessionStore = defineStore('session', () => {
     timeout: number,
     step: CertificateStep | null = null,
     notice: CertificateNotice | null = null,
+    otp: OtpStep | null = null,
   ) {
     profile.value = next;
     certificateStep.value = step;
+    otpStep.value = otp;
     certificateNotice.value = notice;
     idleTimeoutSeconds.value = timeout;
     lastActivity.value = Date.now();
@@ -68,13 +73,14 @@ export const useSessionStore = defineStore('session', () => {
 
   async function login(input: IpcInput<'auth.login'>) {
     const reply = await call('auth.login', input);
-    accept(reply.profile, reply.idleTimeoutSeconds, reply.certificateStep, reply.certificateNotice);
+    accept(reply.profile, reply.idleTimeoutSeconds, reply.certificateStep, reply.certificateNotice, reply.otpStep);
     return reply.profile;
   }
 
   async function restore() {
     const reply = await call('auth.session');
-    if (reply) accept(reply.profile, reply.idleTimeoutSeconds, reply.certificateStep, reply.certificateNotice);
+    if (reply)
+      accept(reply.profile, reply.idleTimeoutSeconds, reply.certificateStep, reply.certificateNotice, reply.otpStep);
     else reset();
   }
 
@@ -86,7 +92,7 @@ export const useSessionStore = defineStore('session', () => {
 
   async function keepAlive() {
     const reply = await call('auth.keepAlive');
-    accept(reply.profile, reply.idleTimeoutSeconds, reply.certificateStep, reply.certificateNotice);
+    accept(reply.profile, reply.idleTimeoutSeconds, reply.certificateStep, reply.certificateNotice, reply.otpStep);
   }
 
   async function passCertificateStep(sign: SignWith) {
@@ -98,6 +104,12 @@ export const useSessionStore = defineStore('session', () => {
       reply.certificateStep,
       reply.certificateNotice,
     );
+  }
+
+  async function passOtpStep(answer: OtpAnswer) {
+    const reply = await call('auth.otp', answer);
+    const previousLogin = profile.value?.lastLoginAt ?? null;
+    accept({ ...reply.profile, lastLoginAt: previousLogin }, reply.idleTimeoutSeconds, null, null, null);
   }
 
   async function logout() {
@@ -114,6 +126,7 @@ export const useSessionStore = defineStore('session', () => {
     profile.value = null;
     certificateStep.value = null;
     certificateNotice.value = null;
+    otpStep.value = null;
     endedReason.value = reason;
     stopTicker();
   }
@@ -122,6 +135,7 @@ export const useSessionStore = defineStore('session', () => {
     profile,
     certificateStep,
     certificateNotice,
+    otpStep,
     idleTimeoutSeconds,
     loggedIn,
     secondsLeft,
@@ -133,6 +147,7 @@ export const useSessionStore = defineStore('session', () => {
     changePassword,
     keepAlive,
     passCertificateStep,
+    passOtpStep,
     logout,
     expire,
     reset,

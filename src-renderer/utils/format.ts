@@ -19,3 +19,9 @@ export function marketName(market: { name: string; nameEn: string } | null | und
   if (!market) return '—';
   return lang === 'en' ? market.nameEn : market.name;
 }
+
+/** A file's size for people: KB below a megabyte, MB with two decimals above. */
+export function fileSize(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${Math.ceil((bytes / 1024) * 10) / 10} KB`;
+  return `${Math.ceil((bytes / (1024 * 1024)) * 100) / 100} MB`;
+}

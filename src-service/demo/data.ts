@@ -27,7 +27,19 @@ const REGISTER = (prefix: string) => [
   { memberCode: `${prefix}1002`, certNo: '91110108MA01N8QE57', name: '示范贸易有限公司' },
   { memberCode: `${prefix}2001`, certNo: '91440300MA5G7YUX26', name: '云采示范商贸有限公司' },
   { memberCode: `${prefix}2002`, certNo: '110105199003071239', name: '张三' },
+  // not yet members of the member system: for trying registration
+  { memberCode: `${prefix}3001`, certNo: '110105198511223011', name: '李四' },
+  { memberCode: `${prefix}3002`, certNo: '310104199206154027', name: '王芳' },
+  { memberCode: `${prefix}3003`, certNo: '91330100MA2H4K7Q2K', name: '星河示范供应链有限公司' },
 ];
+
+/** A contract the demo starts with: 演示科技 on 云采 B2B, the other side of members' B2B trades. */
+export const DEMO_B2B_COUNTERPARTY = {
+  creditCode: '91310000MA1FL5DK7X',
+  accountNo: '11014550000011',
+  marketCode: 'B2B02',
+  memberCode: 'B21001',
+};
 
 export const DEMO_MARKETS: DemoMarket[] = [
   {

@@ -6,7 +6,8 @@ import type { MarketMembersTable } from '../store/schema';
 import { hashPassword } from '../auth/passwords';
 import type { ServiceContext } from '../context';
 import { postEntry } from '../ledger/post';
-import { DEMO_BANK, DEMO_ENTERPRISES, DEMO_MARKETS, DEMO_MEMBERS, DEMO_PASSWORD } from './data';
+import { openContract } from '../markets/contracts';
+import { DEMO_B2B_COUNTERPARTY, DEMO_BANK, DEMO_ENTERPRISES, DEMO_MARKETS, DEMO_MEMBERS, DEMO_PASSWORD } from './data';
 
 export async function seedDemo(ctx: ServiceContext): Promise<boolean> {
   const { db, clock } = ctx;
@@ -236,6 +237,33 @@ export async function seedDemo(ctx: ServiceContext): Promise<boolean> {
         })
         .execute();
     }
+
+    // 演示科技 already trades on 云采 B2B: the counterparty of members' B2B trades in the demo.
+    const demoEnterprise = await trx
+      .selectFrom('enterprises')
+      .select('id')
+      .where('credit_code', '=', DEMO_B2B_COUNTERPARTY.creditCode)
+      .executeTakeFirstOrThrow();
+    const demoAccount = await trx
+      .selectFrom('accounts')
+      .select('id')
+      .where('number', '=', DEMO_B2B_COUNTERPARTY.accountNo)
+      .executeTakeFirstOrThrow();
+    const b2b = await trx
+      .selectFrom('markets')
+      .select('id')
+      .where('code', '=', DEMO_B2B_COUNTERPARTY.marketCode)
+      .executeTakeFirstOrThrow();
+    await openContract(
+      trx,
+      { ...ctx, db: trx },
+      {
+        marketId: b2b.id,
+        memberCode: DEMO_B2B_COUNTERPARTY.memberCode,
+        owner: { enterpriseId: demoEnterprise.id },
+        boundAccountId: demoAccount.id,
+      },
+    );
 
     await trx.insertInto('settings').values({ key: 'demo_seeded', value: now }).execute();
   });

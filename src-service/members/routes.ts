@@ -23,15 +23,16 @@ import {
   Transaction,
   TransactionPage,
   EnterpriseMarket,
+  CancelCheck,
 } from '../../src-shared/api/settlement';
-import { AppError } from '../../src-shared/errors';
+import { AppError, errorMessage } from '../../src-shared/errors';
 import { fenFromDb } from '../../src-shared/money';
 import { addDays } from '../clock';
 import type { ServiceContext } from '../context';
 import { categoryKinds } from '../enterprises/routes';
 import { requireSession } from '../http/guard';
 import { resolveRange, statement, transactionDetail } from '../ledger/queries';
-import { maskCard, memberAccountView, ownContract } from '../markets/contracts';
+import { cancelRefusals, maskCard, memberAccountView, ownContract } from '../markets/contracts';
 import { marketById, marketSummary } from '../markets/markets';
 import { expireTrades, TRADE_REVIEW_DAYS } from '../markets/trades';
 import * as ops from './operations';
@@ -321,6 +322,31 @@ export function memberRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
           loginName: actor.user.login_name,
           status: m.status,
           transferOutCardId: m.transfer_out_card_id,
+        };
+      },
+    );
+
+    app.get(
+      '/member/accounts/:contractId/cancel-check',
+      {
+        schema: {
+          tags: ['members'],
+          summary: 'Whether a contract may be cancelled now, and every reason it may not',
+          params: z.object({ contractId: z.coerce.number().int().positive() }),
+          response: { 200: CancelCheck, ...errors },
+        },
+      },
+      async (request) => {
+        const actor = await actorOf(request);
+        const contract = await ownContract(ctx.db, request.params.contractId, { memberId: actor.member.id });
+        const refusals = await cancelRefusals(ctx.db, ctx, contract);
+        return {
+          ok: refusals.length === 0,
+          refusals: refusals.map((r) => ({
+            code: r.code,
+            message: errorMessage(r.code, request.lang, r.params),
+            params: r.params,
+          })),
         };
       },
     );

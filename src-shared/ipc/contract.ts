@@ -37,6 +37,8 @@ const PositiveId = z.number().int().positive();
 /** What a list export reads: the same queries the pages show, every page of them. */
 export const ExportSource = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('memberAccounts') }),
+  /** The member system's own sub-ledgers (会员附属台帐). */
+  z.strictObject({ kind: z.literal('subLedgers') }),
   z.strictObject({
     kind: z.literal('memberTransactions'),
     contractId: PositiveId,

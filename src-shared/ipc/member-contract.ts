@@ -40,6 +40,7 @@ import {
   MemberTxnQuery,
   Transaction,
   TransactionPage,
+  CancelCheck,
 } from '../api/settlement';
 import { SignWith } from '../token';
 
@@ -91,6 +92,7 @@ export const memberContract = {
     output: TransactionPage,
   },
   'member.transaction': { input: z.strictObject({ contractId: PositiveId, entryId: PositiveId }), output: Transaction },
+  'member.cancelCheck': { input: z.strictObject({ contractId: PositiveId }), output: CancelCheck },
   'member.cards': { input: none, output: z.array(Card) },
   'member.authenticateCard': { input: CardAuthRequest, output: Card },
   'member.trades': { input: TradeQuery, output: z.array(Trade) },

@@ -171,7 +171,8 @@ for (const kind of DATABASE_KINDS) {
                 n += 1;
                 try {
                   const live = await contracts();
-                  const corporate = live.filter((x) => x.enterprise_id !== null);
+                  // the trade enterprise's own (the demo's seeded contract belongs to another enterprise)
+                  const corporate = live.filter((x) => x.enterprise_id === maker.user.enterprise_id);
                   switch (c.t) {
                     case 'sign': {
                       const code = MARKETS[c.market] === 'EXCH01' ? 'EX1002' : 'B21002';
