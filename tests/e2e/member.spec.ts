@@ -1,0 +1,399 @@
+// The member system (电商平台会员管理系统) end to end in Chromium through the
+// browser shell: codes read from the demo SMS inbox, the card network and the
+// markets simulated by the demo tools, the bank counter through its own CLI.
+import type { Locator, Page } from '@playwright/test';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeZip } from '../support/zip';
+import {
+  advanceClock,
+  captchaAnswer,
+  changePassword,
+  DEMO_TOKEN_PIN,
+  expect,
+  go,
+  logout,
+  passCertificate,
+  signWithToken,
+  snap,
+  snapBoth,
+  test,
+} from './fixtures';
+
+test.describe.configure({ timeout: 420_000 });
+
+/** Opens an SMS drawer (the login page's inbox, or the demo tools), and returns the newest message to a phone. */
+async function newestSms(
+  page: Page,
+  phone: string,
+  after: number,
+  open: () => Promise<Locator>,
+): Promise<{ id: number; text: string }> {
+  const drawer = await open();
+  const message = drawer.locator(`[data-testid="sms-message"][data-phone="${phone}"]`).first();
+  await expect
+    .poll(async () => Number((await message.getAttribute('data-id').catch(() => '0')) ?? 0), { timeout: 20_000 })
+    .toBeGreaterThan(after);
+  const found = {
+    id: Number(await message.getAttribute('data-id')),
+    text: (await message.locator('.sms-text').innerText()).trim(),
+  };
+  await drawer.locator('.el-drawer__close-btn').click();
+  await expect(drawer).toBeHidden();
+  return found;
+}
+
+const inboxOnPublicPage = (page: Page) => async () => {
+  await page.getByTestId('open-sms-inbox').click();
+  const drawer = page.locator('[data-testid="sms-inbox"]:visible');
+  await expect(drawer).toBeVisible();
+  return drawer;
+};
+
+/** The inbox link beside a code that has been sent (it works inside a dialog too). */
+const inboxBesideCode = (page: Page, scope: Locator) => async () => {
+  await scope.getByTestId('otp-inbox').click();
+  const drawer = page.locator('[data-testid="sms-inbox"]:visible');
+  await expect(drawer).toBeVisible();
+  return drawer;
+};
+
+const codeOf = (text: string) => /动态码 (\d{6})/.exec(text)![1];
+
+async function choose(page: Page, select: Locator, option: string | RegExp) {
+  await select.click();
+  await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: option }).first().click();
+}
+
+async function loginMember(page: Page, loginName: string, password: string, memberType: 'corporate' | 'individual') {
+  const form = page.getByTestId('login-form');
+  await page.getByTestId('login-system').getByText('会员管理系统').click();
+  await page
+    .getByTestId('login-member-type')
+    .getByText(memberType === 'corporate' ? '企业会员' : '个人会员')
+    .click();
+  await form.locator('input[name="loginName"]').fill(loginName);
+  await form.locator('input[name="password"]').fill(password);
+  await form.locator('input[name="captchaAnswer"]').fill(await captchaAnswer(page));
+  await page.getByTestId('login-submit').click();
+}
+
+/** Prepares a member operation (the SMS goes out), reads the code from the demo tools, confirms it. */
+async function verifyBySms(page: Page, phone: string, after: number): Promise<number> {
+  const dialog = page.getByTestId('member-verify');
+  await expect(dialog.getByTestId('otp-sent')).toBeVisible();
+  const sms = await newestSms(page, phone, after, inboxBesideCode(page, dialog));
+  await dialog.getByTestId('otp-code').fill(codeOf(sms.text));
+  await dialog.getByTestId('verify-submit').click();
+  await expect(dialog).toBeHidden();
+  return sms.id;
+}
+
+test('an individual registers, signs a market, re-credits from suspense, reviews a trade, moves the money out, cancels and closes', async ({
+  page,
+  shell,
+}) => {
+  const PHONE = '13900139001';
+  let lastSms = 0;
+  await page.goto(shell.launchUrl);
+  await expect(page.getByTestId('login-form')).toBeVisible();
+
+  // a market's registration link
+  await go(page, '/register?market=B2B02');
+  await expect(page.getByTestId('register-market')).toContainText('云采 B2B 电子商务平台');
+  await page.getByTestId('type-individual').click();
+  await snapBoth(page, 'register-type');
+  await page.getByTestId('wizard-next').click();
+  const form = page.getByTestId('register-form');
+  await form.locator('input[name="name"]').fill('李四');
+  await form.locator('input[name="idNo"]').fill('110105198511223012');
+  await form.locator('input[name="cardNo"]').fill('6225 8800 0000 0035');
+  // the bank comes from the card number's BIN
+  await expect(page.getByTestId('card-bank')).toContainText('招商银行');
+  await choose(page, page.getByTestId('card-province'), '北京市');
+  await choose(page, page.getByTestId('card-branch'), '招商银行北京分行营业部');
+  await form.locator('input[name="cardPhone"]').fill(PHONE);
+  await page.getByTestId('wizard-next').click();
+  // a wrong check digit is named before anything is sent
+  await expect(form).toContainText('居民身份证号码须为 18 位');
+  await form.locator('input[name="idNo"]').fill('110105198511223011');
+  await snapBoth(page, 'register-individual-form');
+  await page.getByTestId('wizard-next').click();
+  const confirm = page.getByTestId('register-confirm');
+  await expect(confirm).toContainText('6225880000000035');
+  await confirm.getByTestId('otp-send').click();
+  await expect(confirm.getByTestId('otp-sent')).toContainText('139****9001');
+  let sms = await newestSms(page, PHONE, lastSms, inboxOnPublicPage(page));
+  lastSms = sms.id;
+  await confirm.getByTestId('otp-code').fill(codeOf(sms.text));
+  await snapBoth(page, 'register-confirm');
+  await page.getByTestId('wizard-next').click();
+  await expect(page.getByTestId('register-result')).toHaveAttribute('data-status', 'approved');
+  await snapBoth(page, 'register-result');
+  sms = await newestSms(page, PHONE, lastSms, inboxOnPublicPage(page));
+  lastSms = sms.id;
+  const [, loginName, initialPassword] = /登录名 (\S+)，初始密码 (\S+)，/.exec(sms.text)!;
+
+  // first login: the SMS code, then the forced password change
+  await page.getByTestId('result-login').click();
+  await loginMember(page, loginName, initialPassword, 'individual');
+  const step = page.getByTestId('phone-code-step');
+  await expect(step).toContainText('139****9001');
+  await step.getByTestId('otp-send').click();
+  sms = await newestSms(page, PHONE, lastSms, inboxOnPublicPage(page));
+  lastSms = sms.id;
+  await step.getByTestId('otp-code').fill(codeOf(sms.text));
+  await snap(page, 'member-first-login-code.zh-CN');
+  await step.getByTestId('otp-submit').click();
+  await changePassword(page, initialPassword, 'Lisi2026ok');
+  await expect(page.getByTestId('home')).toBeVisible();
+  await snapBoth(page, 'member-home');
+
+  // sign 云采 B2B with the card authenticated at registration
+  await go(page, '/member/contract/sign');
+  await snapBoth(page, 'member-sign-markets');
+  await page.getByTestId('sign-B2B02').click();
+  await page.getByTestId('m-sign-form').locator('input[name="memberCode"]').fill('B23001');
+  await expect(page.getByTestId('card-existing')).toContainText('6225 **** **** 0035');
+  await snapBoth(page, 'member-sign-details');
+  await page.getByTestId('wizard-next').click();
+  await page.getByTestId('agree-service').click();
+  const agreement = page.locator('[data-testid="agreement-dialog"]:visible');
+  await expect(agreement).toContainText('银商结算通服务使用协议');
+  await agreement.getByTestId('agreement-text').evaluate((el) => el.scrollTo(0, el.scrollHeight));
+  await agreement.getByTestId('agreement-agree').click();
+  await page.getByTestId('wizard-next').click();
+  await snap(page, 'member-verify-sms.zh-CN');
+  lastSms = await verifyBySms(page, PHONE, lastSms);
+  const signed = page.getByTestId('member-result');
+  await expect(signed).toContainText('签约成功');
+  await expect(page.getByTestId('member-result-lines')).toContainText('B2B02');
+  await snapBoth(page, 'member-sign-result');
+
+  // the market signs out; 李四 pays in from his card: it goes to suspense
+  await page.getByTestId('open-demo-tools').click();
+  const tools = page.getByTestId('demo-tools');
+  await tools.getByRole('tab', { name: '市场签到' }).click();
+  await tools.getByTestId('demo-signin-B2B02').click();
+  await expect(page.locator('.el-message')).toContainText('已签退');
+  await tools.getByRole('tab', { name: '他行卡转账入金' }).click();
+  await choose(page, tools.getByTestId('demo-pay-market'), '云采 B2B');
+  const payIn = tools.getByTestId('demo-pay-in');
+  await payIn.locator('input[name="payerCard"]').fill('6225880000000035');
+  await payIn.locator('input[name="payerName"]').fill('李四');
+  await payIn.locator('input[name="amount"]').fill('300');
+  await snap(page, 'demo-tools-pay-in.zh-CN');
+  await tools.getByTestId('demo-pay-submit').click();
+  await expect(page.locator('.el-message').last()).toContainText('已挂账');
+  await tools.getByRole('tab', { name: '市场签到' }).click();
+  await tools.getByTestId('demo-signin-B2B02').click();
+  await tools.locator('.el-drawer__close-btn').click();
+
+  // 挂账处理: re-credit it, once
+  await go(page, '/member/suspense/records');
+  const suspense = page.getByTestId('suspense-table');
+  await expect(suspense.locator('tbody tr')).toHaveCount(1);
+  await expect(suspense).toContainText('市场未签到');
+  await snapBoth(page, 'member-suspense');
+  await suspense.locator('[data-testid^="recredit-"]').click();
+  await page.getByTestId('wizard-next').click();
+  lastSms = await verifyBySms(page, PHONE, lastSms);
+  await expect(page.getByTestId('member-result')).toContainText('已重新入账');
+  await page.getByTestId('result-again').click();
+  await expect(suspense).toContainText('已重新入账');
+  await expect(suspense.locator('[data-testid^="recredit-"]')).toHaveCount(0);
+
+  // the market posts a B2B trade; 李四 reviews it
+  await page.getByTestId('open-demo-tools').click();
+  await tools.getByRole('tab', { name: 'B2B 交易' }).click();
+  const trade = tools.getByTestId('demo-trade');
+  await trade.locator('input[name="payerCode"]').fill('B23001');
+  await trade.locator('input[name="payeeCode"]').fill('B21001');
+  await trade.locator('input[name="amount"]').fill('100');
+  await trade.locator('input[name="description"]').fill('办公用品采购');
+  await tools.getByTestId('demo-trade-submit').click();
+  await expect(page.locator('.el-message').last()).toContainText('等待付款会员复核');
+  await tools.locator('.el-drawer__close-btn').click();
+  await go(page, '/member/trade/pending');
+  const trades = page.getByTestId('trade-table');
+  await expect(trades).toContainText('办公用品采购');
+  await snapBoth(page, 'member-trades');
+  await trades.locator('[data-testid^="review-"]').click();
+  await page.getByTestId('wizard-next').click();
+  lastSms = await verifyBySms(page, PHONE, lastSms);
+  await expect(page.getByTestId('member-result')).toContainText('交易复核成功');
+
+  // 会员附属台帐: 300.00 in, 100.00 paid
+  await go(page, '/member/query/ledger');
+  await expect(page.getByTestId('balance-B23001')).toHaveText('¥200.00');
+  await expect(page.getByTestId('ledger-table')).toContainText('11015000000202');
+  await snapBoth(page, 'member-ledger');
+
+  // the transfer-out account: a second card, authenticated; then move the balance out
+  await go(page, '/member/account/transfer-out');
+  await page.getByTestId('transfer-out-edit').click();
+  await page.getByTestId('card-mode').getByText('绑定新的银行卡').click();
+  const cardForm = page.getByTestId('card-form');
+  await cardForm.locator('input[name="cardNo"]').fill('6222020000000023');
+  await expect(page.getByTestId('card-bank')).toContainText('中国工商银行');
+  await choose(page, page.getByTestId('card-branch'), /北京/);
+  await cardForm.locator('input[name="cardPhone"]').fill(PHONE);
+  await page.getByTestId('card-authenticate').click();
+  await expect(page.getByTestId('card-authenticated')).toContainText('鉴权通过');
+  await snapBoth(page, 'member-transfer-out-card');
+  await page.getByTestId('transfer-out-save').click();
+  lastSms = await verifyBySms(page, PHONE, lastSms);
+  await page.getByTestId('result-again').click();
+  await expect(page.getByTestId('transfer-out-card')).toContainText('6222 **** **** 0023');
+  await page.getByTestId('move-out-B2B02').click();
+  lastSms = await verifyBySms(page, PHONE, lastSms);
+  await expect(page.getByTestId('member-result-lines')).toContainText('¥200.00');
+
+  // closing is refused while the contract stands
+  await go(page, '/member/account/close');
+  await expect(page.getByTestId('close-remaining')).toContainText('未解约');
+  await expect(page.getByTestId('close-submit')).toBeDisabled();
+  await snapBoth(page, 'member-close-refused');
+
+  // the next business day: cancel, then close
+  await logout(page);
+  await advanceClock(page, 86_400);
+  await page.getByTestId('captcha-image').click();
+  await loginMember(page, loginName, 'Lisi2026ok', 'individual');
+  await expect(page.getByTestId('home')).toBeVisible();
+  await go(page, '/member/contract/cancel');
+  await page.getByTestId('cancel-B2B02').click();
+  await expect(page.getByTestId('cancel-refusals')).toHaveCount(0);
+  await snapBoth(page, 'member-cancel');
+  await page.getByTestId('wizard-next').click();
+  lastSms = await verifyBySms(page, PHONE, lastSms);
+  await expect(page.getByTestId('member-result')).toContainText('解约成功');
+  await go(page, '/member/account/close');
+  await expect(page.getByTestId('close-submit')).toBeEnabled();
+  await page.getByTestId('close-submit').click();
+  lastSms = await verifyBySms(page, PHONE, lastSms);
+  await expect(page.getByTestId('member-result')).toContainText('销户成功');
+  await snapBoth(page, 'member-closed');
+  await page.getByTestId('close-logout').click();
+  await loginMember(page, loginName, 'Lisi2026ok', 'individual');
+  await expect(page.getByTestId('login-error')).toBeVisible();
+});
+
+test('a corporate member registers with its documents, the counter approves, it signs off the USB-KEY and signs a market', async ({
+  page,
+  shell,
+}) => {
+  const PHONE = '13900139003';
+  let lastSms = 0;
+  const dir = mkdtempSync(join(tmpdir(), 'sk-docs-'));
+  const archive = join(dir, '星河示范供应链-注册资料.zip');
+  writeFileSync(
+    archive,
+    makeZip([
+      { name: '营业执照（三证合一）.pdf', content: 'licence scan' },
+      { name: '法定代表人身份证.jpg', content: 'id scan' },
+      { name: '法人授权书.pdf', content: 'authorization' },
+    ]),
+  );
+  const renamed = join(dir, 'docs.zip');
+  writeFileSync(renamed, Buffer.concat([Buffer.from('MZ'), Buffer.alloc(64, 1)]));
+
+  await page.goto(shell.launchUrl);
+  await page.getByTestId('login-system').getByText('会员管理系统').click();
+  await page.getByTestId('go-register').click();
+  await page.getByTestId('wizard-next').click();
+  const form = page.getByTestId('register-form');
+  await form.locator('input[name="name"]').fill('星河示范供应链有限公司');
+  await form.locator('input[name="certNo"]').fill('91330100MA2H4K7Q2K');
+  await form.locator('input[name="contactName"]').fill('陈晓');
+  await form.locator('input[name="phone"]').fill(PHONE);
+  await form.locator('input[name="address"]').fill('浙江省杭州市西湖区文三路 100 号');
+  await expect(page.getByTestId('documents').locator('li')).toHaveCount(7);
+  // a renamed executable passes the browser's file picker, not the service
+  await page.getByTestId('archive-upload').locator('input[type="file"]').setInputFiles(renamed);
+  await expect(page.getByTestId('archive-chosen')).toContainText('docs.zip');
+  await page.getByTestId('wizard-next').click();
+  const confirm = page.getByTestId('register-confirm');
+  await confirm.getByTestId('otp-send').click();
+  let sms = await newestSms(page, PHONE, lastSms, inboxOnPublicPage(page));
+  lastSms = sms.id;
+  await confirm.getByTestId('otp-code').fill(codeOf(sms.text));
+  await page.getByTestId('wizard-next').click();
+  await expect(page.getByTestId('wizard-error')).toContainText('zip 或 rar');
+  // back to the form: the real archive
+  await page.locator('.form-actions').getByRole('button', { name: '返回' }).click();
+  await page.getByTestId('archive-upload').locator('input[type="file"]').setInputFiles(archive);
+  await expect(page.getByTestId('archive-chosen')).toContainText('注册资料.zip');
+  await snapBoth(page, 'register-corporate-form');
+  await page.getByTestId('wizard-next').click();
+  // the refused archive did not use the code up
+  await confirm.getByTestId('otp-code').fill(codeOf(sms.text));
+  await page.getByTestId('wizard-next').click();
+  const result = page.getByTestId('register-result');
+  await expect(result).toHaveAttribute('data-status', 'pending');
+  await snapBoth(page, 'register-corporate-result');
+  const serial = /申请号 (\d{16})/.exec(await result.innerText())![1];
+
+  // the bank counter: the files inside the archive, then approval
+  const counter = (...args: string[]) =>
+    spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src-service/counter/cli.ts',
+        '--db',
+        join(shell.userDataDir, 'settlement.sqlite'),
+        'registrations',
+        ...args,
+      ],
+      { encoding: 'utf8' },
+    );
+  const shown = counter('show', serial);
+  expect(shown.status, shown.stderr).toBe(0);
+  expect(shown.stdout).toContain('营业执照（三证合一）.pdf');
+  expect(shown.stdout).toContain('法人授权书.pdf');
+  const approved = counter('approve', serial);
+  expect(approved.status, approved.stderr).toBe(0);
+  const loginName = /login name (\S+);/.exec(approved.stdout)![1];
+  sms = await newestSms(page, PHONE, lastSms, inboxOnPublicPage(page));
+  lastSms = sms.id;
+  const password = /初始密码 (\S+)，/.exec(sms.text)![1];
+
+  // first login: the USB-KEY the bank issued (the demo delivers it onto SoftHSM2), signed off
+  await page.getByTestId('result-login').click();
+  await loginMember(page, loginName, password, 'corporate');
+  await passCertificate(page);
+  await changePassword(page, password, 'Xinghe2026');
+  await expect(page.getByTestId('home')).toBeVisible();
+  await expect(page.getByTestId('token-indicator')).toContainText(`SK ${loginName}`);
+
+  // sign 华东大宗 with the company's account at another bank, signed on the USB-KEY
+  await go(page, '/member/contract/sign');
+  await page.getByTestId('sign-EXCH01').click();
+  await page.getByTestId('m-sign-form').locator('input[name="memberCode"]').fill('EX3003');
+  const cardForm = page.getByTestId('card-form');
+  await cardForm.locator('input[name="cardNo"]').fill('6228480000000049');
+  await expect(page.getByTestId('card-bank')).toContainText('中国农业银行');
+  await choose(page, page.getByTestId('card-province'), '浙江省');
+  await choose(page, page.getByTestId('card-branch'), /杭州/);
+  await cardForm.locator('input[name="cardPhone"]').fill(PHONE);
+  await page.getByTestId('card-authenticate').click();
+  await expect(page.getByTestId('card-authenticated')).toBeVisible();
+  await page.getByTestId('wizard-next').click();
+  await page.getByTestId('agree-service').click();
+  const agreement = page.locator('[data-testid="agreement-dialog"]:visible');
+  await agreement.getByTestId('agreement-text').evaluate((el) => el.scrollTo(0, el.scrollHeight));
+  await agreement.getByTestId('agreement-agree').click();
+  await page.getByTestId('wizard-next').click();
+  const verify = page.getByTestId('member-verify');
+  await expect(verify.getByTestId('verify-fields')).toContainText('EX3003');
+  await expect(verify.getByTestId('verify-fields')).toContainText('6228480000000049');
+  await snapBoth(page, 'member-verify-usbkey');
+  await verify.getByTestId('verify-sign').click();
+  await signWithToken(page, DEMO_TOKEN_PIN);
+  await expect(page.getByTestId('member-result')).toContainText('签约成功');
+  await expect(page.getByTestId('member-result-lines')).toContainText('EXCH01');
+});
