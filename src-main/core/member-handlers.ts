@@ -4,7 +4,7 @@
 // individual's is prepared (an SMS code goes out) and performed with the code.
 import { z } from 'zod';
 import { DemoEventResult, SmsMessage } from '../../src-shared/api/demo';
-import { Card, OperationResult, PrepareReply, SuspenseRecord, Trade } from '../../src-shared/api/members';
+import { Card, ClosureCheck, OperationResult, PrepareReply, SuspenseRecord, Trade } from '../../src-shared/api/members';
 import {
   Bank,
   Branch,
@@ -89,8 +89,7 @@ export function memberHandlers(core: MainCore): Pick<Handlers, MemberMethod> {
       client.call('GET', '/member/trades', z.array(Trade), undefined, { params: query }),
     'member.suspense': async (query) =>
       client.call('GET', '/member/suspense', z.array(SuspenseRecord), undefined, { params: query }),
-    'member.closureCheck': async () =>
-      client.call('GET', '/member/closure-check', z.object({ ok: z.boolean(), remaining: z.array(z.string()) })),
+    'member.closureCheck': async () => client.call('GET', '/member/closure-check', ClosureCheck),
 
     'member.prepare': async (call) => {
       const receivedAt = Date.now();

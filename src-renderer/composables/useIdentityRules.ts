@@ -43,5 +43,10 @@ export function useIdentityRules() {
 
 /** The card as the service takes it: digits only. */
 export function cardOf(draft: { cardNo: string; bankCode: string; branchCode: string; phone: string }) {
-  return { ...draft, cardNo: draft.cardNo.replace(/\s+/g, ''), phone: draft.phone.trim() };
+  return {
+    cardNo: draft.cardNo.replace(/\s+/g, ''),
+    bankCode: draft.bankCode,
+    branchCode: draft.branchCode,
+    phone: draft.phone.trim(),
+  };
 }

@@ -67,7 +67,6 @@ const en: typeof zhCN = {
   layout: {
     welcome: 'Hello, {name}',
     enterprise: '{name}',
-    member: 'Member: {name}',
     logout: 'Log out',
     language: 'Language',
     settings: 'Settings',

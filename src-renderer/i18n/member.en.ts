@@ -140,6 +140,7 @@ const en: typeof zh = {
     tradePosted: 'Trade {serial} posted; it waits for the payer’s review',
   },
   mSign: {
+    noContracts: 'You have no contract with any market yet',
     steps: { market: 'Market', details: 'Member code and card', agreement: 'Agreement', result: 'Result' },
     chooseMarket: 'Choose the market to sign with',
     boundCard: 'Bound card',
@@ -201,6 +202,10 @@ const en: typeof zh = {
   },
   mClose: {
     rule: 'Before closing, cancel every contract and leave every sub-account at zero.',
+    balanceLeft: '{amount} is left at {market}',
+    contractStands: 'The contract with {market} is not cancelled',
+    moveOut: 'Move it out to the transfer-out account',
+    cancel: 'Cancel the contract',
     ready: 'The account can be closed',
     submit: 'Close the account',
     summary: 'Close the member account; it cannot log in afterwards',

@@ -137,6 +137,7 @@ export default {
     tradePosted: '交易 {serial} 已发送，等待付款会员复核',
   },
   mSign: {
+    noContracts: '您尚未与任何交易市场签约',
     steps: { market: '选择交易市场', details: '会员代码与绑定卡', agreement: '签署协议', result: '签约结果' },
     chooseMarket: '选择要签约的交易市场',
     boundCard: '绑定银行卡',
@@ -198,6 +199,10 @@ export default {
   },
   mClose: {
     rule: '销户前须与所有交易市场解约，且各子账户余额为零。',
+    balanceLeft: '{market}尚有余额 {amount}',
+    contractStands: '与{market}的签约未解约',
+    moveOut: '转出到资金转出账户',
+    cancel: '去解约',
     ready: '可以销户',
     submit: '销户',
     summary: '注销会员账户，注销后不能再登录',

@@ -65,7 +65,6 @@ export default {
   layout: {
     welcome: '您好，{name}',
     enterprise: '{name}',
-    member: '会员：{name}',
     logout: '安全退出',
     language: '语言',
     settings: '设置',

@@ -20,6 +20,16 @@ export function marketName(market: { name: string; nameEn: string } | null | und
   return lang === 'en' ? market.nameEn : market.name;
 }
 
+/** A card's issuing bank and branch in the user's language. */
+export function cardBank(
+  card: { bankName: string; branchName: string; bankNameEn: string; branchNameEn: string },
+  lang: string,
+): { bank: string; branch: string } {
+  return lang === 'en'
+    ? { bank: card.bankNameEn, branch: card.branchNameEn }
+    : { bank: card.bankName, branch: card.branchName };
+}
+
 /** A file's size for people: KB below a megabyte, MB with two decimals above. */
 export function fileSize(bytes: number): string {
   if (bytes < 1024 * 1024) return `${Math.ceil((bytes / 1024) * 10) / 10} KB`;

@@ -229,6 +229,8 @@ export async function seedDemo(ctx: ServiceContext): Promise<boolean> {
           holder_name: member.name,
           bank_name: bank.name,
           branch_name: branch.name,
+          bank_name_en: bank.nameEn,
+          branch_name_en: branch.nameEn,
           bank_code: bank.code,
           branch_code: branch.cnaps,
           phone: member.phone,

@@ -257,9 +257,22 @@ export async function memberAccountView(
     signedAt: contract.signed_at,
     cancelledAt: contract.cancelled_at,
     boundAccount: bound ? { id: bound.id, number: bound.number, name: bound.name } : null,
-    boundCard: card
-      ? { id: card.id, cardNo: maskCard(card.card_no), bankName: card.bank_name, branchName: card.branch_name }
-      : null,
+    boundCard: card ? { id: card.id, cardNo: maskCard(card.card_no), ...cardNames(card) } : null,
+  };
+}
+
+/** A card's bank and branch in both languages; cards recorded before the English names fall back to the Chinese. */
+export function cardNames(card: {
+  bank_name: string;
+  branch_name: string;
+  bank_name_en: string | null;
+  branch_name_en: string | null;
+}) {
+  return {
+    bankName: card.bank_name,
+    branchName: card.branch_name,
+    bankNameEn: card.bank_name_en ?? card.bank_name,
+    branchNameEn: card.branch_name_en ?? card.branch_name,
   };
 }
 

@@ -116,6 +116,8 @@ export async function recordCard(
       holder_name: input.holder,
       bank_name: input.bank.name,
       branch_name: input.branch.name,
+      bank_name_en: input.bank.nameEn,
+      branch_name_en: input.branch.nameEn,
       bank_code: input.bank.code,
       branch_code: input.branch.cnaps,
       phone: input.card.phone,

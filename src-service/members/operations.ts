@@ -4,6 +4,7 @@
 // fields its verification covers, a check before verification, and its work.
 import type { Kysely, Transaction } from 'kysely';
 import { AppError } from '../../src-shared/errors';
+import type { ClosureItem } from '../../src-shared/api/members';
 import { formatFen, type Fen } from '../../src-shared/money';
 import { appendAudit } from '../audit/log';
 import type { ServiceContext } from '../context';
@@ -242,39 +243,47 @@ export const transferOut: MemberOperation<{ contractId: number }, { amount: numb
   },
 };
 
-/** What stands between a member and closing their account, in words. */
-export async function closureRemaining(db: Db, memberId: number, lang: 'zh-CN' | 'en'): Promise<string[]> {
+/** What stands between a member and closing their account: balances left and contracts standing. */
+export async function closureRemaining(db: Db, memberId: number): Promise<ClosureItem[]> {
   const contracts = await db
     .selectFrom('contracts')
     .innerJoin('markets', 'markets.id', 'contracts.market_id')
-    .select(['contracts.detail_account_id', 'contracts.status', 'markets.name', 'markets.name_en'])
+    .select(['contracts.detail_account_id', 'contracts.status', 'markets.code', 'markets.name', 'markets.name_en'])
     .where('contracts.member_id', '=', memberId)
     .execute();
-  const remaining: string[] = [];
+  const remaining: ClosureItem[] = [];
   for (const c of contracts) {
-    const name = lang === 'en' ? c.name_en : c.name;
+    const market = { code: c.code, name: c.name, nameEn: c.name_en };
     const { balance } = await balancesOf(db, c.detail_account_id);
-    if (balance !== 0)
-      remaining.push(
-        lang === 'en' ? `balance ${formatFen(balance as Fen)} at ${name}` : `${name}余额 ${formatFen(balance as Fen)}`,
-      );
-    if (c.status === 'active')
-      remaining.push(lang === 'en' ? `contract with ${name} not cancelled` : `与${name}的签约未解约`);
+    if (balance !== 0) remaining.push({ kind: 'balance', market, amount: balance });
+    if (c.status === 'active') remaining.push({ kind: 'contract', market });
   }
   return remaining;
+}
+
+/** The refusal's words, for the error message (the client words the check's items itself). */
+function closureRefusal(items: ClosureItem[], lang: 'zh-CN' | 'en'): AppError {
+  const words = items.map((item) => {
+    const name = lang === 'en' ? item.market.nameEn : item.market.name;
+    if (item.kind === 'balance') {
+      const amount = formatFen(item.amount! as Fen);
+      return lang === 'en' ? `balance ${amount} at ${name}` : `${name}余额 ${amount}`;
+    }
+    return lang === 'en' ? `contract with ${name} not cancelled` : `与${name}的签约未解约`;
+  });
+  return new AppError('CLOSE_REFUSED', { remaining: words.join(lang === 'en' ? '; ' : '；') });
 }
 
 export const closeAccount: MemberOperation<{ lang?: 'zh-CN' | 'en' }, { closed: true }> = {
   name: 'closeAccount',
   async fields(db, _ctx, actor, input) {
-    const remaining = await closureRemaining(db, actor.member.id, input.lang ?? 'zh-CN');
-    if (remaining.length > 0)
-      throw new AppError('CLOSE_REFUSED', { remaining: remaining.join(input.lang === 'en' ? '; ' : '；') });
+    const remaining = await closureRemaining(db, actor.member.id);
+    if (remaining.length > 0) throw closureRefusal(remaining, input.lang ?? 'zh-CN');
     return { ...blank, operation: this.name, details: actor.member.name };
   },
   async run(trx, ctx, actor, input) {
-    const remaining = await closureRemaining(trx, actor.member.id, input.lang ?? 'zh-CN');
-    if (remaining.length > 0) throw new AppError('CLOSE_REFUSED', { remaining: remaining.join('; ') });
+    const remaining = await closureRemaining(trx, actor.member.id);
+    if (remaining.length > 0) throw closureRefusal(remaining, input.lang ?? 'zh-CN');
     await trx.updateTable('members').set({ status: 'closed' }).where('id', '=', actor.member.id).execute();
     await trx.updateTable('users').set({ status: 'closed' }).where('member_id', '=', actor.member.id).execute();
     await trx

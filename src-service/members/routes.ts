@@ -8,6 +8,7 @@ import { MemberProfile } from '../../src-shared/api/registration';
 import {
   Card,
   CardAuthRequest,
+  ClosureCheck,
   MemberOperationInputs,
   MemberProof,
   OperationResult,
@@ -32,7 +33,7 @@ import type { ServiceContext } from '../context';
 import { categoryKinds } from '../enterprises/routes';
 import { requireSession } from '../http/guard';
 import { resolveRange, statement, transactionDetail } from '../ledger/queries';
-import { cancelRefusals, maskCard, memberAccountView, ownContract } from '../markets/contracts';
+import { cancelRefusals, cardNames, maskCard, memberAccountView, ownContract } from '../markets/contracts';
 import { marketById, marketSummary } from '../markets/markets';
 import { expireTrades, TRADE_REVIEW_DAYS } from '../markets/trades';
 import * as ops from './operations';
@@ -357,12 +358,12 @@ export function memberRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
         schema: {
           tags: ['members'],
           summary: 'What remains before the account can be closed',
-          response: { 200: z.object({ ok: z.boolean(), remaining: z.array(z.string()) }), ...errors },
+          response: { 200: ClosureCheck, ...errors },
         },
       },
       async (request) => {
         const actor = await actorOf(request);
-        const remaining = await ops.closureRemaining(ctx.db, actor.member.id, request.lang);
+        const remaining = await ops.closureRemaining(ctx.db, actor.member.id);
         return { ok: remaining.length === 0, remaining };
       },
     );
@@ -425,8 +426,7 @@ function cardView(c: Selectable<CardsTable>) {
   return {
     id: c.id,
     cardNo: maskCard(c.card_no),
-    bankName: c.bank_name,
-    branchName: c.branch_name,
+    ...cardNames(c),
     holderName: c.holder_name,
     purpose: c.purpose,
     status: c.status,

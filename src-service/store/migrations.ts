@@ -585,6 +585,15 @@ function migrations(dialect: DialectName): Record<string, Migration> {
           .execute();
       },
     },
+    '005_card_names_en': {
+      async up(db: AnyDb) {
+        // The English client shows a card's bank and branch in English too; kept
+        // as recorded, like the Chinese names, so a later register change does
+        // not rename a card the member already bound.
+        await db.schema.alterTable('cards').addColumn('bank_name_en', 'varchar(100)').execute();
+        await db.schema.alterTable('cards').addColumn('branch_name_en', 'varchar(150)').execute();
+      },
+    },
   };
 }
 

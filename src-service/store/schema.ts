@@ -208,6 +208,8 @@ export interface CardsTable {
   /** pending: authenticated, waiting for the operation that binds it. */
   status: Generated<'active' | 'replaced' | 'pending'>;
   bank_code: ColumnType<string | null, string | null | undefined, string | null>;
+  bank_name_en: ColumnType<string | null, string | null | undefined, string | null>;
+  branch_name_en: ColumnType<string | null, string | null | undefined, string | null>;
   branch_code: ColumnType<string | null, string | null | undefined, string | null>;
 }
 

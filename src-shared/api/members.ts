@@ -82,6 +82,8 @@ export const Card = z.object({
   cardNo: z.string(),
   bankName: z.string(),
   branchName: z.string(),
+  bankNameEn: z.string(),
+  branchNameEn: z.string(),
   holderName: z.string(),
   purpose: z.enum(['bound', 'transferOut']),
   status: z.string(),
@@ -128,3 +130,14 @@ export const SuspenseQuery = z.object({
   marketId: z.coerce.number().int().positive().optional(),
   date: IsoDate.optional(),
 });
+
+/** One thing that stands between a member and closing the account. */
+export const ClosureItem = z.object({
+  kind: z.enum(['balance', 'contract']),
+  market: z.object({ code: z.string(), name: z.string(), nameEn: z.string() }),
+  /** Fen; for a balance. */
+  amount: MoneyOut.optional(),
+});
+export type ClosureItem = z.infer<typeof ClosureItem>;
+export const ClosureCheck = z.object({ ok: z.boolean(), remaining: z.array(ClosureItem) });
+export type ClosureCheck = z.infer<typeof ClosureCheck>;

@@ -61,7 +61,16 @@ export const MemberAccount = z.object({
   signedAt: z.string(),
   cancelledAt: z.string().nullable(),
   boundAccount: z.object({ id: Id, number: z.string(), name: z.string() }).nullable(),
-  boundCard: z.object({ id: Id, cardNo: z.string(), bankName: z.string(), branchName: z.string() }).nullable(),
+  boundCard: z
+    .object({
+      id: Id,
+      cardNo: z.string(),
+      bankName: z.string(),
+      branchName: z.string(),
+      bankNameEn: z.string(),
+      branchNameEn: z.string(),
+    })
+    .nullable(),
 });
 export type MemberAccount = z.infer<typeof MemberAccount>;
 

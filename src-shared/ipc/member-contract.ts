@@ -6,6 +6,7 @@ import { DemoEventResult, DemoIncomingTransfer, DemoTrade, SmsInboxQuery, SmsMes
 import {
   Card,
   CardAuthRequest,
+  ClosureCheck,
   MEMBER_OPERATIONS,
   MemberOperationInputs,
   OperationResult,
@@ -97,7 +98,7 @@ export const memberContract = {
   'member.authenticateCard': { input: CardAuthRequest, output: Card },
   'member.trades': { input: TradeQuery, output: z.array(Trade) },
   'member.suspense': { input: SuspenseQuery, output: z.array(SuspenseRecord) },
-  'member.closureCheck': { input: none, output: z.object({ ok: z.boolean(), remaining: z.array(z.string()) }) },
+  'member.closureCheck': { input: none, output: ClosureCheck },
   /** An individual gets an SMS code; a corporate member, the fields it will sign. */
   'member.prepare': { input: MemberOperationCall, output: PrepareReply },
   /** Performs the prepared operation: with the SMS code, or signed on the USB-KEY in the main process. */

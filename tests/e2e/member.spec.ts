@@ -91,6 +91,18 @@ async function verifyBySms(page: Page, phone: string, after: number): Promise<nu
   return sms.id;
 }
 
+/** An individual's first login (and the first after a reset): the SMS code to the registered phone. */
+async function passFirstLoginCode(page: Page, phone: string, after: number): Promise<number> {
+  const step = page.getByTestId('phone-code-step');
+  await expect(step).toContainText(`${phone.slice(0, 3)}****${phone.slice(-4)}`);
+  await step.getByTestId('otp-send').click();
+  const sms = await newestSms(page, phone, after, inboxOnPublicPage(page));
+  await step.getByTestId('otp-code').fill(codeOf(sms.text));
+  await snap(page, 'member-first-login-code.zh-CN');
+  await step.getByTestId('otp-submit').click();
+  return sms.id;
+}
+
 test('an individual registers, signs a market, re-credits from suspense, reviews a trade, moves the money out, cancels and closes', async ({
   page,
   shell,
@@ -139,14 +151,7 @@ test('an individual registers, signs a market, re-credits from suspense, reviews
   // first login: the SMS code, then the forced password change
   await page.getByTestId('result-login').click();
   await loginMember(page, loginName, initialPassword, 'individual');
-  const step = page.getByTestId('phone-code-step');
-  await expect(step).toContainText('139****9001');
-  await step.getByTestId('otp-send').click();
-  sms = await newestSms(page, PHONE, lastSms, inboxOnPublicPage(page));
-  lastSms = sms.id;
-  await step.getByTestId('otp-code').fill(codeOf(sms.text));
-  await snap(page, 'member-first-login-code.zh-CN');
-  await step.getByTestId('otp-submit').click();
+  lastSms = await passFirstLoginCode(page, PHONE, lastSms);
   await changePassword(page, initialPassword, 'Lisi2026ok');
   await expect(page.getByTestId('home')).toBeVisible();
   await snapBoth(page, 'member-home');
@@ -224,12 +229,21 @@ test('an individual registers, signs a market, re-credits from suspense, reviews
   await page.getByTestId('wizard-next').click();
   lastSms = await verifyBySms(page, PHONE, lastSms);
   await expect(page.getByTestId('member-result')).toContainText('交易复核成功');
+  await go(page, '/member/trade/history');
+  await expect(page.getByTestId('trade-table')).toContainText('办公用品采购');
+  await snapBoth(page, 'member-trade-history');
+  await go(page, '/member/contract/bound-card');
+  await expect(page.getByTestId('bound-card-table')).toContainText('6225 **** **** 0035');
+  await snapBoth(page, 'member-bound-card');
 
   // 会员附属台帐: 300.00 in, 100.00 paid
   await go(page, '/member/query/ledger');
   await expect(page.getByTestId('balance-B23001')).toHaveText('¥200.00');
   await expect(page.getByTestId('ledger-table')).toContainText('11015000000202');
   await snapBoth(page, 'member-ledger');
+  await page.getByTestId('ledger-B23001').click();
+  await expect(page.getByTestId('transaction-table')).toContainText('300.00');
+  await snapBoth(page, 'member-ledger-transactions');
 
   // the transfer-out account: a second card, authenticated; then move the balance out
   await go(page, '/member/account/transfer-out');
@@ -253,7 +267,7 @@ test('an individual registers, signs a market, re-credits from suspense, reviews
 
   // closing is refused while the contract stands
   await go(page, '/member/account/close');
-  await expect(page.getByTestId('close-remaining')).toContainText('未解约');
+  await expect(page.getByTestId('close-contract-B2B02')).toContainText('未解约');
   await expect(page.getByTestId('close-submit')).toBeDisabled();
   await snapBoth(page, 'member-close-refused');
 
@@ -396,4 +410,77 @@ test('a corporate member registers with its documents, the counter approves, it 
   await signWithToken(page, DEMO_TOKEN_PIN);
   await expect(page.getByTestId('member-result')).toContainText('签约成功');
   await expect(page.getByTestId('member-result-lines')).toContainText('EXCH01');
+});
+
+test('an individual recovers the login name, keeps contact details and changes the phone with a new card', async ({
+  page,
+  shell,
+}) => {
+  const PHONE = '13800138002';
+  const NEW_PHONE = '13800138012';
+  let lastSms = 0;
+  await page.goto(shell.launchUrl);
+  await page.getByTestId('login-system').getByText('会员管理系统').click();
+  await page.getByTestId('go-recover').click();
+  await page.getByTestId('recover-type').getByText('个人会员').click();
+  const form = page.getByTestId('recover-form');
+  await form.locator('input[name="name"]').fill('张三');
+  await form.locator('input[name="idNo"]').fill('110105199003071239');
+  await choose(page, page.getByTestId('recover-bank'), '招商银行');
+  await form.locator('input[name="cardNo"]').fill('6225880000000019');
+  await form.locator('input[name="phone"]').fill(PHONE);
+  await form.getByTestId('otp-send').click();
+  let sms = await newestSms(page, PHONE, lastSms, inboxBesideCode(page, form));
+  lastSms = sms.id;
+  await form.getByTestId('otp-code').fill(codeOf(sms.text));
+  await snapBoth(page, 'member-recover');
+  await page.getByTestId('recover-submit').click();
+  await expect(page.getByTestId('recovered-login-name')).toHaveText('m.zhangsan');
+  await snapBoth(page, 'member-recover-result');
+  sms = await newestSms(page, PHONE, lastSms, inboxOnPublicPage(page));
+  lastSms = sms.id;
+  const password = /登录密码已重置为 (\S+)，/.exec(sms.text)![1];
+
+  // the reset password forces the code and a change, as a first login does
+  await page.getByTestId('recover-login').click();
+  await loginMember(page, 'm.zhangsan', password, 'individual');
+  lastSms = await passFirstLoginCode(page, PHONE, lastSms);
+  await changePassword(page, password, 'Zhangsan2026');
+  await expect(page.getByTestId('home')).toBeVisible();
+
+  // contact details: identity locked, the rest changed with a code
+  await go(page, '/member/self/info');
+  await expect(page.getByTestId('identity')).toContainText('110105199003071239');
+  const info = page.getByTestId('m-info');
+  await info.locator('input[name="email"]').fill('not-an-address');
+  await page.getByTestId('info-submit').click();
+  await expect(info.getByText('电子邮箱格式不正确')).toBeVisible();
+  await info.locator('input[name="email"]').fill('zhangsan@example.com');
+  await info.locator('input[name="address"]').fill('北京市朝阳区建国路 88 号');
+  await snapBoth(page, 'member-info');
+  await page.getByTestId('info-submit').click();
+  lastSms = await verifyBySms(page, PHONE, lastSms);
+  await expect(page.getByTestId('member-result')).toBeVisible();
+  await page.getByTestId('result-again').click();
+  await expect(info.locator('input[name="email"]')).toHaveValue('zhangsan@example.com');
+
+  await go(page, '/member/self/credentials');
+  await expect(page.getByTestId('name-form')).toBeVisible();
+  await snapBoth(page, 'member-credentials');
+
+  // a new phone comes with a new card reserved to it; the code goes to the new phone
+  await go(page, '/member/self/phone');
+  await expect(page.getByTestId('m-phone')).toContainText(PHONE);
+  const cardForm = page.getByTestId('card-form');
+  await cardForm.locator('input[name="cardNo"]').fill('6227000000000012');
+  await expect(page.getByTestId('card-bank')).toContainText('中国建设银行');
+  await choose(page, page.getByTestId('card-branch'), /北京/);
+  await cardForm.locator('input[name="cardPhone"]').fill(NEW_PHONE);
+  await page.getByTestId('card-authenticate').click();
+  await expect(page.getByTestId('card-authenticated')).toBeVisible();
+  await page.getByTestId('new-phone').fill(NEW_PHONE);
+  await snapBoth(page, 'member-phone');
+  await page.getByTestId('phone-submit').click();
+  lastSms = await verifyBySms(page, NEW_PHONE, lastSms);
+  await expect(page.getByTestId('member-result')).toContainText(NEW_PHONE);
 });
