@@ -34,6 +34,8 @@ const config: ForgeConfig = {
     executableName: 'settlekey',
     asar: { unpack: '**/*.{node,so,dll,dylib}' },
     extraResource: ['resources'],
+    // Markets' registration links: settlekey://register?market=CODE (macOS Info.plist).
+    protocols: [{ name: 'SettleKey', schemes: ['settlekey'] }],
   },
   rebuildConfig: { onlyModules: ['better-sqlite3', 'pkcs11js'] },
   hooks: {
@@ -45,7 +47,11 @@ const config: ForgeConfig = {
       }
     },
   },
-  makers: [new MakerSquirrel({}), new MakerZIP({}, ['darwin']), new MakerDeb({})],
+  makers: [
+    new MakerSquirrel({}),
+    new MakerZIP({}, ['darwin']),
+    new MakerDeb({ options: { mimeType: ['x-scheme-handler/settlekey'] } }),
+  ],
   plugins: [
     new VitePlugin({
       build: [

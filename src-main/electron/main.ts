@@ -8,6 +8,13 @@ import { writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  DEEP_LINK_SCHEME,
+  deepLinkInArgs,
+  deepLinkRoute,
+  parseDeepLink,
+  type DeepLink,
+} from '../../src-shared/deep-link';
 import { AppError } from '../../src-shared/errors';
 import { IPC_CHANNEL, IPC_EVENT_CHANNEL } from '../../src-shared/ipc/contract';
 import { CONTENT_SECURITY_POLICY } from '../core/csp';
@@ -94,7 +101,7 @@ function startCore(): MainCore {
   });
 }
 
-function createWindow(core: MainCore): BrowserWindow {
+function createWindow(core: MainCore, link: DeepLink | null = null): BrowserWindow {
   const win = new BrowserWindow({
     width: 1366,
     height: 860,
@@ -132,8 +139,10 @@ function createWindow(core: MainCore): BrowserWindow {
   core.events.on('event', forward);
   win.on('closed', () => core.events.off('event', forward));
 
-  if (MAIN_WINDOW_VITE_DEV_SERVER_URL) void win.loadURL(MAIN_WINDOW_VITE_DEV_SERVER_URL);
-  else void win.loadFile(rendererIndex);
+  // A link the client was started with opens its page directly; later ones go as an event.
+  const hash = link ? deepLinkRoute(link) : undefined;
+  if (MAIN_WINDOW_VITE_DEV_SERVER_URL) void win.loadURL(`${MAIN_WINDOW_VITE_DEV_SERVER_URL}${hash ? `#${hash}` : ''}`);
+  else void win.loadFile(rendererIndex, hash ? { hash } : undefined);
   return win;
 }
 
@@ -154,6 +163,20 @@ if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.enableSandbox();
+  // A market's registration link (settlekey://register?market=…) starts or focuses the client.
+  if (process.defaultApp && process.argv[1])
+    app.setAsDefaultProtocolClient(DEEP_LINK_SCHEME, process.execPath, [join(process.cwd(), process.argv[1])]);
+  else app.setAsDefaultProtocolClient(DEEP_LINK_SCHEME);
+  let openLink: ((link: DeepLink) => void) | null = null;
+  let linkAtStart = deepLinkInArgs(process.argv);
+  // macOS hands links over as an event, possibly before the window exists.
+  app.on('open-url', (event, url) => {
+    event.preventDefault();
+    const link = parseDeepLink(url);
+    if (!link) return;
+    if (openLink) openLink(link);
+    else linkAtStart = link;
+  });
   void app.whenReady().then(() => {
     hardenSession();
     const core = startCore();
@@ -175,8 +198,16 @@ if (!app.requestSingleInstanceLock()) {
       };
     }
     if (core.demo) void provisionDemoTokens(core).catch((error: unknown) => console.error('demo tokens:', error));
-    let win = createWindow(core);
-    app.on('second-instance', () => {
+    let win = createWindow(core, linkAtStart);
+    const open = (link: DeepLink) => {
+      core.emit('app.deepLink', link);
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    };
+    openLink = open;
+    app.on('second-instance', (_event, argv) => {
+      const link = deepLinkInArgs(argv);
+      if (link) return open(link);
       if (win.isMinimized()) win.restore();
       win.focus();
     });

@@ -1,4 +1,5 @@
 // The member system's words in English; same keys as member.zh-CN.ts.
+import { memberOperationNames } from '../../src-shared/api/members';
 import type zh from './member.zh-CN';
 
 const en: typeof zh = {
@@ -48,20 +49,7 @@ const en: typeof zh = {
       details: 'Details',
     },
   },
-  mop: {
-    signContract: 'Sign a contract',
-    cancelContract: 'Cancel a contract',
-    changeBoundCard: 'Change the bound card',
-    approveTrade: 'Trade review',
-    recreditSuspense: 'Re-credit from suspense',
-    setTransferOutCard: 'Transfer-out account',
-    transferOut: 'Transfer out',
-    closeAccount: 'Close the account',
-    updateInfo: 'Customer information',
-    changeLoginName: 'Login name change',
-    changePassword: 'Password change',
-    changePhone: 'Mobile number change',
-  },
+  mop: memberOperationNames('en'),
   register: {
     title: 'Register as a platform member',
     toLogin: 'Back to login',

@@ -1,4 +1,6 @@
 // The member system's words (电商平台会员管理系统), merged into zh-CN.
+import { memberOperationNames } from '../../src-shared/api/members';
+
 export default {
   otp: {
     label: '短信动态码',
@@ -46,20 +48,7 @@ export default {
       details: '详情',
     },
   },
-  mop: {
-    signContract: '签约',
-    cancelContract: '解约',
-    changeBoundCard: '签约市场绑卡维护',
-    approveTrade: '交易复核',
-    recreditSuspense: '挂账重新入账',
-    setTransferOutCard: '资金转出账户维护',
-    transferOut: '资金转出',
-    closeAccount: '销户',
-    updateInfo: '客户信息维护',
-    changeLoginName: '用户名修改',
-    changePassword: '密码修改',
-    changePhone: '手机号码修改',
-  },
+  mop: memberOperationNames('zh-CN'),
   register: {
     title: '电商平台会员注册',
     toLogin: '返回登录',

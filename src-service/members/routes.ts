@@ -9,7 +9,9 @@ import {
   Card,
   CardAuthRequest,
   ClosureCheck,
+  MEMBER_OPERATION_NAMES,
   MemberOperationInputs,
+  type MemberOperationName,
   MemberProof,
   OperationResult,
   PrepareReply,
@@ -390,7 +392,7 @@ export function memberRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
             ctx.sms,
             actor,
             fields,
-            (code) => smsText(name, code),
+            (code) => smsText(name as MemberOperationName, code),
             operation.codePhone?.(body),
           );
         },
@@ -434,21 +436,6 @@ function cardView(c: Selectable<CardsTable>) {
   };
 }
 
-function smsText(operation: string, code: string): string {
-  return `【SettleKey 演示银行】动态码 ${code}，用于${OPERATION_NAMES[operation] ?? operation}，120 秒内有效，请勿告诉他人。`;
+function smsText(operation: MemberOperationName, code: string): string {
+  return `【SettleKey 演示银行】动态码 ${code}，用于${MEMBER_OPERATION_NAMES[operation]['zh-CN']}，120 秒内有效，请勿告诉他人。`;
 }
-
-const OPERATION_NAMES: Record<string, string> = {
-  signContract: '签约',
-  cancelContract: '解约',
-  changeBoundCard: '签约市场绑卡维护',
-  approveTrade: '交易复核',
-  recreditSuspense: '挂账重新入账',
-  setTransferOutCard: '资金转出账户维护',
-  transferOut: '资金转出',
-  closeAccount: '销户',
-  updateInfo: '客户信息维护',
-  changeLoginName: '用户名修改',
-  changePassword: '密码修改',
-  changePhone: '手机号码修改',
-};

@@ -240,6 +240,8 @@ export const ipcEvents = {
   'token.status': TokenStatus,
   /** Progress of a series of signatures. */
   'token.progress': z.object({ done: z.number().int(), total: z.number().int() }),
+  /** A market's registration link opened while the client runs. */
+  'app.deepLink': z.object({ page: z.literal('register'), market: z.string().optional() }),
 } as const;
 export type IpcEventName = keyof typeof ipcEvents;
 export type IpcEventPayload<E extends IpcEventName> = z.infer<(typeof ipcEvents)[E]>;
