@@ -94,6 +94,72 @@ for (const kind of DATABASE_KINDS) {
       expect(op).toMatchObject({ kind: 'signContract', verified_by: 'otp' });
     });
 
+    it('the bound card of a signed market changes only to an authenticated card of the member, verified', async () => {
+      const [account] = await get('/member/accounts');
+      expect(account.boundCard).toMatchObject({ cardNo: '6225 **** **** 0019', bankNameEn: 'China Merchants Bank' });
+      const corpCard = (await get('/member/cards', corp))[0].id;
+      h.clock.advance(61_000);
+      const foreign = await memberOperation(
+        h,
+        zhang,
+        'm.zhangsan',
+        'changeBoundCard',
+        { contractId: account.contractId, cardId: corpCard },
+        { phone: ZHANG_PHONE },
+      );
+      expect(foreign.body.error.code).toBe('BOUND_CARD_INVALID');
+      const authenticated = await h.request({
+        method: 'POST',
+        url: '/member/cards/authenticate',
+        token: zhang,
+        body: {
+          card: { cardNo: '6222020000000015', bankCode: '102', branchCode: '102100000001', phone: ZHANG_PHONE },
+          purpose: 'bound',
+        },
+        lang: 'en',
+      });
+      expect(authenticated.statusCode, authenticated.body).toBe(200);
+      const icbc = authenticated.json().id;
+      h.clock.advance(61_000);
+      const unverified = await memberOperation(
+        h,
+        zhang,
+        'm.zhangsan',
+        'changeBoundCard',
+        { contractId: account.contractId, cardId: icbc },
+        { code: '000000' },
+      );
+      expect(unverified.body.error.code).toMatch(/OTP_WRONG/);
+      expect((await get('/member/accounts'))[0].boundCard.cardNo).toBe('6225 **** **** 0019');
+      h.clock.advance(61_000);
+      zhang = await h.signedIn('m.zhangsan');
+      const changed = await memberOperation(
+        h,
+        zhang,
+        'm.zhangsan',
+        'changeBoundCard',
+        { contractId: account.contractId, cardId: icbc },
+        { phone: ZHANG_PHONE },
+      );
+      expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+      expect((await get('/member/accounts'))[0].boundCard).toMatchObject({
+        cardNo: '6222 **** **** 0015',
+        bankName: '中国工商银行',
+        bankNameEn: 'Industrial and Commercial Bank of China',
+      });
+      // back to the first card, for the transfers below
+      h.clock.advance(61_000);
+      const back = await memberOperation(
+        h,
+        zhang,
+        'm.zhangsan',
+        'changeBoundCard',
+        { contractId: account.contractId, cardId: zhangCard },
+        { phone: ZHANG_PHONE },
+      );
+      expect(back.status, JSON.stringify(back.body)).toBe(200);
+    });
+
     it('a corporate member signs with the USB-KEY; an SMS code does not do for it', async () => {
       const corpCard = (await get('/member/cards', corp))[0].id;
       const otpForCorp = await h.request({
