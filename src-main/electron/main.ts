@@ -7,7 +7,7 @@ import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, utilityProce
 import { writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   DEEP_LINK_SCHEME,
   deepLinkInArgs,
@@ -164,8 +164,9 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   app.enableSandbox();
   // A market's registration link (settlekey://register?market=…) starts or focuses the client.
+  // (Run unpackaged, the OS must start Electron with our entry script as well.)
   if (process.defaultApp && process.argv[1])
-    app.setAsDefaultProtocolClient(DEEP_LINK_SCHEME, process.execPath, [join(process.cwd(), process.argv[1])]);
+    app.setAsDefaultProtocolClient(DEEP_LINK_SCHEME, process.execPath, [resolve(process.argv[1])]);
   else app.setAsDefaultProtocolClient(DEEP_LINK_SCHEME);
   let openLink: ((link: DeepLink) => void) | null = null;
   let linkAtStart = deepLinkInArgs(process.argv);
