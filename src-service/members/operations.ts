@@ -266,7 +266,7 @@ function closureRefusal(items: ClosureItem[], lang: 'zh-CN' | 'en'): AppError {
   const words = items.map((item) => {
     const name = lang === 'en' ? item.market.nameEn : item.market.name;
     if (item.kind === 'balance') {
-      const amount = formatFen(item.amount! as Fen);
+      const amount = formatFen(item.amount as Fen);
       return lang === 'en' ? `balance ${amount} at ${name}` : `${name}余额 ${amount}`;
     }
     return lang === 'en' ? `contract with ${name} not cancelled` : `与${name}的签约未解约`;

@@ -155,12 +155,13 @@ export const SuspenseQuery = z.object({
 });
 
 /** One thing that stands between a member and closing the account. */
-export const ClosureItem = z.object({
-  kind: z.enum(['balance', 'contract']),
-  market: z.object({ code: z.string(), name: z.string(), nameEn: z.string() }),
-  /** Fen; for a balance. */
-  amount: MoneyOut.optional(),
-});
+const ClosureMarket = z.object({ code: z.string(), name: z.string(), nameEn: z.string() });
+export const ClosureItem = z.discriminatedUnion('kind', [
+  /** Money left on the market's sub-account, in fen. */
+  z.object({ kind: z.literal('balance'), market: ClosureMarket, amount: MoneyOut }),
+  /** A contract not yet cancelled. */
+  z.object({ kind: z.literal('contract'), market: ClosureMarket }),
+]);
 export type ClosureItem = z.infer<typeof ClosureItem>;
 export const ClosureCheck = z.object({ ok: z.boolean(), remaining: z.array(ClosureItem) });
 export type ClosureCheck = z.infer<typeof ClosureCheck>;

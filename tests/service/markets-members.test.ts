@@ -390,6 +390,17 @@ for (const kind of DATABASE_KINDS) {
         ).body.error?.code;
       expect(await refusal()).toBe('CANCEL_BALANCE_NOT_ZERO');
       await events.unfreeze(h.ctx, { marketCode: 'B2B02', freezeKey: 'frz-1', key: 'ufz-1' });
+      // the closure page's list: what remains, as data the client words in its own language
+      expect(await get('/member/closure-check')).toEqual({
+        ok: false,
+        remaining: [
+          { kind: 'balance', market: expect.objectContaining({ code: 'B2B02' }), amount: 29_700 },
+          {
+            kind: 'contract',
+            market: expect.objectContaining({ code: 'B2B02', nameEn: 'CloudProcure B2B Marketplace' }),
+          },
+        ],
+      });
       const closeEarly = await memberOperation(h, zhang, 'm.zhangsan', 'closeAccount', {}, { phone: ZHANG_PHONE });
       expect(closeEarly.body.error.code).toBe('CLOSE_REFUSED');
       expect(closeEarly.body.error.message).toMatch(
