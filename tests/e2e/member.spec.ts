@@ -16,6 +16,7 @@ import {
   go,
   logout,
   passCertificate,
+  setLanguage,
   signWithToken,
   snap,
   snapBoth,
@@ -30,12 +31,14 @@ async function newestSms(
   phone: string,
   after: number,
   open: () => Promise<Locator>,
+  screenshot?: string,
 ): Promise<{ id: number; text: string }> {
   const drawer = await open();
   const message = drawer.locator(`[data-testid="sms-message"][data-phone="${phone}"]`).first();
   await expect
     .poll(async () => Number((await message.getAttribute('data-id').catch(() => '0')) ?? 0), { timeout: 20_000 })
     .toBeGreaterThan(after);
+  if (screenshot) await snap(page, screenshot);
   const found = {
     id: Number(await message.getAttribute('data-id')),
     text: (await message.locator('.sms-text').innerText()).trim(),
@@ -130,6 +133,11 @@ test('an individual registers, signs a market, re-credits from suspense, reviews
   await page.getByTestId('wizard-next').click();
   // a wrong check digit is named before anything is sent
   await expect(form).toContainText('居民身份证号码须为 18 位');
+  // a language switch re-words the message shown, and flags nothing else
+  await setLanguage(page, 'en');
+  await expect(form.locator('.el-form-item__error')).toHaveCount(1);
+  await expect(form.locator('.el-form-item__error')).toContainText('A resident ID number has 18 characters');
+  await setLanguage(page, 'zh-CN');
   await form.locator('input[name="idNo"]').fill('110105198511223011');
   await snapBoth(page, 'register-individual-form');
   await page.getByTestId('wizard-next').click();
@@ -137,7 +145,7 @@ test('an individual registers, signs a market, re-credits from suspense, reviews
   await expect(confirm).toContainText('6225880000000035');
   await confirm.getByTestId('otp-send').click();
   await expect(confirm.getByTestId('otp-sent')).toContainText('139****9001');
-  let sms = await newestSms(page, PHONE, lastSms, inboxOnPublicPage(page));
+  let sms = await newestSms(page, PHONE, lastSms, inboxOnPublicPage(page), 'demo-sms-inbox.zh-CN');
   lastSms = sms.id;
   await confirm.getByTestId('otp-code').fill(codeOf(sms.text));
   await snapBoth(page, 'register-confirm');
@@ -421,6 +429,10 @@ test('an individual recovers the login name, keeps contact details and changes t
   let lastSms = 0;
   await page.goto(shell.launchUrl);
   await page.getByTestId('login-system').getByText('会员管理系统').click();
+  await page.getByTestId('login-member-type').getByText('个人会员').click();
+  await snapBoth(page, 'login-member');
+  // switching the language flags none of the empty fields
+  await expect(page.getByTestId('login-form').locator('.el-form-item__error')).toHaveCount(0);
   await page.getByTestId('go-recover').click();
   await page.getByTestId('recover-type').getByText('个人会员').click();
   const form = page.getByTestId('recover-form');

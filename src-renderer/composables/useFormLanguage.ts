@@ -1,0 +1,19 @@
+// Our forms' rules come from t(), so they change with the language. Element
+// Plus validates a whole form when its rules change, which would flag every
+// empty field the moment the user switches language; the forms turn that off
+// (validate-on-rule-change=false) and call this instead, which re-words only
+// the messages already on screen.
+import type { FormInstance } from 'element-plus';
+import { nextTick, watch, type Ref } from 'vue';
+import { useI18n } from 'vue-i18n';
+
+export function useRewordOnLanguageSwitch(form: Ref<FormInstance | undefined>): void {
+  const { locale } = useI18n();
+  watch(locale, async () => {
+    await nextTick();
+    const shown = (form.value?.fields ?? [])
+      .filter((field) => field.validateState === 'error' && field.prop !== undefined)
+      .map((field) => field.prop!);
+    if (shown.length > 0) await form.value?.validateField(shown).catch(() => undefined);
+  });
+}
