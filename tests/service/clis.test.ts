@@ -68,6 +68,25 @@ describe('npm run market / npm run service -- verify-audit', () => {
     expect(noContract.stderr).toMatch(/签约关系不存在/);
   });
 
+  it('a transfer from another bank’s card that is no member’s bound card goes to the market’s suspense', async () => {
+    const paid = cli('src-service/markets/cli.ts', [
+      '--market',
+      'B2B02',
+      'incoming-transfer',
+      '--card',
+      '6225880000000035',
+      '--payer',
+      '李四',
+      '--amount',
+      '300',
+    ]);
+    expect(paid.status, paid.stderr).toBe(0);
+    expect(JSON.parse(paid.stdout)).toMatchObject({ outcome: 'suspense', reason: 'unboundCard' });
+    const missing = cli('src-service/markets/cli.ts', ['--market', 'B2B02', 'incoming-transfer', '--amount', '1']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/--card is required/);
+  });
+
   it('verify-audit exits 0 on a sound database and 1 with the breaks listed', async () => {
     const ok = cli('src-service/cli.ts', ['verify-audit']);
     expect(ok.stdout).toMatch(/verify-audit: OK/);
