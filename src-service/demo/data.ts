@@ -1,6 +1,6 @@
 // The demo world: one bank, three markets, two enterprises, two platform members.
 // Every identifier carries a valid check character; README lists the logins.
-import { memberPermissions, type Permission } from '../../src-shared/menu';
+import type { Permission } from '../../src-shared/menu';
 
 export const DEMO_PASSWORD = 'Demo1234';
 
@@ -161,7 +161,8 @@ export const DEMO_MEMBERS = [
     certNo: '91440300MA5G7YUX26',
     phone: '13800138001',
     card: { cardNo: '6228480000000015', bankCode: '103', branchName: '中国农业银行深圳分行营业部' },
-    user: { loginName: 'm.corp', displayName: '云采示范商贸有限公司', permissions: memberPermissions('corporate') },
+    // its user is named as the member and has the member type's menus (members/store.ts)
+    loginName: 'm.corp',
   },
   {
     memberType: 'individual' as const,
@@ -170,10 +171,6 @@ export const DEMO_MEMBERS = [
     certNo: '110105199003071239',
     phone: '13800138002',
     card: { cardNo: '6225880000000019', bankCode: '308', branchName: '招商银行北京分行营业部' },
-    user: {
-      loginName: 'm.zhangsan',
-      displayName: '张三',
-      permissions: memberPermissions('individual'),
-    },
+    loginName: 'm.zhangsan',
   },
 ];

@@ -7,6 +7,8 @@ import { hashPassword } from '../auth/passwords';
 import type { ServiceContext } from '../context';
 import { postEntry } from '../ledger/post';
 import { openContract } from '../markets/contracts';
+import { recordCard } from '../members/cards';
+import { insertMember } from '../members/store';
 import { DEMO_B2B_COUNTERPARTY, DEMO_BANK, DEMO_ENTERPRISES, DEMO_MARKETS, DEMO_MEMBERS, DEMO_PASSWORD } from './data';
 
 export async function seedDemo(ctx: ServiceContext): Promise<boolean> {
@@ -182,62 +184,30 @@ export async function seedDemo(ctx: ServiceContext): Promise<boolean> {
     }
 
     for (const member of DEMO_MEMBERS) {
-      const row = await trx
-        .insertInto('members')
-        .values({
-          member_type: member.memberType,
-          name: member.name,
-          cert_type: member.certType,
-          cert_no: member.certNo,
-          phone: member.phone,
-          status: 'active',
-          created_at: now,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      const u = await trx
-        .insertInto('users')
-        .values({
-          login_name: member.user.loginName,
-          display_name: member.user.displayName,
-          role: 'member',
-          system: 'member',
-          enterprise_id: null,
-          member_id: row.id,
-          password_hash: passwordHash,
-          must_change_password: 1,
-          failed_attempts: 0,
-          locked: 0,
-          status: 'active',
-          created_at: now,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await trx
-        .insertInto('user_permissions')
-        .values(member.user.permissions.map((code) => ({ user_id: u.id, code })))
-        .execute();
+      const { memberId } = await insertMember(trx, {
+        memberType: member.memberType,
+        name: member.name,
+        certType: member.certType,
+        certNo: member.certNo,
+        phone: member.phone,
+        loginName: member.loginName,
+        passwordHash,
+        at: now,
+      });
       const bank = ctx.branches.bankByCode(member.card.bankCode)!;
       const branch = ctx.branches
         .branches({ bankCode: bank.code, keyword: member.card.branchName })
         .find((b) => b.name === member.card.branchName)!;
-      await trx
-        .insertInto('cards')
-        .values({
-          member_id: row.id,
-          card_no: member.card.cardNo,
-          holder_name: member.name,
-          bank_name: bank.name,
-          branch_name: branch.name,
-          bank_name_en: bank.nameEn,
-          branch_name_en: branch.nameEn,
-          bank_code: bank.code,
-          branch_code: branch.cnaps,
-          phone: member.phone,
-          purpose: 'bound',
-          authenticated_at: now,
-        })
-        .execute();
+      await recordCard(trx, {
+        memberId,
+        holder: member.name,
+        card: { cardNo: member.card.cardNo, bankCode: bank.code, branchCode: branch.cnaps, phone: member.phone },
+        bank,
+        branch,
+        purpose: 'bound',
+        status: 'active',
+        at: now,
+      });
     }
 
     // 演示科技 already trades on 云采 B2B: the counterparty of members' B2B trades in the demo.

@@ -82,28 +82,22 @@ export function bankRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
       async (request) => custodyAccount(ctx, request.params.code),
     );
 
-    app.post(
-      '/bank/markets/:code/sign-in',
-      {
-        ...route,
-        schema: { tags: ['bank'], params: Params, response: { 200: z.object({ ok: z.literal(true) }), ...errors } },
-      },
-      async (request) => {
-        await setSignedIn(ctx, request.params.code, true);
-        return { ok: true as const };
-      },
-    );
-    app.post(
-      '/bank/markets/:code/sign-out',
-      {
-        ...route,
-        schema: { tags: ['bank'], params: Params, response: { 200: z.object({ ok: z.literal(true) }), ...errors } },
-      },
-      async (request) => {
-        await setSignedIn(ctx, request.params.code, false);
-        return { ok: true as const };
-      },
-    );
+    for (const [act, signedIn] of [
+      ['sign-in', true],
+      ['sign-out', false],
+    ] as const) {
+      app.post(
+        `/bank/markets/:code/${act}`,
+        {
+          ...route,
+          schema: { tags: ['bank'], params: Params, response: { 200: z.object({ ok: z.literal(true) }), ...errors } },
+        },
+        async (request) => {
+          await setSignedIn(ctx, request.params.code, signedIn);
+          return { ok: true as const };
+        },
+      );
+    }
     app.post(
       '/bank/markets/:code/members',
       {

@@ -13,7 +13,6 @@ import type {
   RegistrationReceipt,
 } from '../../src-shared/api/registration';
 import { AppError, type ErrorCode } from '../../src-shared/errors';
-import { memberPermissions } from '../../src-shared/menu';
 import { appendAudit } from '../audit/log';
 import { hashPassword, randomInitialPassword } from '../auth/passwords';
 import type { ServiceContext } from '../context';
@@ -21,6 +20,7 @@ import { nextSerial } from '../ledger/serials';
 import { marketByCode } from '../markets/markets';
 import { authenticateCard, checkCardFree, recordCard } from '../members/cards';
 import { sendOtp, verifyOtp } from '../members/otp';
+import { insertMember, type NewMember } from '../members/store';
 import { maskPhone } from '../members/verification';
 import type { Database, RegistrationsTable } from '../store/schema';
 import { atomically } from '../store/tx';
@@ -59,7 +59,7 @@ export function archiveRefusal(code: ErrorCode, params?: Record<string, string |
   return new AppError(code, params, [{ field: 'archive', rule: code, message: '' }]);
 }
 
-async function checkNotMember(db: Kysely<Database>, certType: string, certNo: string): Promise<void> {
+async function checkNoActiveMember(db: Kysely<Database>, certType: string, certNo: string): Promise<void> {
   const member = await db
     .selectFrom('members')
     .select('id')
@@ -68,6 +68,11 @@ async function checkNotMember(db: Kysely<Database>, certType: string, certNo: st
     .where('status', '=', 'active')
     .executeTakeFirst();
   if (member) throw new AppError('REGISTRATION_EXISTS');
+}
+
+/** Neither a member already nor an application waiting at the counter. */
+async function checkNotMember(db: Kysely<Database>, certType: string, certNo: string): Promise<void> {
+  await checkNoActiveMember(db, certType, certNo);
   const pending = await db
     .selectFrom('registrations')
     .select('serial')
@@ -92,63 +97,21 @@ async function newLoginName(trx: Transaction<Database>): Promise<string> {
   }
 }
 
-/** The member, its user with an initial password (changed at first login) and its permissions. */
+/** The member and its user, with a random initial password (changed at first login). */
 async function createMember(
   trx: Transaction<Database>,
   ctx: ServiceContext,
-  input: {
-    memberType: 'corporate' | 'individual';
-    name: string;
-    certType: string;
-    certNo: string;
-    phone: string;
-    contactName?: string | null;
-    address?: string | null;
-    email?: string | null;
-  },
+  input: Omit<NewMember, 'loginName' | 'passwordHash' | 'at'>,
 ): Promise<{ memberId: number; userId: number; loginName: string; password: string }> {
-  const now = ctx.clock.nowIso();
-  const member = await trx
-    .insertInto('members')
-    .values({
-      member_type: input.memberType,
-      name: input.name,
-      cert_type: input.certType,
-      cert_no: input.certNo,
-      phone: input.phone,
-      status: 'active',
-      created_at: now,
-      contact_name: input.contactName ?? null,
-      address: input.address ?? null,
-      email: input.email ?? null,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
   const loginName = await newLoginName(trx);
   const password = randomInitialPassword();
-  const user = await trx
-    .insertInto('users')
-    .values({
-      login_name: loginName,
-      display_name: input.name,
-      role: 'member',
-      system: 'member',
-      enterprise_id: null,
-      member_id: member.id,
-      password_hash: await hashPassword(password),
-      must_change_password: 1,
-      failed_attempts: 0,
-      locked: 0,
-      status: 'active',
-      created_at: now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await trx
-    .insertInto('user_permissions')
-    .values(memberPermissions(input.memberType).map((code) => ({ user_id: user.id, code })))
-    .execute();
-  return { memberId: member.id, userId: user.id, loginName, password };
+  const created = await insertMember(trx, {
+    ...input,
+    loginName,
+    passwordHash: await hashPassword(password),
+    at: ctx.clock.nowIso(),
+  });
+  return { ...created, loginName, password };
 }
 
 export async function registerCorporate(
@@ -327,14 +290,7 @@ export async function approveRegistration(
   const created = await atomically(ctx.db, async (trx) => {
     const row = await registrationBySerial(trx, serial);
     if (row.status !== 'pending') throw new AppError('REGISTRATION_DECIDED', { status: row.status });
-    const existing = await trx
-      .selectFrom('members')
-      .select('id')
-      .where('cert_type', '=', row.cert_type)
-      .where('cert_no', '=', row.cert_no)
-      .where('status', '=', 'active')
-      .executeTakeFirst();
-    if (existing) throw new AppError('REGISTRATION_EXISTS');
+    await checkNoActiveMember(trx, row.cert_type, row.cert_no);
     const member = await createMember(trx, ctx, {
       memberType: row.member_type,
       name: row.name,
