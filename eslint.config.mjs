@@ -32,6 +32,7 @@ export default tseslint.config(
     files: [
       'src-main/**/*.ts',
       'src-service/**/*.ts',
+      'src-token/**/*.ts',
       'scripts/**/*.{js,mjs}',
       'tests/**/*.ts',
       'bench/**/*.ts',

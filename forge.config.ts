@@ -59,6 +59,8 @@ const config: ForgeConfig = {
         { entry: 'src-main/electron/preload.ts', config: 'vite.preload.config.mts', target: 'preload' },
         { entry: 'src-main/token/host.ts', config: 'vite.main.config.mts', target: 'main' },
         { entry: 'src-service/cli.ts', config: 'vite.main.config.mts', target: 'main' },
+        // The service's HSM worker thread, loaded from beside cli.js.
+        { entry: 'src-service/bank-keys/hsm-worker.ts', config: 'vite.main.config.mts', target: 'main' },
       ],
       renderer: [{ name: 'main_window', config: 'vite.renderer.config.mts' }],
     }),

@@ -45,6 +45,10 @@ function cpuSeconds(pid: number): number {
 /** n with d decimals, for printing timings and ratios (never money). */
 const dec = (n: number, d: number) => String(Math.round(n * 10 ** d) / 10 ** d);
 
+// Two demo settlement accounts with opening balances: a contra account keeps no row balance (its CHECK refuses one).
+const RAW_FROM = 9;
+const RAW_TO = 10;
+
 /** One balanced transfer per commit, straight on the database: the baseline. */
 async function rawRate(setting: string, n: number): Promise<number> {
   if (setting.startsWith('postgres')) {
@@ -56,14 +60,14 @@ async function rawRate(setting: string, n: number): Promise<number> {
     const t0 = performance.now();
     for (let i = 0; i < n; i++) {
       await client.query('begin');
-      await client.query('update accounts set balance = balance - 1 where id = 1');
-      await client.query('update accounts set balance = balance + 1 where id = 2');
+      await client.query(`update accounts set balance = balance - 1 where id = ${RAW_FROM}`);
+      await client.query(`update accounts set balance = balance + 1 where id = ${RAW_TO}`);
       const e = await client.query(
         "insert into journal_entries (serial, kind, business_date, created_at, memo) values ($1, 'raw', '2026-01-01', 'x', '') returning id",
         [`RAW${i}`],
       );
       await client.query(
-        'insert into journal_lines (entry_id, account_id, debit, credit) values ($1, 1, 1, 0), ($1, 2, 0, 1)',
+        `insert into journal_lines (entry_id, account_id, debit, credit) values ($1, ${RAW_FROM}, 1, 0), ($1, ${RAW_TO}, 0, 1)`,
         [e.rows[0].id],
       );
       await client.query('commit');
@@ -75,13 +79,13 @@ async function rawRate(setting: string, n: number): Promise<number> {
   const db = new BetterSqlite3(setting);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
-  const debit = db.prepare('update accounts set balance = balance - 1 where id = 1');
-  const credit = db.prepare('update accounts set balance = balance + 1 where id = 2');
+  const debit = db.prepare(`update accounts set balance = balance - 1 where id = ${RAW_FROM}`);
+  const credit = db.prepare(`update accounts set balance = balance + 1 where id = ${RAW_TO}`);
   const entry = db.prepare(
     "insert into journal_entries (serial, kind, business_date, created_at, memo) values (?, 'raw', '2026-01-01', 'x', '')",
   );
   const lines = db.prepare(
-    'insert into journal_lines (entry_id, account_id, debit, credit) values (?, 1, 1, 0), (?, 2, 0, 1)',
+    `insert into journal_lines (entry_id, account_id, debit, credit) values (?, ${RAW_FROM}, 1, 0), (?, ${RAW_TO}, 0, 1)`,
   );
   const transfer = db.transaction((i: number) => {
     debit.run();
@@ -99,14 +103,12 @@ async function rawRate(setting: string, n: number): Promise<number> {
 async function startService(setting: string): Promise<{ child: ChildProcess; url: string }> {
   // BENCH_PROFILE=dir writes a CPU profile of the service there.
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = spawn(
-    process.execPath,
-    [...profile, '--import', 'tsx', 'src-service/cli.ts', '--db', setting, '--port', '0', '--log-level', 'error'],
-    {
-      env: { ...process.env, NODE_ENV: 'test' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  // --demo: the bench has no HSM, so the bank's keys are the demo's stand-in (made by prepare()).
+  const service = ['src-service/cli.ts', '--db', setting, '--port', '0', '--log-level', 'error', '--demo'];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', ...service], {
+    env: { ...process.env, NODE_ENV: 'test' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {
@@ -177,6 +179,7 @@ async function prepare(setting: string) {
   await seedDemo(ctx);
   const opKey = await issueSoftKey(ctx, 'trade.operator', { keyType: 'ec' });
   const revKey = await issueSoftKey(ctx, 'trade.reviewer', { keyType: 'ec' });
+  await ctx.bankKeys.close();
   await store.close();
   return { opKey, revKey };
 }
@@ -358,6 +361,8 @@ async function benchDatabase(name: string, setting: string, raw: string) {
 async function main() {
   const only = process.env.BENCH_ONLY; // 'sqlite' or 'postgres'
   const dir = mkdtempSync(join(tmpdir(), 'sk-bench-ledger-'));
+  // The demo's stand-in bank keys of every database go here (a PostgreSQL one has no folder of its own).
+  process.env.SETTLEKEY_DATA_DIR = dir;
   try {
     // The raw baseline runs on a database of the same schema.
     const rawSqlite = join(dir, 'raw.sqlite');

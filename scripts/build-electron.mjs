@@ -26,6 +26,7 @@ await build({
     main: 'src-main/electron/main.ts',
     host: 'src-main/token/host.ts',
     cli: 'src-service/cli.ts',
+    'hsm-worker': 'src-service/bank-keys/hsm-worker.ts',
   },
 });
 // The sandboxed preload may require only 'electron': bundle everything else into it.

@@ -45,7 +45,8 @@ if (!forceShell && electronBinary()) {
   }
   const run = (script) => execFileSync('npm', ['run', '--silent', script], { stdio: 'inherit' });
   if (stale('dist/renderer/index.html', ['src-renderer', 'src-shared', 'package-lock.json'])) run('build:renderer');
-  if (stale('dist/.node-build', ['src-main', 'src-service', 'src-shared', 'package-lock.json'])) run('build:node');
+  if (stale('dist/.node-build', ['src-main', 'src-service', 'src-shared', 'src-token', 'package-lock.json']))
+    run('build:node');
   const child = spawn(process.execPath, ['dist/shell/main.cjs', ...passThrough], { stdio: 'inherit' });
   const forward = (signal) => child.kill(signal);
   process.on('SIGINT', forward);

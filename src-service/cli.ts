@@ -1,8 +1,11 @@
 // `npm run service -- [--db PATH|postgres://…] [--host 127.0.0.1] [--port 8480] [--demo]`
 // `npm run service -- verify-audit [--db …]`: checks the audit chain and the ledger.
+// Without --demo it starts only with the bank's HSM in its environment: SETTLEKEY_HSM_MODULE,
+// SETTLEKEY_HSM_TOKEN and SETTLEKEY_HSM_PIN or SETTLEKEY_HSM_PIN_FILE (never a PIN on the command line).
 // When started by the client as its embedded service it tells its parent the URL
 // (a message on the IPC channel, or the parentPort of an Electron utility process).
 import { parseArgs } from 'node:util';
+import { AppError, errorMessage } from '../src-shared/errors';
 import { verifyAudit } from './audit/verify';
 import { startService } from './server';
 import { openStore } from './store/db';
@@ -72,6 +75,13 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`settlement service failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  // A refusal the operator must act on (the bank's keys, a setting) is said in both languages, without a stack.
+  const detail =
+    error instanceof AppError
+      ? `${errorMessage(error.code, 'zh-CN', error.params)}\n${error.message}`
+      : error instanceof Error
+        ? error.stack
+        : String(error);
+  process.stderr.write(`settlement service failed to start: ${detail}\n`);
   process.exit(1);
 });

@@ -2,6 +2,8 @@
 import type { Kysely } from 'kysely';
 import { Captchas } from './auth/captcha';
 import { Sessions } from './auth/sessions';
+import { BankKeys } from './bank-keys/bank-keys';
+import { dataDirFor, type HsmSettings } from './bank-keys/settings';
 import { Clock } from './clock';
 import type { Store } from './store/db';
 import type { Database } from './store/schema';
@@ -18,6 +20,18 @@ export interface ServiceOptions {
   version: string;
   /** The bank back office's key for /bank routes (reconciliation, the market simulator); none: closed. */
   bankKey?: string;
+  /**
+   * Where the bank's CA and document keys are. Default: the HSM of the
+   * environment's SETTLEKEY_HSM_* settings; a demo start may fall back to keys
+   * of its own in the data folder; a bank tool ('as-recorded') uses the keys the
+   * service recorded in its database.
+   */
+  keys?: {
+    hsm?: HsmSettings | null;
+    dataDir?: string;
+    demo?: boolean | 'as-recorded';
+    demoStore?: 'demo-hsm' | 'demo-file';
+  };
 }
 
 export interface ServiceContext {
@@ -32,11 +46,14 @@ export interface ServiceContext {
   cardAuth: CardAuthenticator;
   /** Banks and branches: a demo data set behind the interface a national register would fill. */
   branches: BranchRegister;
+  /** The bank's CA key and document-signing key (in the HSM; opened at the first use, or at start). */
+  bankKeys: BankKeys;
   options: ServiceOptions;
 }
 
 export function createContext(store: Store, options: ServiceOptions, clock?: Clock): ServiceContext {
-  const theClock = clock ?? new Clock(options.demo || options.testMode);
+  // Only the demo's clock can be moved; a production service keeps the machine's time.
+  const theClock = clock ?? new Clock(options.demo);
   return {
     store,
     db: store.db,
@@ -46,6 +63,12 @@ export function createContext(store: Store, options: ServiceOptions, clock?: Clo
     sms: outboxSmsSimulator(store.db, () => theClock.nowIso()),
     cardAuth: cardAuthSimulator(DEMO_CARD_RECORDS),
     branches: demoBranchRegister(),
+    bankKeys: new BankKeys(store.db, theClock, {
+      hsm: options.keys?.hsm,
+      dataDir: options.keys?.dataDir ?? dataDirFor(store.file),
+      demo: options.keys?.demo ?? options.demo,
+      demoStore: options.keys?.demoStore,
+    }),
     options,
   };
 }

@@ -37,6 +37,15 @@ export async function startService(options: StartOptions): Promise<RunningServic
     bankKey: process.env.SETTLEKEY_BANK_KEY || undefined,
   });
   if (options.demo) await seedDemo(ctx);
+  // The bank's keys are opened (and made, the first time) before anything is served:
+  // a start without them — no HSM settings and no --demo — ends here.
+  let keys: Awaited<ReturnType<typeof ctx.bankKeys.ready>>;
+  try {
+    keys = await ctx.bankKeys.ready();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const app = await buildApp(ctx, { level: options.logLevel ?? 'info' });
   // Instructions not reviewed on their business day, and trades not reviewed in 30 days, expire.
   const sweep = setInterval(() => {
@@ -45,7 +54,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
   }, 60_000);
   sweep.unref();
   const address = await app.listen({ host: options.host, port: options.port });
-  app.log.info({ database: store.describe, demo: options.demo }, 'settlement service ready');
+  app.log.info({ database: store.describe, demo: options.demo, bankKeys: keys }, 'settlement service ready');
   return {
     app,
     ctx,
@@ -53,6 +62,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     async close() {
       clearInterval(sweep);
       await app.close();
+      await ctx.bankKeys.close();
       await store.close();
     },
   };

@@ -21,6 +21,10 @@ export const ERROR_MESSAGES = {
   },
   NOT_AVAILABLE_YET: { 'zh-CN': '此功能尚未开放', en: 'This function is not available yet' },
   INSUFFICIENT_FUNDS: { 'zh-CN': '账户可用余额不足', en: 'The available balance is not enough' },
+  BALANCE_OUT_OF_RANGE: {
+    'zh-CN': '入账后账户余额将超过系统可记录的上限 90,071,992,547,409.91 元，本笔业务未执行，未记任何账',
+    en: "This would take an account's balance past the most the ledger can record, 90,071,992,547,409.91 yuan; nothing was posted",
+  },
   HOLD_NOT_PENDING: {
     'zh-CN': '冻结款项已处理，不能再次入账',
     en: 'The held amount was already settled or released',
@@ -375,6 +379,10 @@ export const ERROR_MESSAGES = {
     'zh-CN': '证书已被吊销，请到银行柜面办理',
     en: 'The certificate has been revoked; see the bank counter',
   },
+  CERT_REISSUE_AT_COUNTER: {
+    'zh-CN': '该用户的证书已被吊销，新证书须到银行柜面核实身份后签发',
+    en: "This user's certificate was revoked; a new one is issued only at the bank counter, after checking who asks",
+  },
   CERT_EXPIRED: {
     'zh-CN': '证书已过期或尚未生效，请到银行柜面更新',
     en: 'The certificate has expired or is not yet valid; see the bank counter',
@@ -389,6 +397,40 @@ export const ERROR_MESSAGES = {
   },
   CERT_ALREADY_ACTIVATED: { 'zh-CN': '证书已签收', en: 'The certificate is already signed off' },
   CERT_CSR_INVALID: { 'zh-CN': '证书请求无效：{reason}', en: 'Invalid certificate request: {reason}' },
+  CERT_UNTRUSTED: {
+    'zh-CN': '该证书不是本行 CA 签发的，不予受理',
+    en: "This certificate was not issued by the bank's CA",
+  },
+  // the bank's keys (CA, document signing) — reported when the service starts or signs
+  BANK_KEYS_NOT_CONFIGURED: {
+    'zh-CN':
+      '未配置银行 HSM，结算服务拒绝启动。请设置 {settings}（PIN 文件权限须为 0600）；只有演示启动（--demo）可以不用 HSM',
+    en: 'No bank HSM is configured, so the settlement service will not start. Set {settings} (a PIN file must have mode 0600); only a demo start (--demo) may run without an HSM',
+  },
+  BANK_HSM_SETTING_MISSING: {
+    'zh-CN': '银行 HSM 设置不完整，缺少：{missing}',
+    en: 'The bank HSM settings are incomplete; missing: {missing}',
+  },
+  BANK_HSM_PIN_TWICE: {
+    'zh-CN': 'SETTLEKEY_HSM_PIN 与 SETTLEKEY_HSM_PIN_FILE 只能设置其中一个',
+    en: 'Set only one of SETTLEKEY_HSM_PIN and SETTLEKEY_HSM_PIN_FILE',
+  },
+  BANK_SECRET_FILE_MODE: {
+    'zh-CN': '{file} 的权限为 {mode}，他人可读，拒绝使用：权限须为 0600（仅属主可读写）',
+    en: '{file} has mode {mode}, readable by others, and is refused: it must be 0600 (owner only)',
+  },
+  BANK_HSM_TOKEN_NOT_FOUND: {
+    'zh-CN': '银行 HSM（{module}）中没有标签为“{token}”的令牌，请检查 SETTLEKEY_HSM_TOKEN',
+    en: 'The bank HSM ({module}) has no token labelled "{token}"; check SETTLEKEY_HSM_TOKEN',
+  },
+  BANK_HSM_FAILED: {
+    'zh-CN': '银行 HSM 令牌“{token}”操作失败：{cause}',
+    en: 'The bank HSM token "{token}" failed: {cause}',
+  },
+  BANK_KEY_MISSING: {
+    'zh-CN': '数据库登记的银行密钥 {key} 不在{where}中；服务不会因设置有误而另建 CA，请检查 HSM 设置',
+    en: 'The bank key {key} recorded in the database is not in {where}; the service does not make a new CA because of a setting — check the HSM settings',
+  },
   SIGNATURE_MISSING: { 'zh-CN': '缺少 USB-KEY 签名', en: 'The USB-KEY signature is missing' },
   SIGNATURE_INVALID: {
     'zh-CN': '签名验证失败：签名后的内容被修改，或签名不是由该证书生成',

@@ -36,6 +36,8 @@ export const FIELD_LABELS: Record<string, { 'zh-CN': string; en: string }> = {
   newLoginName: { 'zh-CN': '新登录名', en: 'New login name' },
   confirmLoginName: { 'zh-CN': '确认新登录名', en: 'Confirm new login name' },
   reason: { 'zh-CN': '原因', en: 'Reason' },
+  amount: { 'zh-CN': '金额', en: 'Amount' },
+  fee: { 'zh-CN': '手续费', en: 'Fee' },
 };
 
 export function fieldLabel(field: string, lang: Lang): string {

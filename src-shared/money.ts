@@ -1,18 +1,37 @@
 // Money is integer fen (分) everywhere. Nothing in this module goes through a
 // floating-point number: parsing works on the digit string, capitals on digits.
 
+declare const balanceBrand: unique symbol;
 declare const fenBrand: unique symbol;
-/** An amount in fen: a safe, non-negative-or-negative integer, branded so a plain number cannot pass for it. */
-export type Fen = number & { readonly [fenBrand]: true };
 
-/** 999,999,999,999.99 yuan — the largest amount any screen or instruction accepts. */
+/**
+ * Fen that an account holds or a ledger line moves: a balance, a held total, the
+ * whole balance transferred out. Any safe integer — the database's CHECK
+ * constraints keep every stored one inside ±MAX_BALANCE, so each reads back.
+ */
+export type Balance = number & { readonly [balanceBrand]: true };
+
+/**
+ * One amount or fee that someone asks to move, at most MAX_FEN. Every Fen is a
+ * Balance, not the other way round: a balance may grow past what one request
+ * may move, and must still be readable.
+ */
+export type Fen = Balance & { readonly [fenBrand]: true };
+
+/** 999,999,999,999.99 yuan — the largest single amount or fee any screen, request or instruction accepts. */
 export const MAX_FEN = 99_999_999_999_999 as Fen;
+
+/**
+ * The largest balance or held total an account may reach: 2^53−1 fen, the last
+ * integer a JavaScript number carries exactly. About 90 maximum amounts.
+ */
+export const MAX_BALANCE = Number.MAX_SAFE_INTEGER as Balance;
 
 export type MoneyParseError = 'MONEY_EMPTY' | 'MONEY_FORMAT' | 'MONEY_NEGATIVE' | 'MONEY_DECIMALS' | 'MONEY_TOO_LARGE';
 
 export type MoneyParseResult = { ok: true; fen: Fen } | { ok: false; error: MoneyParseError };
 
-/** Brand an integer as fen after checking it is a safe integer within ±MAX_FEN. */
+/** Brand an integer as a single amount after checking it is within ±MAX_FEN. */
 export function fen(value: number): Fen {
   if (!Number.isSafeInteger(value) || Math.abs(value) > MAX_FEN) {
     throw new RangeError(`not an amount in fen: ${String(value)}`);
@@ -24,26 +43,43 @@ export function isFen(value: unknown): value is Fen {
   return typeof value === 'number' && Number.isSafeInteger(value) && Math.abs(value) <= MAX_FEN;
 }
 
-/** Adds amounts, refusing a result outside the money range instead of losing precision. */
-export function addFen(...values: Fen[]): Fen {
-  let sum = 0;
-  for (const v of values) sum += v;
-  return fen(sum);
+/** Brand an integer as a balance after checking it is a safe integer. */
+export function balance(value: number): Balance {
+  if (!Number.isSafeInteger(value)) throw new RangeError(`not a balance in fen: ${String(value)}`);
+  return value as Balance;
 }
 
-export function subFen(a: Fen, b: Fen): Fen {
-  return fen(a - b);
-}
-
-/** Reads a BIGINT that may arrive as a string (pg) or number (SQLite) at the store boundary. */
-export function fenFromDb(value: string | number | bigint | null | undefined): Fen {
-  if (value === null || value === undefined) return fen(0);
-  if (typeof value === 'number') return fen(value);
+/**
+ * Reads a BIGINT money column — a balance, a held total, a line, a stored
+ * amount — that may arrive as a string (pg) or a number (SQLite). Whatever is
+ * stored passed the CHECK of ±MAX_BALANCE, so this refuses only a corrupt value.
+ */
+export function balanceFromDb(value: string | number | bigint | null | undefined): Balance {
+  if (value === null || value === undefined) return 0 as Balance;
+  if (typeof value === 'number') return balance(value);
   const big = BigInt(value);
-  if (big > BigInt(Number.MAX_SAFE_INTEGER) || big < -BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new RangeError(`amount out of range: ${String(value)}`);
+  if (big > BigInt(MAX_BALANCE) || big < -BigInt(MAX_BALANCE)) {
+    throw new RangeError(`balance out of range: ${String(value)}`);
   }
-  return fen(Number(big));
+  return Number(big) as Balance;
+}
+
+/**
+ * Reads a SUM that is not a balance (a control total, a day's deposits, an
+ * account's lines over all time) exactly, whatever its size: the query casts
+ * it to text, since a number past 2^53 has already lost digits.
+ */
+export function sumFromDb(value: string | number | bigint | null | undefined): bigint {
+  if (value === null || value === undefined) return 0n;
+  if (typeof value === 'number' && !Number.isSafeInteger(value)) {
+    throw new RangeError(`a sum arrived as an inexact number: ${String(value)}; cast it to text in the query`);
+  }
+  return BigInt(value);
+}
+
+/** A total for the wire: fen as a decimal string, since JSON numbers past 2^53 lose digits. */
+export function sumToWire(value: bigint): string {
+  return value.toString();
 }
 
 const AMOUNT_PATTERN = /^(\d{1,3}(,\d{3})+|\d+)(\.(\d*))?$/;
@@ -71,10 +107,14 @@ export function parseYuan(input: string): MoneyParseResult {
   return { ok: true, fen: value as Fen };
 }
 
-function splitFen(value: Fen): { negative: boolean; yuan: string; jiao: number; fen: number } {
-  const negative = value < 0;
-  const abs = Math.abs(value);
-  const digits = String(abs).padStart(3, '0');
+/** Anything the formatters take: a single amount, a balance, or a total of any size (BigInt or its decimal string). */
+export type FenLike = Balance | bigint | string;
+
+function splitFen(value: FenLike): { negative: boolean; yuan: string; jiao: number; fen: number } {
+  // BigInt: a total past 2^53 keeps its digits; the string is never divided.
+  const big = BigInt(value);
+  const negative = big < 0n;
+  const digits = (negative ? -big : big).toString().padStart(3, '0');
   return {
     negative,
     yuan: digits.slice(0, -2).replace(/^0+(?=\d)/, ''),
@@ -84,7 +124,7 @@ function splitFen(value: Fen): { negative: boolean; yuan: string; jiao: number; 
 }
 
 /** "¥1,234.56"; the grouping comes from the integer digits, never from a division. */
-export function formatFen(value: Fen, options: { symbol?: boolean } = {}): string {
+export function formatFen(value: FenLike, options: { symbol?: boolean } = {}): string {
   const { negative, yuan, jiao, fen: f } = splitFen(value);
   const grouped = yuan.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   const symbol = options.symbol === false ? '' : '¥';
@@ -92,7 +132,7 @@ export function formatFen(value: Fen, options: { symbol?: boolean } = {}): strin
 }
 
 /** The plain "1234.56" form, used in exports and in the canonical bytes that are signed. */
-export function fenToPlain(value: Fen): string {
+export function fenToPlain(value: FenLike): string {
   const { negative, yuan, jiao, fen: f } = splitFen(value);
   return `${negative ? '-' : ''}${yuan}.${jiao}${f}`;
 }
@@ -126,7 +166,7 @@ function groupCapitals(group: string): string {
  * 万/亿 groups); an amount with no 分 ends in 整; a zero 元 digit before a 角, or a zero
  * 角 before a 分, reads 零.
  */
-export function toCapitals(value: Fen): string {
+export function toCapitals(value: Balance): string {
   const { negative, yuan, jiao, fen: f } = splitFen(value);
   const prefix = negative ? '负' : '';
   let integer = '';

@@ -15,6 +15,18 @@ const RULE_PARAMS: Record<string, Record<string, number>> = {
 function describeIssue(issue: Issue, lang: Lang): FieldIssue {
   const field = issue.path.map(String).join('.') || '(body)';
   const label = fieldLabel(field, lang);
+  // A bound on a number that carries its own rule (MONEY_TOO_LARGE on an amount or
+  // a fee, MONEY_DECIMALS on fen with a fraction) is worded by that rule.
+  const numberRule =
+    ((issue.code === 'too_big' || issue.code === 'too_small') && issue.origin !== 'string') ||
+    (issue.code === 'invalid_type' && issue.expected === 'int');
+  if (numberRule && isErrorCode(issue.message)) {
+    return {
+      field,
+      rule: issue.message,
+      message: `${label}: ${errorMessage(issue.message, lang, RULE_PARAMS[issue.message])}`,
+    };
+  }
   switch (issue.code) {
     case 'invalid_type': {
       // Parsed with reportInput, so a missing field is one whose input is undefined.

@@ -2,9 +2,9 @@
 // demo corporate user (label "SK <login name>", user PIN 123456), its RSA key
 // generated on the token and its certificate issued by the demo service's CA.
 // Where no PKCS#11 module exists, a password-protected file certificate instead.
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { softHsmConfIn } from '../../src-token/softhsm-conf';
 import type { MainCore } from './main-core';
 
 export const DEMO_TOKEN_PIN = '123456';
@@ -12,18 +12,7 @@ export const DEMO_SO_PIN = '12345678';
 
 /** A SoftHSM2 configuration of the demo's own, inside the user-data folder. */
 export function demoSoftHsmConf(userDataDir: string): string {
-  const dir = join(userDataDir, 'softhsm2');
-  const tokens = join(dir, 'tokens');
-  mkdirSync(tokens, { recursive: true, mode: 0o700 });
-  const conf = join(dir, 'softhsm2.conf');
-  if (!existsSync(conf)) {
-    writeFileSync(
-      conf,
-      `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`,
-      { mode: 0o600 },
-    );
-  }
-  return conf;
+  return softHsmConfIn(join(userDataDir, 'softhsm2'));
 }
 
 const Holders = z.array(z.object({ loginName: z.string(), organization: z.string(), certificates: z.number() }));

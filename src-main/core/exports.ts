@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { InstructionPage, MemberAccount, TransactionPage } from '../../src-shared/api/settlement';
 import { AppError } from '../../src-shared/errors';
 import type { ExportRequest } from '../../src-shared/ipc/contract';
-import { fenToPlain, type Fen } from '../../src-shared/money';
+import { balance, fenToPlain } from '../../src-shared/money';
 import type { SettlementClient } from './settlement-client';
 
 const MAX_ROWS = 20_000;
@@ -14,7 +14,8 @@ const PAGE = 200;
 
 type Row = Record<string, string | number>;
 
-const yuan = (fen: number | null) => (fen === null ? '' : fenToPlain(fen as Fen));
+// amounts and balances alike: a balance may pass the single-amount bound and is exported whole
+const yuan = (fen: number | null) => (fen === null ? '' : fenToPlain(balance(fen)));
 
 async function allPages<T>(fetchPage: (page: number) => Promise<{ items: T[]; total: number }>): Promise<T[]> {
   const out: T[] = [];

@@ -6,7 +6,7 @@ import { fork } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostSpawner } from '../token/host-client';
-import type { HostMessage } from '../token/protocol';
+import type { HostMessage } from '../../src-token/protocol';
 import type { ServiceSpawner } from './embedded-service';
 
 const SOURCES = { service: ['src-service', 'cli.ts'], tokenHost: ['src-main', 'token', 'host.ts'] } as const;

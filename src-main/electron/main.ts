@@ -189,8 +189,8 @@ if (!app.requestSingleInstanceLock()) {
       }
       return core.dispatch(method, arg);
     });
-    if (process.env.NODE_ENV === 'test') {
-      // Test mode only: Playwright's _electron reads the shown captcha's answer here.
+    if (core.demo && process.env.NODE_ENV === 'test') {
+      // Test mode of the demo only: Playwright's _electron reads the shown captcha's answer here.
       (globalThis as Record<string, unknown>).__settlekeyTest = {
         captchaAnswer: async () =>
           core.lastCaptchaId

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     downloads,
     rendererDir: rendererDir(),
     port: Number(values.port),
-    testMode: process.env.NODE_ENV === 'test',
+    testMode: demo && process.env.NODE_ENV === 'test',
   });
   // Start the embedded service and the token host now rather than at the first click.
   await core.client.currentUrl().catch((error: unknown) => console.error(String(error)));

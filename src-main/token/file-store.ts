@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { basename, join } from 'node:path';
 import { AppError } from '../../src-shared/errors';
 import type { TokenCertificate, TokenInfo } from '../../src-shared/token';
-import { buildCsr, describeCertificate, type SubjectName } from './pkcs11-driver';
+import { buildCsr, describeCertificate, type SubjectName } from '../../src-token/pkcs11-driver';
 
 export const FILE_SLOT_PREFIX = 'file:';
 

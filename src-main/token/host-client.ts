@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { AppError } from '../../src-shared/errors';
 import type { TokenStatus } from '../../src-shared/token';
-import type { HostConfig, HostMessage, HostOp, HostOps } from './protocol';
+import type { HostConfig, HostMessage, HostOp, HostOps } from '../../src-token/protocol';
 
 export interface HostProcess {
   send(message: unknown): void;

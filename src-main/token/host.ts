@@ -6,10 +6,10 @@
 import { AppError } from '../../src-shared/errors';
 import type { TokenCertificate, TokenStatus } from '../../src-shared/token';
 import { FILE_SLOT_PREFIX, FileCertificateStore } from './file-store';
-import { findKnownModule } from './module-paths';
-import { Pkcs11Driver } from './pkcs11-driver';
-import { toTokenError } from './pkcs11-errors';
-import type { HostConfig, HostMessage, HostOp, HostOps, HostRequest } from './protocol';
+import { findKnownModule } from '../../src-token/module-paths';
+import { Pkcs11Driver } from '../../src-token/pkcs11-driver';
+import { toTokenError } from '../../src-token/pkcs11-errors';
+import type { HostConfig, HostMessage, HostOp, HostOps, HostRequest } from '../../src-token/protocol';
 
 const POLL_MS = Number(process.env.SETTLEKEY_TOKEN_POLL_MS ?? 1000);
 

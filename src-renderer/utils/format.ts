@@ -1,14 +1,19 @@
 // Display helpers for money, dates and names: money stays integer fen until
 // the moment it is shown.
 import dayjs from 'dayjs';
-import { fen, formatFen, toCapitals } from '../../src-shared/money';
+import { balance, formatFen, toCapitals } from '../../src-shared/money';
 
-export function money(value: number | null | undefined): string {
-  return value === null || value === undefined ? '—' : formatFen(fen(value));
+/**
+ * A single amount, a balance (a safe integer of fen, possibly past what one
+ * request may move) or a total sent as a decimal string (exact past 2^53).
+ */
+export function money(value: number | string | null | undefined): string {
+  if (value === null || value === undefined) return '—';
+  return formatFen(typeof value === 'string' ? value : balance(value));
 }
 
 export function capitals(value: number | null | undefined): string {
-  return value === null || value === undefined ? '' : toCapitals(fen(value));
+  return value === null || value === undefined ? '' : toCapitals(balance(value));
 }
 
 export function dateTime(iso: string | null | undefined): string {

@@ -22,11 +22,10 @@ import { sendOtp, verifyOtp } from '../members/otp';
 import { maskPhone } from '../members/verification';
 import { hashPassword, verifyPassword } from './passwords';
 import { IDLE_TIMEOUT_SECONDS } from './sessions';
-import { buildProfile, findUserByLoginName, permissionsOf, recordFailedPassword, type UserRow } from './users';
+import { checkPassword } from './password-attempts';
+import { buildProfile, findUserByLoginName, permissionsOf, type UserRow } from './users';
 
 const LOGIN_OTP_PURPOSE = 'login:first';
-
-export const MAX_PASSWORD_ATTEMPTS = 5;
 
 const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 422: ErrorReply, 423: ErrorReply };
 
@@ -114,26 +113,14 @@ export function authRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
           throw new AppError('AUTH_BAD_CREDENTIALS');
         }
         if (user.status !== 'active') throw new AppError('AUTH_USER_DISABLED');
-        if (user.locked === 1) throw new AppError('AUTH_USER_LOCKED');
-        if (!(await verifyPassword(password, user.password_hash))) {
-          const { failedAttempts, locked } = await recordFailedPassword(db, user.id, MAX_PASSWORD_ATTEMPTS);
-          if (locked) {
-            await sessions.endAllOf(user.id, 'locked');
-            throw new AppError('AUTH_USER_LOCKED');
-          }
-          throw new AppError('AUTH_BAD_PASSWORD', { left: MAX_PASSWORD_ATTEMPTS - failedAttempts });
-        }
+        await checkPassword(ctx, user, password, (left) => new AppError('AUTH_BAD_PASSWORD', { left }));
         await checkSystem(user, system, memberType);
         // A corporate user's login is not complete until the USB-KEY step; an individual's first, until the SMS code.
         const certificateStep = (await needsCertificate(ctx, user)) ? await certificateStepFor(ctx, user) : null;
         const otpStep =
           !certificateStep && (await needsOtp(user)) ? { phone: maskPhone(await memberPhone(user)) } : null;
         const previousLogin = user.last_login_at;
-        await db
-          .updateTable('users')
-          .set({ failed_attempts: 0, last_login_at: clock.nowIso() })
-          .where('id', '=', user.id)
-          .execute();
+        await db.updateTable('users').set({ last_login_at: clock.nowIso() }).where('id', '=', user.id).execute();
         const { token } = await sessions.start(user.id, certificateStep ? 'certificate' : otpStep ? 'otp' : 'verified');
         const profile = await buildProfile(db, user, await permissionsOf(db, user.id), previousLogin);
         request.log.info({ userId: user.id, certificateStep: certificateStep?.step ?? null }, 'login');
@@ -245,9 +232,7 @@ export function authRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
         const session = requireSession(request);
         const { oldPassword, newPassword, confirmPassword } = request.body;
         if (newPassword !== confirmPassword) throw new AppError('AUTH_PASSWORD_MISMATCH');
-        if (!(await verifyPassword(oldPassword, session.user.password_hash))) {
-          throw new AppError('AUTH_OLD_PASSWORD_WRONG');
-        }
+        await checkPassword(ctx, session.user, oldPassword, () => new AppError('AUTH_OLD_PASSWORD_WRONG'));
         if (newPassword === oldPassword) throw new AppError('AUTH_PASSWORD_REUSED');
         const hash = await hashPassword(newPassword);
         await db

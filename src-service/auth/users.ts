@@ -55,29 +55,6 @@ export async function buildProfile(
   };
 }
 
-/** Counts one wrong password atomically; the fifth locks the user. */
-export async function recordFailedPassword(
-  db: Kysely<Database>,
-  userId: number,
-  maxAttempts: number,
-): Promise<{ failedAttempts: number; locked: boolean }> {
-  const row = await db
-    .updateTable('users')
-    .set((eb) => ({
-      failed_attempts: eb('failed_attempts', '+', 1),
-      locked: eb
-        .case()
-        .when(eb('failed_attempts', '+', 1), '>=', maxAttempts)
-        .then(1)
-        .else(eb.ref('locked'))
-        .end(),
-    }))
-    .where('id', '=', userId)
-    .returning(['failed_attempts', 'locked'])
-    .executeTakeFirstOrThrow();
-  return { failedAttempts: row.failed_attempts, locked: row.locked === 1 };
-}
-
 export async function unlockUser(db: Kysely<Database>, userId: number): Promise<void> {
   await db.updateTable('users').set({ locked: 0, failed_attempts: 0 }).where('id', '=', userId).execute();
 }

@@ -82,14 +82,15 @@ export function demoCertificateRoutes(ctx: ServiceContext): FastifyPluginAsyncZo
           .where('login_name', '=', request.body.loginName)
           .executeTakeFirst();
         if (!user) throw new AppError('USER_NOT_FOUND', { loginName: request.body.loginName });
-        // Only a user who has no certificate yet: this cannot be used to add a key to anyone's account.
+        // Only a user who never had a certificate: this cannot add a key to anyone's account, nor
+        // replace a revoked one (the bank counter re-issues, after checking who asks).
         const existing = await ctx.db
           .selectFrom('certificates')
-          .select('id')
+          .select('status')
           .where('user_id', '=', user.id)
-          .where('status', '!=', 'revoked')
-          .executeTakeFirst();
-        if (existing) throw new AppError('FORBIDDEN');
+          .execute();
+        if (existing.some((c) => c.status === 'revoked')) throw new AppError('CERT_REISSUE_AT_COUNTER');
+        if (existing.length > 0) throw new AppError('FORBIDDEN');
         const issued = await issueCertificate(ctx, {
           userId: user.id,
           csrPem: request.body.csrPem,

@@ -4,8 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { AppError } from '../../src-shared/errors';
 import { normaliseSerial, type KeyType } from '../../src-shared/token';
 import type { ServiceContext } from '../context';
-import { bankCa } from './ca';
-import { x509, type X509SigningKey } from './x509';
+import { x509 } from './x509';
 
 export const DEFAULT_VALIDITY_DAYS = 730;
 
@@ -52,28 +51,24 @@ export async function issueCertificate(ctx: ServiceContext, input: IssueInput): 
   else if (algorithm.name === 'ECDSA' && algorithm.namedCurve === 'P-256') keyType = 'ec';
   else throw new AppError('CERT_CSR_INVALID', { reason: 'key must be RSA-2048 or larger, or EC P-256' });
 
-  const ca = await bankCa(ctx.db, ctx.clock, await bankName(ctx));
   const notBefore = input.notBefore ?? ctx.clock.now();
   const notAfter = new Date(notBefore.getTime() + (input.validityDays ?? DEFAULT_VALIDITY_DAYS) * 86_400_000);
   // A positive 128-bit serial (first bit clear keeps DER from reading it as negative).
   const serialBytes = randomBytes(16);
   serialBytes[0] &= 0x7f;
   const publicKey = await csr.publicKey.export();
-  const certificate = await x509.X509CertificateGenerator.create({
+  // Signed by the CA key in the HSM; the issuer and its authority key identifier come with it.
+  const certificate = await ctx.bankKeys.certify({
     serialNumber: serialBytes.toString('hex'),
     subject: csr.subjectName,
-    issuer: ca.certificate.subjectName,
     notBefore,
     notAfter,
     publicKey,
-    signingKey: ca.privateKey as unknown as X509SigningKey,
-    signingAlgorithm: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
       await x509.SubjectKeyIdentifierExtension.create(publicKey),
-      await x509.AuthorityKeyIdentifierExtension.create(ca.certificate),
     ],
   });
   const der = Buffer.from(certificate.rawData);
@@ -93,7 +88,26 @@ export async function issueCertificate(ctx: ServiceContext, input: IssueInput): 
       issued_at: ctx.clock.nowIso(),
     })
     .execute();
+  await retireSuperseded(ctx, user.id, serial);
   return { serial, der, notAfter: notAfter.toISOString(), keyType };
+}
+
+/**
+ * A certificate from a retired CA is honoured only until its holder is issued
+ * one by the current CA: then it is revoked, and the retired CA verifies less.
+ */
+async function retireSuperseded(ctx: ServiceContext, userId: number, newSerial: string): Promise<void> {
+  const held = await ctx.db
+    .selectFrom('certificates')
+    .select(['serial', 'certificate_der'])
+    .where('user_id', '=', userId)
+    .where('status', '!=', 'revoked')
+    .where('serial', '!=', newSerial)
+    .execute();
+  for (const cert of held) {
+    if ((await ctx.bankKeys.issuerOf(Buffer.from(cert.certificate_der, 'base64'))) !== 'retired') continue;
+    await revokeCertificate(ctx, cert.serial, 'superseded: re-issued under the new bank CA');
+  }
 }
 
 export async function revokeCertificate(ctx: ServiceContext, serial: string, reason: string): Promise<void> {

@@ -31,6 +31,23 @@ export function publicKeyOf(cert: CertificateRow): KeyObject {
   return key;
 }
 
+const trusted = new Set<string>();
+
+/**
+ * Whether one of the bank's CAs signed the certificate — the current one, or a
+ * retired one until its holder is re-issued. A row in the table is not enough:
+ * whoever could write to the database could add one.
+ */
+export async function issuedByBank(ctx: ServiceContext, cert: CertificateRow): Promise<boolean> {
+  if (trusted.has(cert.serial)) return true;
+  const ok = (await ctx.bankKeys.issuerOf(Buffer.from(cert.certificate_der, 'base64'))) !== null;
+  if (ok) {
+    if (trusted.size > 10_000) trusted.clear();
+    trusted.add(cert.serial);
+  }
+  return ok;
+}
+
 export async function issueChallenge(
   ctx: ServiceContext,
   userId: number,
@@ -104,6 +121,7 @@ export async function verifySigned(ctx: ServiceContext, input: VerifyInput): Pro
   if (!cert) throw new AppError('CERT_NOT_FOUND', { serial: envelope.certSerial });
   if (cert.user_id !== input.userId) throw new AppError('CERT_NOT_OWNED');
   checkUsable(ctx, cert, input.need);
+  if (!(await issuedByBank(ctx, cert))) throw new AppError('CERT_UNTRUSTED');
   await consumeChallenge(ctx, envelope.challenge, input.userId, input.purpose, input.reference);
   if (Math.abs(Date.parse(envelope.time) - ctx.clock.now().getTime()) > MAX_CLOCK_SKEW_MS) {
     throw new AppError('SIGNATURE_TIME_SKEW');

@@ -14,3 +14,13 @@ export type X509SigningKey = Extract<
 >['signingKey'];
 
 export { x509 };
+
+export { signingProvider, type X509Crypto } from '../../src-token/x509-signing';
+
+/** The key @peculiar/x509 is handed when signRaw signs: a descriptor of an RSA key held elsewhere. */
+export const HELD_RSA_KEY = {
+  algorithm: { name: 'RSASSA-PKCS1-v1_5', hash: { name: 'SHA-256' } },
+  type: 'private',
+  extractable: false,
+  usages: ['sign'],
+} as unknown as X509SigningKey;

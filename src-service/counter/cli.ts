@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
 import { AppError, errorMessage } from '../../src-shared/errors';
 import { defaultUserDataDir } from '../../src-main/core/paths';
-import { findKnownModule } from '../../src-main/token/module-paths';
+import { findKnownModule } from '../../src-token/module-paths';
 import { createContext } from '../context';
 import { SERVICE_VERSION } from '../server';
 import { openStore } from '../store/db';
@@ -96,7 +96,13 @@ async function main(): Promise<number> {
         const modulePath = values.module ?? findKnownModule()?.path;
         if (!modulePath) throw new UsageError('no PKCS#11 module found; give --module PATH');
         const [userPin, soPin] = await readSecrets(values.init ? ['User PIN', 'SO PIN'] : ['User PIN']);
-        const ctx = createContext(store, { demo: false, testMode: false, version: SERVICE_VERSION });
+        // The CA key is where the service recorded it: its HSM (SETTLEKEY_HSM_*), or a demo's own.
+        const ctx = createContext(store, {
+          demo: false,
+          testMode: false,
+          version: SERVICE_VERSION,
+          keys: { demo: 'as-recorded' },
+        });
         console.log(
           await counterIssueToken(ctx, {
             loginName: rest[0],

@@ -3,7 +3,7 @@
 import type { Kysely } from 'kysely';
 import { AppError } from '../../src-shared/errors';
 import type { KeyType } from '../../src-shared/token';
-import { Pkcs11Driver } from '../../src-main/token/pkcs11-driver';
+import { Pkcs11Driver } from '../../src-token/pkcs11-driver';
 import { findUserByLoginName, unlockUser } from '../auth/users';
 import { issueCertificate, revokeCertificate } from '../certificates/issue';
 import type { ServiceContext } from '../context';
@@ -53,12 +53,17 @@ export async function counterIssueToken(ctx: ServiceContext, options: IssueToken
           .where('id', '=', user.member_id ?? -1)
           .executeTakeFirst()
       )?.name ?? '');
+  // The bank's CA key may sit on SoftHSM2 as well (the demo's stand-in HSM), and a
+  // PKCS#11 library is one per process: the user's token is closed while the CA
+  // signs, and the CA's worker is closed before the token is opened again.
   const driver = new Pkcs11Driver(options.modulePath);
   driver.load();
+  let token: { label: string; serial: string } | undefined;
+  let made: { keyId: string; csrPem: string };
   try {
-    let token = driver.tokens().find((t) => t.label === options.tokenLabel);
+    let found = driver.tokens().find((t) => t.label === options.tokenLabel);
     if (options.init) {
-      if (token)
+      if (found)
         throw new AppError('TOKEN_FUNCTION_FAILED', {
           ckr: `token "${options.tokenLabel}" is initialised already; --init refused`,
         });
@@ -67,29 +72,45 @@ export async function counterIssueToken(ctx: ServiceContext, options: IssueToken
       if (!options.soPin) throw new AppError('TOKEN_PIN_FORMAT');
       driver.initToken(blank, options.tokenLabel, options.soPin, options.userPin);
       driver.reinitialize();
-      token = driver.tokens().find((t) => t.label === options.tokenLabel);
+      found = driver.tokens().find((t) => t.label === options.tokenLabel);
     }
-    if (!token) throw new AppError('TOKEN_NOT_PRESENT');
-    const slotId = token.slotId;
-    const result = await driver.withLogin(slotId, options.userPin, true, async (s) => {
+    if (!found) throw new AppError('TOKEN_NOT_PRESENT');
+    token = found;
+    made = await driver.withLogin(found.slotId, options.userPin, true, async (s) => {
       const key = await driver.generateKeyPair(s, options.keyType, options.loginName);
       const csrPem = await driver.createCsr(s, key, options.keyType, { commonName: options.loginName, organization });
-      const issued = await issueCertificate(ctx, {
-        userId: user.id,
-        csrPem,
-        media: 'token',
-        validityDays: options.validityDays,
-      });
-      driver.writeCertificate(s, key.keyId, issued.der, `${options.loginName} ${issued.serial.slice(0, 8)}`);
-      return { keyId: key.keyId, issued, protection: driver.privateKeyProtection(s, key.keyId) };
+      return { keyId: key.keyId, csrPem };
+    });
+  } finally {
+    driver.close();
+  }
+  let issued: Awaited<ReturnType<typeof issueCertificate>>;
+  try {
+    issued = await issueCertificate(ctx, {
+      userId: user.id,
+      csrPem: made.csrPem,
+      media: 'token',
+      validityDays: options.validityDays,
+    });
+  } finally {
+    await ctx.bankKeys.close();
+  }
+  const writer = new Pkcs11Driver(options.modulePath);
+  writer.load();
+  try {
+    const slotId = writer.tokens().find((t) => t.label === options.tokenLabel)?.slotId;
+    if (!slotId) throw new AppError('TOKEN_NOT_PRESENT');
+    const protection = await writer.withLogin(slotId, options.userPin, true, async (s) => {
+      writer.writeCertificate(s, made.keyId, issued.der, `${options.loginName} ${issued.serial.slice(0, 8)}`);
+      return writer.privateKeyProtection(s, made.keyId);
     });
     return [
       `USB-KEY issued to ${options.loginName} on token "${options.tokenLabel}" (serial ${token.serial})`,
-      `  key: ${options.keyType.toUpperCase()}, CKA_ID ${result.keyId}, sensitive=${result.protection.sensitive}, extractable=${result.protection.extractable}`,
-      `  certificate: serial ${result.issued.serial}, valid until ${result.issued.notAfter}, status issued (activated at the user's sign-off)`,
+      `  key: ${options.keyType.toUpperCase()}, CKA_ID ${made.keyId}, sensitive=${protection.sensitive}, extractable=${protection.extractable}`,
+      `  certificate: serial ${issued.serial}, valid until ${issued.notAfter}, status issued (activated at the user's sign-off)`,
     ].join('\n');
   } finally {
-    driver.close();
+    writer.close();
   }
 }
 

@@ -85,6 +85,8 @@ export async function buildApp(
     await app.register(demoCertificateRoutes(ctx));
     await app.register(demoToolRoutes(ctx));
   }
-  if (ctx.options.testMode) await app.register(testRoutes(ctx));
+  // The test hooks (captcha answers, the clock) need both a demo start and a test run: an
+  // environment variable alone must never open them on a bank's service.
+  if (ctx.options.demo && ctx.options.testMode) await app.register(testRoutes(ctx));
   return app;
 }

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { AppError, type ErrorCode } from '../../src-shared/errors';
 import { validationError } from '../../src-shared/validation';
 import { MAX_ARCHIVE_BYTES, megabytes } from '../registrations/archive';
+import { bodySize } from './body-size';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   INTERNAL: 500,
@@ -13,6 +14,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   NOT_FOUND: 404,
   USER_NOT_FOUND: 404,
   FORBIDDEN: 403,
+  CERT_REISSUE_AT_COUNTER: 403,
   CONFLICT: 409,
   IDEMPOTENCY_MISMATCH: 409,
   AUTH_CAPTCHA_WRONG: 400,
@@ -58,10 +60,14 @@ export function toAppError(error: unknown, request: FastifyRequest): AppError {
   if (status === 413) {
     // Only the registration takes a file: its oversize body is the archive's size rule, on its field.
     if (request.url.startsWith('/registrations/')) {
-      const bytes = Math.floor((Number(request.headers['content-length']) || 0) * 0.75);
-      return new AppError('ARCHIVE_TOO_LARGE', { max: megabytes(MAX_ARCHIVE_BYTES), size: megabytes(bytes) }, [
-        { field: 'archive', rule: 'ARCHIVE_TOO_LARGE', message: '' },
-      ]);
+      // The archive travels base64-encoded: three bytes of file in four of body.
+      const body = bodySize(request);
+      const size = megabytes(Math.floor(body.bytes * 0.75));
+      return new AppError(
+        'ARCHIVE_TOO_LARGE',
+        { max: megabytes(MAX_ARCHIVE_BYTES), size: body.complete ? size : `≥ ${size}` },
+        [{ field: 'archive', rule: 'ARCHIVE_TOO_LARGE', message: '' }],
+      );
     }
     return new AppError('VALIDATION', { detail: 'request body too large' });
   }

@@ -23,6 +23,9 @@ export function installGuard(app: FastifyInstance, sessions: Sessions): void {
   // onRequest, before the body is read: an anonymous caller learns nothing about a route's input.
   app.addHook('onRequest', async (request) => {
     request.lang = langFromHeader(request.headers['accept-language']);
+    // No route: a plain 404 for anyone (the routes are public in /openapi.json anyway), so a
+    // production service says of the demo's and the tests' paths that they do not exist.
+    if (request.is404) return;
     const config = request.routeOptions.config ?? {};
     const mode = config.auth ?? 'session';
     if (mode === 'none') return;

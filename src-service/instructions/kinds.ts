@@ -6,10 +6,11 @@ import type { Kysely, Transaction } from 'kysely';
 import type { InstructionDraft } from '../../src-shared/api/settlement';
 import { AppError, type ErrorCode } from '../../src-shared/errors';
 import { ASSIGNABLE_PERMISSIONS, type Permission } from '../../src-shared/menu';
-import { fenFromDb, type Fen } from '../../src-shared/money';
+import { balanceFromDb, MAX_BALANCE, type Fen } from '../../src-shared/money';
 import { appendAudit } from '../audit/log';
 import type { ServiceContext } from '../context';
 import { balancesOf } from '../ledger/accounts';
+import { requireSingleAmounts } from '../ledger/amounts';
 import { placeHold } from '../ledger/holds';
 import {
   cancelRefusals,
@@ -119,6 +120,7 @@ export async function derive(
     }
     case 'deposit':
     case 'withdraw': {
+      requireSingleAmounts({ amount: draft.amount });
       const contract = await ownContract(db, draft.contractId, owner);
       const market = await marketById(db, contract.market_id);
       if (!contract.bound_account_id) throw new AppError('BOUND_ACCOUNT_INVALID');
@@ -130,6 +132,8 @@ export async function derive(
         refusals.push({ code: 'MARKET_NOT_SIGNED_IN', params: { market: market.name, marketEn: market.name_en } });
       const source = await balancesOf(db, deposit ? contract.bound_account_id : contract.detail_account_id);
       if (source.available < draft.amount) refusals.push({ code: 'INSUFFICIENT_FUNDS' });
+      const target = await balancesOf(db, deposit ? contract.detail_account_id : contract.bound_account_id);
+      if (target.balance > MAX_BALANCE - draft.amount) refusals.push({ code: 'BALANCE_OUT_OF_RANGE' });
       return {
         fields: {
           enterprise: enterprise.credit_code,
@@ -243,7 +247,7 @@ export async function execute(
       if (!(await marketAcceptsDeposit(trx, market.id))) throw new AppError('MARKET_REFUSED');
       return postDeposit(trx, ctx, {
         contract,
-        amount: fenFromDb(instruction.amount),
+        amount: balanceFromDb(instruction.amount),
         serial: instruction.serial,
         kind: 'deposit',
         reference,
@@ -263,7 +267,7 @@ export async function execute(
       });
       return postWithdrawal(trx, ctx, {
         contract,
-        amount: fenFromDb(instruction.amount),
+        amount: balanceFromDb(instruction.amount),
         serial: instruction.serial,
         kind: 'withdraw',
         reference,

@@ -17,11 +17,11 @@ import type {
 } from '../../src-shared/api/settlement';
 import { AppError, errorMessage, isErrorCode, type Lang } from '../../src-shared/errors';
 import type { Permission } from '../../src-shared/menu';
-import { fenFromDb } from '../../src-shared/money';
+import { balanceFromDb } from '../../src-shared/money';
 import { canonicalBytes, SIGNED_FIELDS, type SignedPayload } from '../../src-shared/signing';
 import { appendAudit, canonicalJson } from '../audit/log';
 import type { UserRow } from '../auth/users';
-import { issueChallenge, publicKeyOf, verifySigned } from '../certificates/signatures';
+import { issueChallenge, issuedByBank, publicKeyOf, verifySigned } from '../certificates/signatures';
 import type { ServiceContext } from '../context';
 import { voidHold } from '../ledger/holds';
 import { nextSerial } from '../ledger/serials';
@@ -485,7 +485,7 @@ async function makerSignatureValid(ctx: ServiceContext, row: Row): Promise<boole
     .selectAll()
     .where('serial', '=', envelope.certSerial)
     .executeTakeFirst();
-  if (!cert || cert.user_id !== row.maker_id) return false;
+  if (!cert || cert.user_id !== row.maker_id || !(await issuedByBank(ctx, cert))) return false;
   const payload = JSON.parse(row.payload) as { fields: Record<string, string | number> };
   const bytes = canonicalBytes(signedPayload(row.kind, row.serial, payload.fields, envelope));
   const key = publicKeyOf(cert);
@@ -548,7 +548,7 @@ export async function instructionView(
     kind: row.kind,
     state: row.state,
     businessDate: row.business_date,
-    amount: row.amount === null ? null : fenFromDb(row.amount),
+    amount: row.amount === null ? null : balanceFromDb(row.amount),
     market: market ? { id: market.id, code: market.code, name: market.name, nameEn: market.name_en } : null,
     memberCode: payload.memberCode,
     fields: payload.fields,

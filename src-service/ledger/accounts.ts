@@ -4,18 +4,18 @@
 // sub-account. Customers' own accounts: an enterprise's settlement account at
 // this bank, or — for platform members — the contra account of other banks.
 import type { Kysely, Transaction } from 'kysely';
-import { fenFromDb, type Fen } from '../../src-shared/money';
+import { balanceFromDb, type Balance } from '../../src-shared/money';
 import type { AccountKind, Database } from '../store/schema';
 import { nextCounter } from './serials';
 
 export interface Balances {
-  balance: Fen;
-  held: Fen;
-  available: Fen;
+  balance: Balance;
+  held: Balance;
+  available: Balance;
   /** held by market freezes and B2B trades awaiting review */
-  frozen: Fen;
+  frozen: Balance;
   /** held by withdrawals awaiting review */
-  pendingWithdrawals: Fen;
+  pendingWithdrawals: Balance;
 }
 
 export async function balancesOf(db: Kysely<Database>, accountId: number): Promise<Balances> {
@@ -31,14 +31,15 @@ export async function balancesOf(db: Kysely<Database>, accountId: number): Promi
     .where('status', '=', 'pending')
     .groupBy('kind')
     .execute();
-  const byKind = (kind: string) => fenFromDb(holds.find((h) => h.kind === kind)?.total ?? 0);
-  const balance = fenFromDb(account.balance);
-  const held = fenFromDb(account.held);
+  const byKind = (kind: string) => balanceFromDb(holds.find((h) => h.kind === kind)?.total ?? 0);
+  const balance = balanceFromDb(account.balance);
+  const held = balanceFromDb(account.held);
   return {
     balance,
     held,
-    available: (balance - held) as Fen,
-    frozen: (byKind('freeze') + byKind('trade')) as Fen,
+    available: (balance - held) as Balance,
+    // both are parts of held, which is at most the balance: the sum stays exact
+    frozen: (byKind('freeze') + byKind('trade')) as Balance,
     pendingWithdrawals: byKind('withdraw'),
   };
 }

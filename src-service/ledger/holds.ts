@@ -2,15 +2,16 @@
 // awaiting review, a market freeze and a B2B trade awaiting the payer's review
 // each hold their amount, so two of them can never spend the same money. A
 // hold is placed only if the available balance (balance − held) covers it —
-// checked inside the UPDATE itself, not by a read before it.
+// checked inside the UPDATE itself, not by a read before it. Since held never
+// exceeds the balance, it never exceeds MAX_BALANCE either.
 import type { Transaction } from 'kysely';
 import { AppError } from '../../src-shared/errors';
-import { fenFromDb, type Fen } from '../../src-shared/money';
+import { balanceFromDb, type Balance } from '../../src-shared/money';
 import type { Database, HoldKind } from '../store/schema';
 
 export async function placeHold(
   trx: Transaction<Database>,
-  input: { accountId: number; amount: Fen; kind: HoldKind; reference: string; at: string },
+  input: { accountId: number; amount: Balance; kind: HoldKind; reference: string; at: string },
 ): Promise<number> {
   if (!(input.amount > 0)) throw new AppError('MONEY_ZERO');
   const result = await trx
@@ -47,7 +48,7 @@ export async function voidHold(trx: Transaction<Database>, holdId: number, at: s
     .returning(['account_id', 'amount'])
     .executeTakeFirst();
   if (!hold) return false;
-  const amount = fenFromDb(hold.amount);
+  const amount = balanceFromDb(hold.amount);
   const result = await trx
     .updateTable('accounts')
     .set((eb) => ({ held: eb('held', '-', amount) }))

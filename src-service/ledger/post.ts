@@ -1,17 +1,27 @@
 // Posting a balanced journal entry. Balances change only here, inside the
-// caller's transaction: each debit is a conditional update that refuses to take
-// an account below zero (or below what it holds for others), and the table's
-// CHECK constraint refuses it again should this code ever be wrong. A debit that
+// caller's transaction: each line is one conditional update that refuses to
+// take an account below zero (or below what it holds for others) or past
+// MAX_BALANCE, and the table's CHECK constraints refuse it again should this
+// code ever be wrong. A refused line throws, and the caller's transaction (or
+// savepoint) undoes the lines before it: nothing is half-written. A debit that
 // settles a pending hold consumes the hold instead of the free balance.
+//
+// The contra accounts (allow_negative = 1: other banks, the bank's own funding)
+// keep no balance on their row. Every member's incoming transfer passes through
+// the one other-banks account; a row balance there would overflow after some
+// ninety maximum transfers and then refuse everyone's, and would be one hot row
+// that every transfer waits on. Their lines are written with no balance after,
+// and their figure is the exact sum of their lines (sums.ts).
 import type { Transaction } from 'kysely';
 import { AppError } from '../../src-shared/errors';
-import { fenFromDb, type Fen } from '../../src-shared/money';
+import { balanceFromDb, MAX_BALANCE, type Balance } from '../../src-shared/money';
 import type { Database } from '../store/schema';
 
 export interface EntryLine {
   accountId: number;
-  debit?: Fen;
-  credit?: Fen;
+  /** A single amount, or a balance moved whole (a transfer-out), or an amount and its fee together. */
+  debit?: Balance;
+  credit?: Balance;
   /** This debit settles that pending hold (same account, same amount). */
   holdId?: number;
 }
@@ -29,8 +39,9 @@ export interface EntryInput {
 export class UnbalancedEntryError extends Error {}
 
 export async function postEntry(trx: Transaction<Database>, input: EntryInput): Promise<number> {
-  let debits = 0;
-  let credits = 0;
+  // BigInt: three lines near 2^53 would already add up past what a number carries exactly.
+  let debits = 0n;
+  let credits = 0n;
   for (const line of input.lines) {
     const d = line.debit ?? 0;
     const c = line.credit ?? 0;
@@ -38,8 +49,8 @@ export async function postEntry(trx: Transaction<Database>, input: EntryInput): 
       throw new UnbalancedEntryError(`line for account ${line.accountId} must have one positive side`);
     }
     if (line.holdId !== undefined && !(d > 0)) throw new UnbalancedEntryError('only a debit can settle a hold');
-    debits += d;
-    credits += c;
+    debits += BigInt(d);
+    credits += BigInt(c);
   }
   if (debits !== credits || input.lines.length < 2) {
     throw new UnbalancedEntryError(`entry ${input.serial} is not balanced: ${debits} ≠ ${credits}`);
@@ -59,44 +70,10 @@ export async function postEntry(trx: Transaction<Database>, input: EntryInput): 
   // Accounts are touched in id order so two entries never wait on each other in a cycle.
   const lines = [...input.lines].sort((a, b) => a.accountId - b.accountId);
   for (const line of lines) {
-    const amount = (line.credit ?? 0) - (line.debit ?? 0);
-    let balanceAfter: Fen;
-    if (line.holdId !== undefined) {
-      const debit = line.debit as Fen;
-      const hold = await trx
-        .updateTable('holds')
-        .set({ status: 'posted', resolved_at: input.createdAt })
-        .where('id', '=', line.holdId)
-        .where('status', '=', 'pending')
-        .where('account_id', '=', line.accountId)
-        .where('amount', '=', debit)
-        .executeTakeFirst();
-      if (Number(hold.numUpdatedRows) !== 1) throw new AppError('HOLD_NOT_PENDING');
-      const settled = await trx
-        .updateTable('accounts')
-        .set((eb) => ({ balance: eb('balance', '-', debit), held: eb('held', '-', debit) }))
-        .where('id', '=', line.accountId)
-        .where('held', '>=', debit)
-        .returning('balance')
-        .executeTakeFirst();
-      if (!settled) throw new AppError('HOLD_NOT_PENDING');
-      balanceAfter = fenFromDb(settled.balance);
-    } else {
-      let update = trx
-        .updateTable('accounts')
-        .set((eb) => ({ balance: eb('balance', '+', amount) }))
-        .where('id', '=', line.accountId)
-        .where('status', '=', 'open');
-      if (amount < 0) {
-        // balance − held ≥ debit (Kysely does not parenthesise nested arithmetic: keep it flat)
-        update = update.where((eb) =>
-          eb.or([eb('allow_negative', '=', 1), eb(eb('balance', '-', eb.ref('held')), '>=', -amount)]),
-        );
-      }
-      const result = await update.returning('balance').executeTakeFirst();
-      if (!result) throw new AppError('INSUFFICIENT_FUNDS');
-      balanceAfter = fenFromDb(result.balance);
-    }
+    const balanceAfter =
+      line.holdId !== undefined
+        ? await settleHold(trx, line.accountId, line.debit as Balance, line.holdId, input.createdAt)
+        : await moveBalance(trx, line.accountId, ((line.credit ?? 0) - (line.debit ?? 0)) as Balance);
     await trx
       .insertInto('journal_lines')
       .values({
@@ -111,4 +88,66 @@ export async function postEntry(trx: Transaction<Database>, input: EntryInput): 
       .execute();
   }
   return entry.id;
+}
+
+/** A debit that settles a pending hold; a balance only goes down here, so no upper bound is involved. */
+async function settleHold(
+  trx: Transaction<Database>,
+  accountId: number,
+  debit: Balance,
+  holdId: number,
+  at: string,
+): Promise<Balance> {
+  const hold = await trx
+    .updateTable('holds')
+    .set({ status: 'posted', resolved_at: at })
+    .where('id', '=', holdId)
+    .where('status', '=', 'pending')
+    .where('account_id', '=', accountId)
+    .where('amount', '=', debit)
+    .executeTakeFirst();
+  if (Number(hold.numUpdatedRows) !== 1) throw new AppError('HOLD_NOT_PENDING');
+  const settled = await trx
+    .updateTable('accounts')
+    .set((eb) => ({ balance: eb('balance', '-', debit), held: eb('held', '-', debit) }))
+    .where('id', '=', accountId)
+    .where('held', '>=', debit)
+    .returning('balance')
+    .executeTakeFirst();
+  if (!settled) throw new AppError('HOLD_NOT_PENDING');
+  return balanceFromDb(settled.balance);
+}
+
+/**
+ * Adds a signed amount to an account's balance in one conditional update, and
+ * returns the balance after it — or null for a contra account, which keeps none.
+ */
+async function moveBalance(trx: Transaction<Database>, accountId: number, amount: Balance): Promise<Balance | null> {
+  const moved = await trx
+    .updateTable('accounts')
+    .set((eb) => ({ balance: eb('balance', '+', amount) }))
+    .where('id', '=', accountId)
+    .where('status', '=', 'open')
+    .where('allow_negative', '=', 0)
+    // The bounds are compared with values computed here, never with an SQL sum
+    // that could itself overflow. Kysely does not parenthesise nested arithmetic:
+    // balance − held ≥ debit stays one flat subtraction.
+    .where((eb) =>
+      amount < 0 ? eb(eb('balance', '-', eb.ref('held')), '>=', -amount) : eb('balance', '<=', MAX_BALANCE - amount),
+    )
+    .returning('balance')
+    .executeTakeFirst();
+  if (moved) return balanceFromDb(moved.balance);
+  // Refused, or an account that keeps no balance. Which one is read afterwards:
+  // the contra flag never changes, and a status closed in between only changes
+  // which refusal is named. The contra row is neither locked nor written.
+  const account = await trx
+    .selectFrom('accounts')
+    .select(['allow_negative', 'status'])
+    .where('id', '=', accountId)
+    .executeTakeFirst();
+  if (!account) throw new Error(`account ${accountId} does not exist`);
+  if (account.status !== 'open') throw new AppError('INSUFFICIENT_FUNDS');
+  if (account.allow_negative === 1) return null;
+  throw new AppError(amount > 0 ? 'BALANCE_OUT_OF_RANGE' : 'INSUFFICIENT_FUNDS');
 }

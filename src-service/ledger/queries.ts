@@ -3,7 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { Transaction } from '../../src-shared/api/settlement';
 import { AppError } from '../../src-shared/errors';
-import { fenFromDb } from '../../src-shared/money';
+import { balanceFromDb } from '../../src-shared/money';
 import { addDays } from '../clock';
 import type { ServiceContext } from '../context';
 import type { Database } from '../store/schema';
@@ -83,8 +83,8 @@ export async function statement(
         .execute()
     : [];
   const items = rows.map((r) => {
-    const debit = fenFromDb(r.debit);
-    const credit = fenFromDb(r.credit);
+    const debit = balanceFromDb(r.debit);
+    const credit = balanceFromDb(r.credit);
     const direction = credit > 0 ? ('in' as const) : ('out' as const);
     // The counterparty: the largest line on the other side of the entry.
     const opposite = others
@@ -92,11 +92,12 @@ export async function statement(
         (o) =>
           o.entry_id === r.entry_id &&
           o.account_id !== r.account_id &&
-          (direction === 'in' ? fenFromDb(o.debit) > 0 : fenFromDb(o.credit) > 0),
+          (direction === 'in' ? balanceFromDb(o.debit) > 0 : balanceFromDb(o.credit) > 0),
       )
       .sort(
         (a, b) =>
-          fenFromDb(direction === 'in' ? b.debit : b.credit) - fenFromDb(direction === 'in' ? a.debit : a.credit),
+          balanceFromDb(direction === 'in' ? b.debit : b.credit) -
+          balanceFromDb(direction === 'in' ? a.debit : a.credit),
       )[0];
     return {
       entryId: r.entry_id,
@@ -107,7 +108,7 @@ export async function statement(
       account: { number: r.number, name: r.name },
       direction,
       amount: direction === 'in' ? credit : debit,
-      balanceAfter: r.balance_after === null ? null : fenFromDb(r.balance_after),
+      balanceAfter: r.balance_after === null ? null : balanceFromDb(r.balance_after),
       counterparty: opposite ? { number: opposite.number, name: opposite.name } : null,
       memo: r.memo,
       reference: r.reference,

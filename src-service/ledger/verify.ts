@@ -1,9 +1,13 @@
 // The ledger's own check, part of `npm run service -- verify-audit`: every entry
 // balanced, every account's balance equal to the sum of its lines, every
-// account's holds equal to its pending holds, no customer account below zero.
+// account's holds equal to its pending holds, no customer account below zero,
+// every stored balance inside ±MAX_BALANCE, the contra accounts keeping no row
+// balance, and all accounts' figures together summing to zero. Sums of lines are
+// exact BigInt (sums.ts): they are not balances and may be any size.
 import { sql, type Kysely } from 'kysely';
-import { fenFromDb } from '../../src-shared/money';
+import { MAX_BALANCE, sumFromDb } from '../../src-shared/money';
 import type { Database } from '../store/schema';
+import { lineSumsByAccount } from './sums';
 
 export interface LedgerReport {
   entries: number;
@@ -15,11 +19,7 @@ export async function verifyLedger(db: Kysely<Database>): Promise<LedgerReport> 
   const breaks: string[] = [];
   const unbalanced = await db
     .selectFrom('journal_lines')
-    .select([
-      'entry_id',
-      (eb) => eb.fn.sum<string | number>('debit').as('d'),
-      (eb) => eb.fn.sum<string | number>('credit').as('c'),
-    ])
+    .select(['entry_id', sql<string>`cast(sum(debit) as text)`.as('d'), sql<string>`cast(sum(credit) as text)`.as('c')])
     .groupBy('entry_id')
     .having(sql`sum(debit)`, '!=', sql`sum(credit)`)
     .execute();
@@ -32,36 +32,53 @@ export async function verifyLedger(db: Kysely<Database>): Promise<LedgerReport> 
     .execute();
   for (const e of lonely) breaks.push(`journal entry ${e.id} has no lines`);
 
-  const accounts = await db.selectFrom('accounts').selectAll().execute();
-  const sums = await db
-    .selectFrom('journal_lines')
+  // As text: a value put past 2^53 by hand is reported, not misread.
+  const accounts = await db
+    .selectFrom('accounts')
     .select([
-      'account_id',
-      (eb) => eb.fn.sum<string | number>('credit').as('c'),
-      (eb) => eb.fn.sum<string | number>('debit').as('d'),
+      'id',
+      'number',
+      'allow_negative',
+      sql<string>`cast(balance as text)`.as('balance'),
+      sql<string>`cast(held as text)`.as('held'),
     ])
-    .groupBy('account_id')
     .execute();
+  const sums = await lineSumsByAccount(db);
   const holds = await db
     .selectFrom('holds')
-    .select(['account_id', (eb) => eb.fn.sum<string | number>('amount').as('h')])
+    .select(['account_id', sql<string>`cast(sum(amount) as text)`.as('h')])
     .where('status', '=', 'pending')
     .groupBy('account_id')
     .execute();
+  const limit = BigInt(MAX_BALANCE);
+  let trial = 0n;
   for (const account of accounts) {
-    const s = sums.find((x) => x.account_id === account.id);
-    const fromLines = fenFromDb(s?.c ?? 0) - fenFromDb(s?.d ?? 0);
-    const balance = fenFromDb(account.balance);
-    const held = fenFromDb(account.held);
-    if (fromLines !== balance)
-      breaks.push(`account ${account.number}: balance ${balance} but its lines sum to ${fromLines}`);
-    const pending = fenFromDb(holds.find((x) => x.account_id === account.id)?.h ?? 0);
+    const s = sums.get(account.id) ?? { credit: 0n, debit: 0n };
+    const fromLines = s.credit - s.debit;
+    trial += fromLines;
+    const balance = sumFromDb(account.balance);
+    const held = sumFromDb(account.held);
+    const pending = sumFromDb(holds.find((x) => x.account_id === account.id)?.h);
     if (pending !== held)
       breaks.push(`account ${account.number}: held ${held} but its pending holds sum to ${pending}`);
-    if (account.allow_negative !== 1 && (balance < 0 || held < 0 || balance < held)) {
+    if (balance > limit || balance < -limit || held > limit)
+      breaks.push(`account ${account.number}: balance ${balance} or held ${held} is past ±${limit}`);
+    if (account.allow_negative === 1) {
+      // A contra account's figure is its lines (any size); its row keeps nothing.
+      if (balance !== 0n || held !== 0n)
+        breaks.push(
+          `contra account ${account.number} keeps a row balance ${balance} (held ${held}); it must keep none`,
+        );
+      continue;
+    }
+    if (fromLines !== balance)
+      breaks.push(`account ${account.number}: balance ${balance} but its lines sum to ${fromLines}`);
+    if (balance < 0n || held < 0n || balance < held) {
       breaks.push(`account ${account.number} is below zero or below its holds (${balance}, held ${held})`);
     }
   }
+  // Every entry balances, so the whole ledger does: a trial balance of zero.
+  if (trial !== 0n) breaks.push(`the accounts' figures sum to ${trial}, not zero`);
   const entries = Number(
     (
       await db

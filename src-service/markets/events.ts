@@ -6,10 +6,11 @@
 import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { AppError } from '../../src-shared/errors';
-import type { Fen } from '../../src-shared/money';
+import type { Balance, Fen } from '../../src-shared/money';
 import { appendAudit, canonicalJson } from '../audit/log';
 import type { ServiceContext } from '../context';
 import { accountByKind } from '../ledger/accounts';
+import { requireSingleAmounts } from '../ledger/amounts';
 import { placeHold, voidHold } from '../ledger/holds';
 import { postEntry, type EntryLine } from '../ledger/post';
 import { nextSerial } from '../ledger/serials';
@@ -104,6 +105,7 @@ export interface IncomingTransfer {
  * market is signed in and accepts; otherwise to the suspense sub-account with the reason.
  */
 export async function incomingTransfer(ctx: ServiceContext, input: IncomingTransfer) {
+  requireSingleAmounts({ amount: input.amount });
   return marketEvent(
     ctx,
     { kind: 'incomingTransfer', marketCode: input.marketCode, key: input.key, body: { ...input } },
@@ -165,6 +167,7 @@ export async function marketMoney(
   ctx: ServiceContext,
   input: { direction: 'deposit' | 'withdraw'; marketCode: string; memberCode: string; amount: Fen; key: string },
 ) {
+  requireSingleAmounts({ amount: input.amount });
   const kind = input.direction === 'deposit' ? 'marketDeposit' : 'marketWithdraw';
   return marketEvent(
     ctx,
@@ -187,6 +190,7 @@ export async function clearing(
   ctx: ServiceContext,
   input: { marketCode: string; payerCode: string; payeeCode: string; amount: Fen; fee: Fen; key: string },
 ) {
+  requireSingleAmounts({ amount: input.amount }, { fee: input.fee });
   return marketEvent(
     ctx,
     { kind: 'clearing', marketCode: input.marketCode, key: input.key, body: { ...input } },
@@ -197,7 +201,8 @@ export async function clearing(
       const payee = await contractByCode(trx, market, input.payeeCode);
       const serial = await nextSerial(trx, tctx.clock.today());
       const lines: EntryLine[] = [
-        { accountId: payer.detail_account_id, debit: (input.amount + input.fee) as Fen },
+        // the payer's one debit is the amount and its fee together: at most twice MAX_FEN, a Balance
+        { accountId: payer.detail_account_id, debit: (input.amount + input.fee) as Balance },
         { accountId: payee.detail_account_id, credit: input.amount },
       ];
       if (input.fee > 0) lines.push({ accountId: await accountByKind(trx, 'fee', market.id), credit: input.fee });
@@ -219,6 +224,7 @@ export async function freeze(
   ctx: ServiceContext,
   input: { marketCode: string; memberCode: string; amount: Fen; key: string },
 ) {
+  requireSingleAmounts({ amount: input.amount });
   return marketEvent(
     ctx,
     { kind: 'freeze', marketCode: input.marketCode, key: input.key, body: { ...input } },
@@ -267,6 +273,7 @@ export async function b2bTrade(
     key: string;
   },
 ) {
+  requireSingleAmounts({ amount: input.amount }, { fee: input.fee });
   return marketEvent(
     ctx,
     { kind: 'b2bTrade', marketCode: input.marketCode, key: input.key, body: { ...input } },

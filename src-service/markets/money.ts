@@ -3,7 +3,7 @@
 // contra account of other banks. Every one is a balanced journal entry with
 // its serial, and marks the contract's "money moved today".
 import type { Transaction } from 'kysely';
-import type { Fen } from '../../src-shared/money';
+import type { Balance } from '../../src-shared/money';
 import type { ServiceContext } from '../context';
 import { accountByKind } from '../ledger/accounts';
 import { postEntry } from '../ledger/post';
@@ -24,7 +24,7 @@ export async function postDeposit(
   ctx: ServiceContext,
   input: {
     contract: ContractRow;
-    amount: Fen;
+    amount: Balance;
     serial: string;
     kind: string;
     reference: string;
@@ -55,7 +55,7 @@ export async function postWithdrawal(
   ctx: ServiceContext,
   input: {
     contract: ContractRow;
-    amount: Fen;
+    amount: Balance;
     serial: string;
     kind: string;
     reference: string;

@@ -2,9 +2,16 @@
 // withdrawals, clearing, each member's balance, and the summary custody
 // account's total — whose totals tie to the ledger. Also the market's
 // custody-account query (summary balance and its sub-accounts).
+//
+// Each line and each sub-account's balance is a safe integer; the totals are
+// not balances (the summary account is a control total of all its
+// sub-accounts, a day's deposits may be any number of maximum amounts), so they
+// are added as BigInt and leave as decimal strings, never refused.
 import type { Kysely } from 'kysely';
-import { fenFromDb, type Fen } from '../../src-shared/money';
+import type { CustodyReply, ReconciliationReply } from '../../src-shared/api/bank';
+import { balanceFromDb, sumToWire, type Balance } from '../../src-shared/money';
 import type { ServiceContext } from '../context';
+import { lineSumsByAccount } from '../ledger/sums';
 import type { Database } from '../store/schema';
 import { marketByCode } from './markets';
 
@@ -12,27 +19,7 @@ export const DEPOSIT_KINDS = ['deposit', 'marketDeposit', 'incomingTransfer', 'r
 export const WITHDRAW_KINDS = ['withdraw', 'marketWithdraw', 'transferOut'];
 export const CLEARING_KINDS = ['clearing', 'trade'];
 
-export interface ReconLine {
-  serial: string;
-  kind: string;
-  memberCode: string;
-  amount: Fen;
-}
-
-export interface Reconciliation {
-  market: { code: string; name: string; summaryAccountNo: string };
-  businessDate: string;
-  deposits: ReconLine[];
-  withdrawals: ReconLine[];
-  clearing: { serial: string; kind: string; amount: Fen; fee: Fen }[];
-  balances: { memberCode: string; detailAccountNo: string; balance: Fen; held: Fen; status: string }[];
-  suspenseBalance: Fen;
-  feeBalance: Fen;
-  totals: { deposits: Fen; withdrawals: Fen; clearing: Fen; fees: Fen; members: Fen; summary: Fen };
-  /** The summary total recomputed from journal lines: it must equal totals.summary. */
-  ledgerSummary: Fen;
-  ties: boolean;
-}
+export type Reconciliation = ReconciliationReply;
 
 export async function reconciliation(
   ctx: ServiceContext,
@@ -67,20 +54,27 @@ export async function reconciliation(
     : [];
   const detail = new Set(accounts.filter((a) => a.kind === 'member_detail').map((a) => a.id));
   const feeAccount = accounts.find((a) => a.kind === 'fee');
-  const deposits: ReconLine[] = [];
-  const withdrawals: ReconLine[] = [];
-  const clearingBySerial = new Map<string, { serial: string; kind: string; amount: Fen; fee: Fen }>();
+  type Line = Reconciliation['deposits'][number];
+  const deposits: Line[] = [];
+  const withdrawals: Line[] = [];
+  const clearingBySerial = new Map<string, Reconciliation['clearing'][number]>();
   for (const l of lines) {
-    const debit = fenFromDb(l.debit);
-    const credit = fenFromDb(l.credit);
+    const debit = balanceFromDb(l.debit);
+    const credit = balanceFromDb(l.credit);
     if (DEPOSIT_KINDS.includes(l.kind) && detail.has(l.account_id) && credit > 0) {
       deposits.push({ serial: l.serial, kind: l.kind, memberCode: codeOf(l.account_id), amount: credit });
     } else if (WITHDRAW_KINDS.includes(l.kind) && detail.has(l.account_id) && debit > 0) {
       withdrawals.push({ serial: l.serial, kind: l.kind, memberCode: codeOf(l.account_id), amount: debit });
     } else if (CLEARING_KINDS.includes(l.kind)) {
-      const c = clearingBySerial.get(l.serial) ?? { serial: l.serial, kind: l.kind, amount: 0 as Fen, fee: 0 as Fen };
-      if (feeAccount && l.account_id === feeAccount.id) c.fee = (c.fee + credit) as Fen;
-      else if (detail.has(l.account_id) && credit > 0) c.amount = (c.amount + credit) as Fen;
+      // A clearing or trade credits one payee and at most one fee line: each is one line's amount.
+      const c = clearingBySerial.get(l.serial) ?? {
+        serial: l.serial,
+        kind: l.kind,
+        amount: 0 as Balance,
+        fee: 0 as Balance,
+      };
+      if (feeAccount && l.account_id === feeAccount.id) c.fee = credit;
+      else if (detail.has(l.account_id) && credit > 0) c.amount = credit;
       clearingBySerial.set(l.serial, c);
     }
   }
@@ -89,26 +83,17 @@ export async function reconciliation(
     .map((a) => ({
       memberCode: codeOf(a.id),
       detailAccountNo: a.number,
-      balance: fenFromDb(a.balance),
-      held: fenFromDb(a.held),
+      balance: balanceFromDb(a.balance),
+      held: balanceFromDb(a.held),
       status: contracts.find((c) => c.detail_account_id === a.id)?.status ?? 'unknown',
     }));
-  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0) as Fen;
-  const suspenseBalance = fenFromDb(accounts.find((a) => a.kind === 'suspense')?.balance ?? 0);
-  const feeBalance = fenFromDb(feeAccount?.balance ?? 0);
+  const sum = (xs: (number | bigint)[]) => xs.reduce<bigint>((a, b) => a + BigInt(b), 0n);
+  const suspenseBalance = balanceFromDb(accounts.find((a) => a.kind === 'suspense')?.balance ?? 0);
+  const feeBalance = balanceFromDb(feeAccount?.balance ?? 0);
   const members = sum(balances.map((b) => b.balance));
-  const summary = sum([members, suspenseBalance, feeBalance]);
-  const ledger = ids.length
-    ? await db
-        .selectFrom('journal_lines')
-        .select([
-          (eb) => eb.fn.sum<string | number>('credit').as('c'),
-          (eb) => eb.fn.sum<string | number>('debit').as('d'),
-        ])
-        .where('account_id', 'in', ids)
-        .executeTakeFirstOrThrow()
-    : { c: 0, d: 0 };
-  const ledgerSummary = (fenFromDb(ledger.c) - fenFromDb(ledger.d)) as Fen;
+  const summary = members + BigInt(suspenseBalance) + BigInt(feeBalance);
+  let ledgerSummary = 0n;
+  for (const s of (await lineSumsByAccount(db, { accountIds: ids })).values()) ledgerSummary += s.credit - s.debit;
   const clearing = [...clearingBySerial.values()];
   return {
     market: { code: market.code, name: market.name, summaryAccountNo: market.summary_account_no },
@@ -120,20 +105,24 @@ export async function reconciliation(
     suspenseBalance,
     feeBalance,
     totals: {
-      deposits: sum(deposits.map((d) => d.amount)),
-      withdrawals: sum(withdrawals.map((w) => w.amount)),
-      clearing: sum(clearing.map((c) => c.amount)),
-      fees: sum(clearing.map((c) => c.fee)),
-      members,
-      summary,
+      deposits: sumToWire(sum(deposits.map((d) => d.amount))),
+      withdrawals: sumToWire(sum(withdrawals.map((w) => w.amount))),
+      clearing: sumToWire(sum(clearing.map((c) => c.amount))),
+      fees: sumToWire(sum(clearing.map((c) => c.fee))),
+      members: sumToWire(members),
+      summary: sumToWire(summary),
     },
-    ledgerSummary,
+    ledgerSummary: sumToWire(ledgerSummary),
     ties: ledgerSummary === summary,
   };
 }
 
 /** 交易市场存管账户查询: the summary custody account and its sub-accounts, now. */
-export async function custodyAccount(ctx: ServiceContext, marketCode: string, db: Kysely<Database> = ctx.db) {
+export async function custodyAccount(
+  ctx: ServiceContext,
+  marketCode: string,
+  db: Kysely<Database> = ctx.db,
+): Promise<CustodyReply> {
   const file = await reconciliation(ctx, marketCode, ctx.clock.today(), db);
   return {
     market: file.market,
@@ -154,7 +143,7 @@ export async function custodyAccount(ctx: ServiceContext, marketCode: string, db
         memberCode: '',
         number: `${file.market.summaryAccountNo}-GZ`,
         balance: file.suspenseBalance,
-        held: 0 as Fen,
+        held: 0 as Balance,
         status: 'open',
       },
       {
@@ -162,7 +151,7 @@ export async function custodyAccount(ctx: ServiceContext, marketCode: string, db
         memberCode: '',
         number: `${file.market.summaryAccountNo}-SX`,
         balance: file.feeBalance,
-        held: 0 as Fen,
+        held: 0 as Balance,
         status: 'open',
       },
     ],

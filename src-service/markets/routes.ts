@@ -4,8 +4,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { CustodyReply, ReconciliationReply } from '../../src-shared/api/bank';
 import { ErrorReply, IsoDate } from '../../src-shared/api/common';
-import { AmountFen, MarketSummary } from '../../src-shared/api/settlement';
+import { AmountFen, FeeFen, MarketSummary } from '../../src-shared/api/settlement';
 import { AppError } from '../../src-shared/errors';
 import type { Fen } from '../../src-shared/money';
 import type { ServiceContext } from '../context';
@@ -62,7 +63,7 @@ export function bankRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
           summary: '对账: a market’s reconciliation file for a business day',
           params: Params,
           querystring: z.object({ date: IsoDate.optional() }),
-          response: { 200: z.any(), ...errors },
+          response: { 200: ReconciliationReply, ...errors },
         },
       },
       async (request) => reconciliation(ctx, request.params.code, request.query.date ?? ctx.clock.today()),
@@ -76,7 +77,7 @@ export function bankRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
           tags: ['bank'],
           summary: 'The summary custody account and its sub-accounts',
           params: Params,
-          response: { 200: z.any(), ...errors },
+          response: { 200: CustodyReply, ...errors },
         },
       },
       async (request) => custodyAccount(ctx, request.params.code),
@@ -168,7 +169,7 @@ export function bankRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
             payerCode: Code,
             payeeCode: Code,
             amount: AmountFen,
-            fee: z.number().int().min(0).default(0),
+            fee: FeeFen.default(0),
             key: Key,
           }),
           response: { 200: z.any(), ...errors },
@@ -193,7 +194,7 @@ export function bankRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
             payerCode: Code,
             payeeCode: Code,
             amount: AmountFen,
-            fee: z.number().int().min(0).default(0),
+            fee: FeeFen.default(0),
             description: z.string().min(1).max(200),
             key: Key,
           }),

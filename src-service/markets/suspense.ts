@@ -5,7 +5,7 @@
 // bound-card records (once each); the market allocates the others.
 import type { Kysely, Transaction } from 'kysely';
 import { AppError } from '../../src-shared/errors';
-import { fenFromDb, type Fen } from '../../src-shared/money';
+import { balanceFromDb, type Fen } from '../../src-shared/money';
 import { appendAudit } from '../audit/log';
 import type { ServiceContext } from '../context';
 import { accountByKind } from '../ledger/accounts';
@@ -82,7 +82,7 @@ export async function creditFromSuspense(
     .where('status', '=', 'open')
     .executeTakeFirst();
   if (Number(claimed.numUpdatedRows) !== 1) throw new AppError('SUSPENSE_ALREADY_RESOLVED');
-  const amount = fenFromDb(record.amount);
+  const amount = balanceFromDb(record.amount);
   const today = ctx.clock.today();
   const entryId = await postEntry(trx, {
     serial: input.serial,

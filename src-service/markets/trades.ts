@@ -4,7 +4,7 @@
 // sub-account); a trade not reviewed within 30 days expires, its hold voided.
 import type { Kysely, Transaction } from 'kysely';
 import { AppError } from '../../src-shared/errors';
-import { fenFromDb, type Fen } from '../../src-shared/money';
+import { balanceFromDb, type Balance, type Fen } from '../../src-shared/money';
 import { appendAudit } from '../audit/log';
 import { addDays } from '../clock';
 import type { ServiceContext } from '../context';
@@ -27,7 +27,7 @@ export async function pushTrade(
   const serial = await nextSerial(trx, today);
   const holdId = await placeHold(trx, {
     accountId: input.payer.detail_account_id,
-    amount: (input.amount + input.fee) as Fen,
+    amount: (input.amount + input.fee) as Balance,
     kind: 'trade',
     reference: `trade:${serial}`,
     at: ctx.clock.nowIso(),
@@ -89,10 +89,10 @@ export async function approveTrade(
     .selectAll()
     .where('id', '=', trade.payee_contract_id)
     .executeTakeFirstOrThrow();
-  const amount = fenFromDb(trade.amount);
-  const fee = fenFromDb(trade.fee);
+  const amount = balanceFromDb(trade.amount);
+  const fee = balanceFromDb(trade.fee);
   const lines: EntryLine[] = [
-    { accountId: payer.detail_account_id, debit: (amount + fee) as Fen, holdId: trade.hold_id },
+    { accountId: payer.detail_account_id, debit: (amount + fee) as Balance, holdId: trade.hold_id },
     { accountId: payee.detail_account_id, credit: amount },
   ];
   if (fee > 0) lines.push({ accountId: await accountByKind(trx, 'fee', trade.market_id), credit: fee });

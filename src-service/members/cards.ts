@@ -8,7 +8,8 @@ import type { Bank, Branch } from '../banks/register';
 import type { ServiceContext } from '../context';
 import { OWN_BANK_BINS } from '../demo/cards';
 import type { CardsTable, Database } from '../store/schema';
-import type { CardAuthField } from './card-auth';
+import { giveBackSlot, recordAttempt, takeSlot } from '../auth/limits';
+import type { CardAuthAnswer, CardAuthField } from './card-auth';
 
 export const CARD_AUTH_MAX_FAILURES = 5;
 
@@ -50,32 +51,43 @@ export async function authenticateCard(
   return { bank, branch };
 }
 
-/** The card network's answer, its failures counted per subject and day. */
+/**
+ * The card network's answer, its failures counted per subject and day. A check
+ * takes a failure slot before it asks and gives it back when the card passed,
+ * so a burst of checks cannot all read "four failures so far" and all ask.
+ */
 export async function askCardNetwork(
   ctx: ServiceContext,
   input: { subject: string; holder: string; certNo: string; cardNo: string; bankCode: string; phone: string },
 ): Promise<void> {
-  const today = ctx.clock.today();
-  const failures = await ctx.db
-    .selectFrom('card_auth_failures')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('subject', '=', input.subject)
-    .where('business_date', '=', today)
-    .executeTakeFirstOrThrow();
-  if (Number(failures.n) >= CARD_AUTH_MAX_FAILURES)
+  const key = { scope: 'card-auth', subject: input.subject, period: ctx.clock.today() };
+  const at = ctx.clock.nowIso();
+  if ((await takeSlot(ctx.db, key, CARD_AUTH_MAX_FAILURES, at)) === null)
     throw new AppError('CARD_AUTH_TOO_MANY', { max: CARD_AUTH_MAX_FAILURES });
-  const answer = await ctx.cardAuth.authenticate({
-    cardNo: input.cardNo,
-    bankCode: input.bankCode,
-    holder: input.holder,
-    certNo: input.certNo,
-    phone: input.phone,
+  let answer: CardAuthAnswer;
+  try {
+    answer = await ctx.cardAuth.authenticate({
+      cardNo: input.cardNo,
+      bankCode: input.bankCode,
+      holder: input.holder,
+      certNo: input.certNo,
+      phone: input.phone,
+    });
+  } catch (error) {
+    // The network did not answer: nothing was learnt, nothing is counted.
+    await giveBackSlot(ctx.db, key);
+    throw error;
+  }
+  await recordAttempt(ctx.db, {
+    kind: 'card-auth',
+    subject: input.subject,
+    outcome: answer.ok ? 'right' : 'wrong',
+    at,
   });
-  if (answer.ok) return;
-  await ctx.db
-    .insertInto('card_auth_failures')
-    .values({ subject: input.subject, business_date: today, created_at: ctx.clock.nowIso() })
-    .execute();
+  if (answer.ok) {
+    await giveBackSlot(ctx.db, key);
+    return;
+  }
   if (answer.reason === 'mismatch') throw new AppError('CARD_AUTH_MISMATCH', FIELD_WORDS[answer.field]);
   throw new AppError(answer.reason === 'unsupported' ? 'CARD_UNSUPPORTED' : 'CARD_AUTH_UNKNOWN');
 }

@@ -5,7 +5,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { AppError } from '../../src-shared/errors';
 import type { ClosureItem } from '../../src-shared/api/members';
-import { formatFen, type Fen } from '../../src-shared/money';
+import { formatFen, type Balance } from '../../src-shared/money';
 import { appendAudit } from '../audit/log';
 import type { ServiceContext } from '../context';
 import { accountByKind, balancesOf } from '../ledger/accounts';
@@ -18,7 +18,8 @@ import { approveTrade, tradeById, TRADE_REVIEW_DAYS } from '../markets/trades';
 import type { Database } from '../store/schema';
 import { atomically } from '../store/tx';
 import { addDays } from '../clock';
-import { hashPassword, verifyPassword } from '../auth/passwords';
+import { checkPassword } from '../auth/password-attempts';
+import { hashPassword } from '../auth/passwords';
 import { activateCard, checkCardFree, usableCard } from './cards';
 import { verifyCode, verifySignature, type MemberActor, type MemberProof, type OperationFields } from './verification';
 
@@ -266,7 +267,7 @@ function closureRefusal(items: ClosureItem[], lang: 'zh-CN' | 'en'): AppError {
   const words = items.map((item) => {
     const name = lang === 'en' ? item.market.nameEn : item.market.name;
     if (item.kind === 'balance') {
-      const amount = formatFen(item.amount as Fen);
+      const amount = formatFen(item.amount as Balance);
       return lang === 'en' ? `balance ${amount} at ${name}` : `${name}余额 ${amount}`;
     }
     return lang === 'en' ? `contract with ${name} not cancelled` : `与${name}的签约未解约`;
@@ -336,10 +337,9 @@ export const changeLoginName: MemberOperation<
   { loginName: string }
 > = {
   name: 'changeLoginName',
-  async fields(db, _ctx, actor, input) {
+  async fields(db, ctx, actor, input) {
     await checkNewLoginName(db, input, actor.user.login_name);
-    if (!(await verifyPassword(input.password, actor.user.password_hash)))
-      throw new AppError('AUTH_OLD_PASSWORD_WRONG');
+    await checkPassword(ctx, actor.user, input.password, () => new AppError('AUTH_OLD_PASSWORD_WRONG'));
     return { ...blank, operation: this.name, details: input.newLoginName };
   },
   async run(trx, _ctx, actor, input) {
@@ -355,11 +355,10 @@ export const changePassword: MemberOperation<
   { changed: true }
 > = {
   name: 'changePassword',
-  async fields(_db, _ctx, actor, input) {
+  async fields(_db, ctx, actor, input) {
     if (input.newPassword !== input.confirmPassword) throw new AppError('AUTH_PASSWORD_MISMATCH');
     if (input.newPassword === input.oldPassword) throw new AppError('AUTH_PASSWORD_REUSED');
-    if (!(await verifyPassword(input.oldPassword, actor.user.password_hash)))
-      throw new AppError('AUTH_OLD_PASSWORD_WRONG');
+    await checkPassword(ctx, actor.user, input.oldPassword, () => new AppError('AUTH_OLD_PASSWORD_WRONG'));
     return { ...blank, operation: this.name };
   },
   async run(trx, _ctx, actor, input) {

@@ -29,7 +29,7 @@ import {
   CancelCheck,
 } from '../../src-shared/api/settlement';
 import { AppError, errorMessage } from '../../src-shared/errors';
-import { fenFromDb } from '../../src-shared/money';
+import { balanceFromDb } from '../../src-shared/money';
 import { addDays } from '../clock';
 import type { ServiceContext } from '../context';
 import { categoryKinds } from '../enterprises/routes';
@@ -217,8 +217,8 @@ export function memberRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
             market: marketSummary(ctx, await marketById(ctx.db, t.market_id)),
             payerCode: t.payer_code,
             payeeCode: t.payee_code,
-            amount: fenFromDb(t.amount),
-            fee: fenFromDb(t.fee),
+            amount: balanceFromDb(t.amount),
+            fee: balanceFromDb(t.fee),
             status: t.status,
             tradeDate: t.trade_date,
             description: t.description,
@@ -250,7 +250,7 @@ export function memberRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
             id: r.id,
             serial: r.serial,
             market: marketSummary(ctx, await marketById(ctx.db, r.market_id)),
-            amount: fenFromDb(r.amount),
+            amount: balanceFromDb(r.amount),
             payerCardNo: maskCard(r.payer_card_no),
             payerName: r.payer_name,
             reason: r.reason,

@@ -1,5 +1,6 @@
 // The member system's public side: SMS codes for registration and recovery,
 // the registration itself, and recovery of the login name and password.
+import { countBodyBytes } from '../http/body-size';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ErrorReply } from '../../src-shared/api/common';
 import {
@@ -63,6 +64,7 @@ export function registrationRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
       {
         config: open,
         bodyLimit: REGISTRATION_BODY_LIMIT,
+        preParsing: countBodyBytes,
         schema: {
           tags: ['registration'],
           summary: 'Apply as a corporate member, with the documents archive; the bank counter decides',

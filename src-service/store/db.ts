@@ -1,6 +1,7 @@
 // One setting chooses the database: a SQLite file path (or ":memory:") or a
 // postgres:// URL. Everything above this module is dialect-free Kysely.
 import BetterSqlite3 from 'better-sqlite3';
+import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema';
@@ -14,6 +15,8 @@ export interface Store {
   describe: string;
   /** PostgreSQL: the schema the tables live in (search_path). */
   schema?: string;
+  /** SQLite: the database file (its folder is the service's data folder). */
+  file?: string;
   close(): Promise<void>;
 }
 
@@ -25,7 +28,22 @@ export function openStore(setting: string): Store {
   return isPostgresUrl(setting) ? openPostgres(setting) : openSqlite(setting);
 }
 
+/**
+ * The database holds password hashes, sessions and every account: only the
+ * service's user may read it. The file is created 0600 (SQLite gives its -wal
+ * and -shm the database file's mode), and files left readable by an older
+ * version are corrected on every open.
+ */
+function ownerOnly(path: string): void {
+  if (path === ':memory:' || process.platform === 'win32') return;
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (existsSync(file) && (statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  }
+}
+
 function openSqlite(path: string): Store {
+  ownerOnly(path);
   const sqlite = new BetterSqlite3(path);
   // WAL lets queries read while a commit is written; FULL makes every commit
   // durable at the fsync — money is not allowed to un-happen after a crash.
@@ -33,11 +51,14 @@ function openSqlite(path: string): Store {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // WAL mode made the -wal and -shm files just now: checked as well.
+  ownerOnly(path);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     db,
     dialect: 'sqlite',
     describe: `sqlite:${path}`,
+    file: path,
     close: () => db.destroy(),
   };
 }
@@ -71,7 +92,7 @@ function openPostgres(url: string): Store {
   if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new Error(`schema must be a lower-case SQL identifier: ${schema}`);
   }
-  // BIGINT (int8) arrives as a string; it is parsed and range-checked by fenFromDb.
+  // BIGINT (int8) arrives as a string; it is parsed and range-checked by balanceFromDb (a sum: sumFromDb).
   const pool = new pg.Pool({
     connectionString: parsed.toString(),
     max: 10,

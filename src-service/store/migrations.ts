@@ -594,6 +594,176 @@ function migrations(dialect: DialectName): Record<string, Migration> {
         await db.schema.alterTable('cards').addColumn('branch_name_en', 'varchar(150)').execute();
       },
     },
+    '006_attempt_limits': {
+      async up(db: AnyDb) {
+        // One row per limited thing (a subject's card checks of a day, a phone's
+        // code sends): attempts take a slot by a conditional upsert, so a burst
+        // cannot read the same count and all pass.
+        await db.schema
+          .createTable('limit_counters')
+          .addColumn('scope', 'varchar(20)', (c) => c.notNull())
+          .addColumn('subject', 'varchar(80)', (c) => c.notNull())
+          .addColumn('period', 'varchar(30)', (c) => c.notNull())
+          .addColumn('used', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('updated_at', 'varchar(30)', (c) => c.notNull())
+          .addPrimaryKeyConstraint('limit_counters_pk', ['scope', 'subject', 'period'])
+          .execute();
+        // Every attempt that was evaluated (a password, a code, a card check), right or wrong.
+        await db.schema
+          .createTable('auth_attempts')
+          .addColumn(...idColumn)
+          .addColumn('kind', 'varchar(20)', (c) => c.notNull())
+          .addColumn('subject', 'varchar(80)', (c) => c.notNull())
+          .addColumn('outcome', 'varchar(10)', (c) => c.notNull())
+          .addColumn('at', 'varchar(30)', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('auth_attempts_subject').on('auth_attempts').columns(['kind', 'subject']).execute();
+        // The card-check failures recorded so far carry over: counted today still, and kept as attempts.
+        await sql`insert into limit_counters (scope, subject, period, used, updated_at)
+                  select 'card-auth', subject, business_date, count(*), max(created_at)
+                  from card_auth_failures group by subject, business_date`.execute(db);
+        await sql`insert into auth_attempts (kind, subject, outcome, at)
+                  select 'card-auth', subject, 'wrong', created_at from card_auth_failures order by id`.execute(db);
+        await db.schema.dropTable('card_auth_failures').execute();
+      },
+    },
+    '007_amount_bounds': {
+      async up(db: AnyDb) {
+        // Every money column stays within ±(2^53−1) fen, the last integer a
+        // JavaScript number carries exactly, so whatever is stored reads back.
+        // Balances are refused before they get there (ledger/post.ts); these
+        // are the database's own word on it. Single amounts are stored within
+        // the same range: their tighter request bound (MAX_FEN) is checked where
+        // they enter, and rows written before it existed must still be readable.
+        const max = String(Number.MAX_SAFE_INTEGER);
+        const bounds: { table: string; name: string; check: (row: string) => string }[] = [
+          {
+            table: 'accounts',
+            name: 'accounts_amount_bounds',
+            check: (r) => `${r}balance between -${max} and ${max} and ${r}held between 0 and ${max}`,
+          },
+          // The contra accounts (other banks, the bank's funding) keep no row balance:
+          // every incoming transfer passes through one, and its figure is the sum of its lines.
+          {
+            table: 'accounts',
+            name: 'accounts_contra_keeps_no_balance',
+            check: (r) => `${r}allow_negative = 0 or (${r}balance = 0 and ${r}held = 0)`,
+          },
+          { table: 'holds', name: 'holds_amount_bounds', check: (r) => `${r}amount <= ${max}` },
+          {
+            table: 'journal_lines',
+            name: 'journal_lines_amount_bounds',
+            check: (r) =>
+              `${r}debit <= ${max} and ${r}credit <= ${max} and ` +
+              `(${r}balance_after is null or ${r}balance_after between -${max} and ${max})`,
+          },
+          {
+            table: 'instructions',
+            name: 'instructions_amount_bounds',
+            check: (r) => `${r}amount is null or ${r}amount between 0 and ${max}`,
+          },
+          {
+            table: 'b2b_trades',
+            name: 'b2b_trades_amount_bounds',
+            check: (r) => `${r}amount between 0 and ${max} and ${r}fee between 0 and ${max}`,
+          },
+          {
+            table: 'suspense_records',
+            name: 'suspense_amount_bounds',
+            check: (r) => `${r}amount between 0 and ${max}`,
+          },
+        ];
+
+        // SQLite's triggers do not look at rows already there: no bound is added over a row that breaks it,
+        // and nothing is changed before that is known. A contra row is not checked: what it kept is dropped below.
+        for (const b of bounds) {
+          if (b.name === 'accounts_contra_keeps_no_balance') continue;
+          const contra = b.table === 'accounts' ? 'allow_negative = 0 and ' : '';
+          const bad = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(b.table)}
+                      where ${sql.raw(contra)}not (${sql.raw(b.check(''))})`.execute(db);
+          if (Number(bad.rows[0]?.n ?? 0) > 0) {
+            throw new Error(
+              `007_amount_bounds: ${String(bad.rows[0].n)} row(s) of ${b.table} break ${b.name} ` +
+                `(${b.check('')}); correct them with a journal entry, then migrate again`,
+            );
+          }
+        }
+
+        // What a contra row kept until now — possibly past any bound, the value that failed every
+        // later read — is its lines' sum, and its lines keep it.
+        await db.updateTable('accounts').set({ balance: 0, held: 0 }).where('allow_negative', '=', 1).execute();
+
+        for (const b of bounds) {
+          if (dialect === 'postgres') {
+            await sql`alter table ${sql.table(b.table)} add constraint ${sql.id(b.name)} check (${sql.raw(b.check(''))})`.execute(
+              db,
+            );
+            continue;
+          }
+          // SQLite cannot add a constraint to a table; triggers refuse the same rows, with the same message shape.
+          for (const [event, when] of [
+            ['insert', 'before insert'],
+            ['update', 'before update'],
+          ] as const) {
+            await sql
+              .raw(
+                `create trigger ${b.name}_${event} ${when} on ${b.table} when not (${b.check('new.')}) ` +
+                  `begin select raise(abort, 'CHECK constraint failed: ${b.name}'); end`,
+              )
+              .execute(db);
+          }
+        }
+      },
+    },
+    '008_bank_keys_in_hsm': {
+      async up(db: AnyDb) {
+        // The CA's private key sat in bank_ca in the clear: whoever read a dump
+        // could issue certificates. It is treated as compromised: its certificate
+        // is kept only to verify what it issued, the service makes a new CA on
+        // the HSM at its next start, and the key's bytes are erased from the file.
+        await db.schema
+          .createTable('bank_keys')
+          .ifNotExists()
+          .addColumn('purpose', 'varchar(10)', (c) => c.primaryKey().check(sql`purpose in ('ca','document')`))
+          .addColumn('store', 'varchar(10)', (c) => c.notNull().check(sql`store in ('hsm','demo-hsm','demo-file')`))
+          .addColumn('key_ref', 'varchar(100)', (c) => c.notNull())
+          .addColumn('certificate_pem', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'varchar(30)', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('retired_ca_certificates')
+          .ifNotExists()
+          .addColumn(...idColumn)
+          .addColumn('certificate_pem', 'text', (c) => c.notNull())
+          .addColumn('reason', 'varchar(200)', (c) => c.notNull())
+          .addColumn('retired_at', 'varchar(30)', (c) => c.notNull())
+          .execute();
+        // SQLite runs a migration outside a transaction: after a crash each step may run again.
+        const old =
+          dialect === 'postgres'
+            ? await sql`select 1 from information_schema.tables where table_schema = current_schema() and table_name = 'bank_ca'`.execute(
+                db,
+              )
+            : await sql`select 1 from sqlite_master where type = 'table' and name = 'bank_ca'`.execute(db);
+        if (old.rows.length > 0) {
+          await sql`insert into retired_ca_certificates (certificate_pem, reason, retired_at)
+                    select certificate_pem, 'its private key was stored in the database', ${new Date().toISOString()}
+                    from bank_ca
+                    where certificate_pem not in (select certificate_pem from retired_ca_certificates)`.execute(db);
+          // Pages freed from here on are overwritten with zeros, not just marked free.
+          if (dialect === 'sqlite') await sql`pragma secure_delete = on`.execute(db);
+          await db.schema.dropTable('bank_ca').execute();
+        }
+        if (dialect === 'sqlite') {
+          // VACUUM rewrites the file without its free pages; the truncating checkpoint
+          // empties the -wal, where older copies of the key's pages could remain.
+          await sql`vacuum`.execute(db);
+          await sql`pragma wal_checkpoint(truncate)`.execute(db);
+          // Back to SQLite's default: zeroing every later delete is not this migration's business.
+          await sql`pragma secure_delete = off`.execute(db);
+        }
+      },
+    },
   };
 }
 
@@ -610,4 +780,18 @@ export async function migrateToLatest(store: { db: AnyDb; dialect: DialectName; 
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Migrates up to and including `target`: the upgrade tests make a database as an older version left it. */
+export async function migrateTo(
+  store: { db: AnyDb; dialect: DialectName; schema?: string },
+  target: string,
+): Promise<void> {
+  const migrator = new Migrator({
+    db: store.db,
+    provider: { getMigrations: () => Promise.resolve(migrations(store.dialect)) },
+    ...(store.schema ? { migrationTableSchema: store.schema } : {}),
+  });
+  const { error } = await migrator.migrateTo(target);
+  if (error) throw error instanceof Error ? error : new Error(String(error));
 }

@@ -1,7 +1,7 @@
 // Table shapes as Kysely sees them. Booleans are 0/1 integers and instants are
 // ISO-8601 UTC strings on both databases, so one code path serves SQLite and
 // PostgreSQL; BIGINT money may arrive as a string from pg and is parsed with
-// fenFromDb at the store boundary.
+// balanceFromDb (or, for a sum, sumFromDb) at the store boundary.
 import type { ColumnType, Generated } from 'kysely';
 
 type Bool = number; // 0 | 1
@@ -72,11 +72,22 @@ export interface SessionsTable {
   >;
 }
 
-export interface BankCaTable {
-  id: number;
+/** The bank's keys: where each is (never the key itself) and its certificate. */
+export interface BankKeysTable {
+  purpose: 'ca' | 'document';
+  store: 'hsm' | 'demo-hsm' | 'demo-file';
+  /** The key's CKA_ID on the HSM, or the demo key file's id. */
+  key_ref: string;
   certificate_pem: string;
-  private_key_pem: string;
   created_at: string;
+}
+
+/** CA certificates whose keys are gone or compromised: kept only to verify what they issued. */
+export interface RetiredCaCertificatesTable {
+  id: Generated<number>;
+  certificate_pem: string;
+  reason: string;
+  retired_at: string;
 }
 
 export type CertificateStatus = 'issued' | 'activated' | 'revoked';
@@ -145,7 +156,11 @@ export interface AccountsTable {
   balance: Money;
   /** Sum of pending holds against it (two-phase debits awaiting post or void). */
   held: Money;
-  /** Only the contra accounts (other banks, the bank's own funding) may go below zero. */
+  /**
+   * The contra accounts (other banks, the bank's own funding): the only ones that
+   * may go below zero, and they keep no row balance (0 here): their figure is the
+   * exact sum of their journal lines, unbounded (see ledger/post.ts).
+   */
   allow_negative: Bool;
   status: ColumnType<'open' | 'closed', 'open' | 'closed' | undefined, 'open' | 'closed'>;
   opened_at: string;
@@ -237,11 +252,23 @@ export interface RegistrationsTable {
   member_id: number | null;
 }
 
-export interface CardAuthFailuresTable {
-  id: Generated<number>;
+/** A limit's slots in use: attempts of a subject in a period, or (period '') the time of the last turn. */
+export interface LimitCountersTable {
+  scope: string;
   subject: string;
-  business_date: string;
-  created_at: string;
+  period: string;
+  used: number;
+  updated_at: string;
+}
+
+export type AttemptKind = 'password' | 'otp' | 'card-auth';
+
+export interface AuthAttemptsTable {
+  id: Generated<number>;
+  kind: AttemptKind;
+  subject: string;
+  outcome: 'right' | 'wrong';
+  at: string;
 }
 
 export interface ContractsTable {
@@ -411,12 +438,14 @@ export interface Database {
   enterprises: EnterprisesTable;
   members: MembersTable;
   registrations: RegistrationsTable;
-  card_auth_failures: CardAuthFailuresTable;
+  limit_counters: LimitCountersTable;
+  auth_attempts: AuthAttemptsTable;
   users: UsersTable;
   user_permissions: UserPermissionsTable;
   sessions: SessionsTable;
   captchas: CaptchasTable;
-  bank_ca: BankCaTable;
+  bank_keys: BankKeysTable;
+  retired_ca_certificates: RetiredCaCertificatesTable;
   certificates: CertificatesTable;
   challenges: ChallengesTable;
   markets: MarketsTable;

@@ -2,7 +2,7 @@
 // what a market's own system would do — sign in or out, receive a transfer
 // from a member's card at another bank, post a B2B trade.
 import { z } from 'zod';
-import { AmountFen } from './settlement';
+import { AmountFen, FeeFen } from './settlement';
 
 export const SmsMessage = z.object({
   id: z.number().int(),
@@ -32,7 +32,7 @@ export const DemoTrade = z.strictObject({
   payerCode: z.string().min(1).max(32),
   payeeCode: z.string().min(1).max(32),
   amount: AmountFen,
-  fee: z.number().int().min(0),
+  fee: FeeFen,
   description: z.string().trim().max(100),
 });
 export type DemoTrade = z.infer<typeof DemoTrade>;

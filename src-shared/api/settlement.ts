@@ -6,14 +6,21 @@ import { MAX_FEN } from '../money';
 import { SignatureEnvelope } from '../signing';
 import { IsoDate } from './common';
 
-/** An amount in fen that a person may move: a positive safe integer up to 999,999,999,999.99 yuan. */
-export const AmountFen = z
-  .number()
-  .int()
-  .min(1, { message: 'MONEY_ZERO' })
-  .max(MAX_FEN, { message: 'MONEY_TOO_LARGE' });
+/**
+ * The one bound of every single amount and fee a request carries — customer,
+ * member, bank back office, market, demo: integer fen up to MAX_FEN. The upper
+ * bound is checked first, so a value past 2^53 is named MONEY_TOO_LARGE too.
+ */
+const SingleFen = z.number().max(MAX_FEN, { message: 'MONEY_TOO_LARGE' }).int({ message: 'MONEY_DECIMALS' });
+/** An amount in fen that a person may move: 0.01 up to 999,999,999,999.99 yuan. */
+export const AmountFen = SingleFen.min(1, { message: 'MONEY_ZERO' });
+/** A fee in fen: none, or up to 999,999,999,999.99 yuan — the same bound as an amount. */
+export const FeeFen = SingleFen.min(0, { message: 'MONEY_NEGATIVE' });
 export const Id = z.number().int().positive();
+/** A single amount, a balance or a held total in a reply: a safe integer of fen. */
 export const MoneyOut = z.number().int();
+/** A total that is not a balance (a control total, a day's sum): fen as a decimal string, exact past 2^53. */
+export const MoneySum = z.string().regex(/^-?\d+$/);
 
 export const MarketSummary = z.object({
   id: Id,

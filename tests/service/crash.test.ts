@@ -1,37 +1,20 @@
 // The service killed with SIGKILL at random moments while clients deposit,
 // withdraw and approve, restarted ten times; afterwards the audit chain and
 // the ledger verify and no instruction is half-executed.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src-service/audit/verify';
 import { openStore } from '../../src-service/store/db';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { decide, payloadOf, submitInstruction } from '../support/instructions';
 import { READY_PASSWORD, startHarness, type Harness } from '../support/service-harness';
+import { SERVICE_FROM_SOURCE, startServiceProcess } from '../support/service-process';
 import { signEnvelope, type SoftKey } from '../support/soft-certificates';
 
 const RESTARTS = 10;
 
-function startService(database: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src-service/cli.ts', '--db', database, '--port', '0', '--log-level', 'error'],
-    {
-      env: { ...process.env, NODE_ENV: 'test' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1] });
-    });
-    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('exit', (code) => reject(new Error(`service exited (${code}) before it was ready:\n${out}`)));
-  });
-}
+/** The service as its command line, with the test hooks (they need --demo and NODE_ENV=test). */
+const startService = (database: string, keysEnv: NodeJS.ProcessEnv) =>
+  startServiceProcess(SERVICE_FROM_SOURCE, ['--db', database, '--demo'], keysEnv);
 
 async function call(url: string, path: string, token: string | null, method = 'GET', body?: unknown) {
   const res = await fetch(`${url}${path}`, {
@@ -95,7 +78,7 @@ for (const kind of DATABASE_KINDS) {
     it(`survives ${RESTARTS} SIGKILLs during a load of deposits and withdrawals`, async () => {
       let submitted = 0;
       for (let round = 0; round < RESTARTS; round++) {
-        const { child, url } = await startService(h.database);
+        const { child, url } = await startService(h.database, h.keysEnv);
         const op = await login(url, 'trade.operator', opKey);
         const rev = await login(url, 'trade.reviewer', revKey);
         let alive = true;

@@ -5,6 +5,10 @@
 // customer account below zero or below its holds), every executed instruction
 // posted exactly once and no other, every market's reconciliation tied to the
 // ledger. Each sequence runs in one transaction that is rolled back.
+// Amounts include the extremes: 0.01, the maximum single amount, amounts and
+// fees just past it and at 2^53−1 (refused by rule), and floods of maximum
+// transfers that take a balance to its 2^53−1 bound and a control total past
+// it — refused, if at all, as a business rule (AppError), never as a crash.
 import fc from 'fast-check';
 import type { Transaction } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,7 +30,9 @@ import { reconciliation } from '../../src-service/markets/reconciliation';
 import { creditFromSuspense } from '../../src-service/markets/suspense';
 import { approveTrade } from '../../src-service/markets/trades';
 import type { Database } from '../../src-service/store/schema';
-import type { Fen } from '../../src-shared/money';
+import { AppError } from '../../src-shared/errors';
+import { verifyAudit } from '../../src-service/audit/verify';
+import { MAX_BALANCE, MAX_FEN, type Fen } from '../../src-shared/money';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { payloadOf } from '../support/instructions';
 import { startHarness, type Harness } from '../support/service-harness';
@@ -51,9 +57,22 @@ type Command =
   | { t: 'trade'; payer: number; payee: number; amount: number; fee: number }
   | { t: 'approveTrade'; trade: number }
   | { t: 'recredit'; record: number }
-  | { t: 'cancel'; contract: number };
+  | { t: 'cancel'; contract: number }
+  | { t: 'flood'; market: number; bound: boolean; times: number };
 
-const amount = fc.integer({ min: 1, max: 2_000_000 });
+const MAX = Number(MAX_FEN);
+const SAFE = Number(MAX_BALANCE);
+// mostly everyday amounts; the extremes often enough to meet each other
+const amount = fc.oneof(
+  { arbitrary: fc.integer({ min: 1, max: 2_000_000 }), weight: 12 },
+  { arbitrary: fc.constantFrom(1, MAX, MAX - 1), weight: 3 },
+  { arbitrary: fc.constantFrom(MAX + 1, SAFE), weight: 1 },
+);
+const fee = fc.oneof(
+  { arbitrary: fc.integer({ min: 0, max: 500 }), weight: 6 },
+  { arbitrary: fc.constantFrom(1, MAX), weight: 2 },
+  { arbitrary: fc.constantFrom(MAX + 1, SAFE), weight: 1 },
+);
 const idx = fc.nat({ max: 7 });
 const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ t: fc.constant('sign' as const), market: fc.nat({ max: 1 }) }),
@@ -76,20 +95,36 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     payer: idx,
     payee: idx,
     amount,
-    fee: fc.integer({ min: 0, max: 500 }),
+    fee,
   }),
-  fc.record({ t: fc.constant('freeze' as const), contract: idx, amount }),
+  // small freezes too: most sub-accounts hold little, and a freeze that always fails proves nothing
+  fc.record({
+    t: fc.constant('freeze' as const),
+    contract: idx,
+    amount: fc.oneof(fc.integer({ min: 1, max: 100 }), amount),
+  }),
   fc.record({ t: fc.constant('unfreeze' as const), freeze: idx }),
   fc.record({
     t: fc.constant('trade' as const),
     payer: idx,
     payee: idx,
     amount,
-    fee: fc.integer({ min: 0, max: 500 }),
+    fee,
   }),
   fc.record({ t: fc.constant('approveTrade' as const), trade: idx }),
   fc.record({ t: fc.constant('recredit' as const), record: idx }),
   fc.record({ t: fc.constant('cancel' as const), contract: idx }),
+  // the maximum many times over: the 91st on one account passes 2^53−1, and
+  // four more to another account of the market take its control total past it
+  fc.record({
+    t: fc.constant('flood' as const),
+    market: fc.nat({ max: 1 }),
+    bound: fc.boolean(),
+    times: fc.oneof(
+      { arbitrary: fc.constant(95), weight: 1 },
+      { arbitrary: fc.integer({ min: 1, max: 5 }), weight: 19 },
+    ),
+  }),
 );
 
 const pick = <T>(list: T[], i: number): T | undefined => (list.length ? list[i % list.length] : undefined);
@@ -319,6 +354,29 @@ for (const kind of DATABASE_KINDS) {
                         });
                       break;
                     }
+                    case 'flood': {
+                      // each transfer stands alone: the one that would pass the bound is refused, the others are not
+                      let through = 0;
+                      for (let i = 0; i < c.times; i++) {
+                        try {
+                          const result = await events.incomingTransfer(ctx, {
+                            marketCode: MARKETS[c.market],
+                            cardNo: c.bound === i < 91 ? cards[0].card_no : '6217000000000014',
+                            payerName: 'x',
+                            amount: MAX as Fen,
+                            key: `fl-${n}-${i}-${Math.random()}`,
+                          });
+                          if (result.outcome === 'suspense') records.push(result.suspenseId);
+                          through += 1;
+                        } catch (error) {
+                          if (!(error instanceof Error && error.name === 'AppError')) throw error;
+                          expect((error as { code?: string }).code).toBe('BALANCE_OUT_OF_RANGE');
+                          extremes.refusedPastBound += 1;
+                        }
+                      }
+                      if (through === 0) throw new AppError('BALANCE_OUT_OF_RANGE');
+                      break;
+                    }
                     case 'cancel': {
                       const target = pick(live, c.contract);
                       if (!target) break;
@@ -357,12 +415,45 @@ for (const kind of DATABASE_KINDS) {
         'approveTrade',
         'recredit',
         'cancel',
+        'flood',
       ]) {
-        expect(succeeded.get(t) ?? 0, `${t} never got through`).toBeGreaterThan(RUNS / 100);
+        expect(succeeded.get(t) ?? 0, `${t} never got through: ${JSON.stringify([...succeeded])}`).toBeGreaterThan(
+          RUNS / 100,
+        );
+      }
+      if (RUNS >= 200) {
+        expect(extremes.refusedPastBound, 'no balance ever reached its bound').toBeGreaterThan(0);
+        expect(extremes.largestSummary, 'no control total ever passed 2^53').toBeGreaterThan(BigInt(SAFE));
       }
     }, 600_000);
+
+    it('verify-audit passes on the database after extreme amounts are committed', async () => {
+      // The sequences above are rolled back; these stay, as a real day's would.
+      const ctx = h.ctx;
+      for (const code of MARKETS) await setSignedIn(ctx, code, true);
+      const card = (await ctx.db.selectFrom('cards').select('card_no').orderBy('id').executeTakeFirstOrThrow()).card_no;
+      for (let i = 0; i < 92; i++) {
+        await events
+          .incomingTransfer(ctx, {
+            marketCode: MARKETS[i % 2],
+            cardNo: i % 3 ? card : '6217000000000014',
+            payerName: 'x',
+            amount: (i % 5 ? MAX : 1) as Fen,
+            key: `commit-${i}`,
+          })
+          .catch((error: unknown) => {
+            if (!(error instanceof AppError)) throw error;
+          });
+      }
+      const report = await verifyAudit(ctx.db);
+      expect(report.breaks).toEqual([]);
+      expect(report.journalEntries).toBeGreaterThan(90);
+    }, 120_000);
   });
 }
+
+/** How far the extremes went: a property whose balances never reach their bound proves nothing about it. */
+const extremes = { refusedPastBound: 0, largestSummary: 0n };
 
 async function checkInvariants(trx: Transaction<Database>, ctx: ServiceContext, where: string) {
   const ledger = await verifyLedger(trx);
@@ -383,5 +474,6 @@ async function checkInvariants(trx: Transaction<Database>, ctx: ServiceContext, 
   for (const code of MARKETS) {
     const file = await reconciliation(ctx, code, ctx.clock.today(), trx);
     expect(file.ties, `${where}: ${code} reconciliation`).toBe(true);
+    if (BigInt(file.totals.summary) > extremes.largestSummary) extremes.largestSummary = BigInt(file.totals.summary);
   }
 }

@@ -1,6 +1,9 @@
 // A real settlement service (Fastify app, real database, demo data) driven
 // through fastify.inject: no sockets, everything else as in production.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Clock } from '../../src-service/clock';
 import { createContext, type ServiceContext } from '../../src-service/context';
 import { seedDemo } from '../../src-service/demo/seed';
@@ -12,12 +15,15 @@ import { DEMO_PASSWORD } from '../../src-service/demo/data';
 
 /** The password demo users get in tests after the forced change. */
 export const READY_PASSWORD = 'Ready2026go';
+import { bankHsmEnv, testBankHsm } from './bank-hsm';
 import type { DatabaseKind, TestDatabase } from './databases';
 import { issueSoftKey, signEnvelope, type SoftKey } from './soft-certificates';
 
 export interface Harness {
   /** The database setting (a SQLite path or a postgres URL), for CLIs that open it too. */
   database: string;
+  /** What a service process started on this database needs to reach the same bank keys. */
+  keysEnv: NodeJS.ProcessEnv;
   app: FastifyInstance;
   ctx: ServiceContext;
   clock: Clock;
@@ -57,18 +63,37 @@ export interface Harness {
 
 export async function startHarness(
   kind: DatabaseKind,
-  options: { demo?: boolean; bankKey?: string } = {},
+  options: {
+    demo?: boolean;
+    bankKey?: string;
+    /**
+     * Where the bank's CA and document keys are: 'hsm' (default) a SoftHSM2 token
+     * through the service's HSM worker; 'file' the demo's encrypted key files, for
+     * test files whose own SoftHSM2 use would share the one PKCS#11 library of the process.
+     */
+    keys?: 'hsm' | 'file';
+  } = {},
 ): Promise<Harness> {
   const database: TestDatabase = await kind.create();
   const store = openStore(database.setting);
   await migrateToLatest(store);
   const clock = new Clock(true);
+  // PostgreSQL has no folder of its own for the demo's key files.
+  const keyDir = store.file ? undefined : mkdtempSync(join(tmpdir(), 'sk-keys-'));
+  const hsm = (options.keys ?? 'hsm') === 'hsm';
   const ctx = createContext(
     store,
-    { demo: options.demo ?? true, testMode: true, version: SERVICE_VERSION, bankKey: options.bankKey },
+    {
+      demo: options.demo ?? true,
+      testMode: true,
+      version: SERVICE_VERSION,
+      bankKey: options.bankKey,
+      keys: hsm ? { hsm: testBankHsm() } : { hsm: null, demo: true, demoStore: 'demo-file', dataDir: keyDir },
+    },
     clock,
   );
   if (options.demo ?? true) await seedDemo(ctx);
+  await ctx.bankKeys.ready();
   const app = await buildApp(ctx);
   await app.ready();
 
@@ -82,6 +107,7 @@ export async function startHarness(
   };
   const harness: Harness = {
     database: database.setting,
+    keysEnv: hsm ? bankHsmEnv() : {},
     app,
     ctx,
     clock,
@@ -194,8 +220,10 @@ export async function startHarness(
     },
     async close() {
       await app.close();
+      await ctx.bankKeys.close();
       await store.close();
       await database.drop();
+      if (keyDir) rmSync(keyDir, { recursive: true, force: true });
     },
   };
   return harness;

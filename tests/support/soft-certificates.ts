@@ -4,7 +4,7 @@
 // USB-KEY itself is tested against SoftHSM2 in tests/token.
 import { generateKeyPairSync, sign, webcrypto, type KeyObject } from 'node:crypto';
 import { canonicalBytes, type SignatureEnvelope, type SignedPayload } from '../../src-shared/signing';
-import { buildCsr } from '../../src-main/token/pkcs11-driver';
+import { buildCsr } from '../../src-token/pkcs11-driver';
 import { issueCertificate } from '../../src-service/certificates/issue';
 import type { ServiceContext } from '../../src-service/context';
 

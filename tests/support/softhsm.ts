@@ -1,10 +1,11 @@
 // A SoftHSM2 of the test's own: a configuration and a token folder in a
 // temporary directory, so test files (and the host processes they start) never
 // see each other's tokens.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Pkcs11Driver } from '../../src-main/token/pkcs11-driver';
+import { Pkcs11Driver } from '../../src-token/pkcs11-driver';
+import { softHsmConfIn } from '../../src-token/softhsm-conf';
 
 export const SOFTHSM_MODULE = '/usr/lib/softhsm/libsofthsm2.so';
 export const TEST_PIN = '123456';
@@ -16,15 +17,7 @@ const TOKEN_FLAGS_TAG = Buffer.from('00000000800053 4b0000000000000002'.replace(
 export class SoftHsm {
   readonly dir = mkdtempSync(join(tmpdir(), 'sk-softhsm-'));
   readonly tokens = join(this.dir, 'tokens');
-  readonly conf = join(this.dir, 'softhsm2.conf');
-
-  constructor() {
-    mkdirSync(this.tokens, { recursive: true });
-    writeFileSync(
-      this.conf,
-      `directories.tokendir = ${this.tokens}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`,
-    );
-  }
+  readonly conf = softHsmConfIn(this.dir);
 
   env(): NodeJS.ProcessEnv {
     return { ...process.env, SOFTHSM2_CONF: this.conf };

@@ -13,7 +13,8 @@ describe('npm run counter -- issue-token / revoke', () => {
 
   beforeAll(async () => {
     hsm = new SoftHsm();
-    h = await startHarness(sqlite);
+    // The bank's keys in files: this file's own SoftHSM2 use would share the process's one PKCS#11 library.
+    h = await startHarness(sqlite, { keys: 'file' });
   });
   afterAll(async () => {
     await h?.close();

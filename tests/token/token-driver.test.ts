@@ -4,7 +4,7 @@
 // verifies, and PIN states read from the token's flags.
 import * as pkcs11js from 'pkcs11js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Pkcs11Driver } from '../../src-main/token/pkcs11-driver';
+import { Pkcs11Driver } from '../../src-token/pkcs11-driver';
 import { verifySigned } from '../../src-service/certificates/signatures';
 import { issueChallenge } from '../../src-service/certificates/signatures';
 import { issueCertificate } from '../../src-service/certificates/issue';
@@ -21,7 +21,8 @@ describe('PKCS#11 driver on SoftHSM2', () => {
   beforeAll(async () => {
     hsm = new SoftHsm();
     slotId = hsm.initToken('SK demo.operator');
-    h = await startHarness(sqlite);
+    // The bank's keys in files: this file's own SoftHSM2 use would share the process's one PKCS#11 library.
+    h = await startHarness(sqlite, { keys: 'file' });
   });
   afterAll(async () => {
     await h?.close();

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { fen, fenFromDb, fenToPlain, formatFen, MAX_FEN, parseYuan, toCapitals } from '../../src-shared/money';
+import {
+  balance,
+  balanceFromDb,
+  fen,
+  fenToPlain,
+  formatFen,
+  MAX_BALANCE,
+  MAX_FEN,
+  parseYuan,
+  sumFromDb,
+  toCapitals,
+} from '../../src-shared/money';
 
 describe('parseYuan', () => {
   it.each([
@@ -104,10 +115,30 @@ describe('fen bounds', () => {
     expect(() => fen(Number(MAX_FEN) + 1)).toThrow(RangeError);
     expect(() => fen(Number.NaN)).toThrow(RangeError);
   });
-  it('reads BIGINT strings from the database and refuses out-of-range ones', () => {
-    expect(fenFromDb('123456')).toBe(123456);
-    expect(fenFromDb(42)).toBe(42);
-    expect(fenFromDb(null)).toBe(0);
-    expect(() => fenFromDb('9007199254740993')).toThrow(RangeError);
+  it('reads BIGINT strings from the database as balances, up to 2^53−1 and no further', () => {
+    expect(balanceFromDb('123456')).toBe(123456);
+    expect(balanceFromDb(42)).toBe(42);
+    expect(balanceFromDb(null)).toBe(0);
+    // a balance may pass the single-amount bound: it must still read back
+    expect(balanceFromDb(String(Number(MAX_FEN) * 3))).toBe(Number(MAX_FEN) * 3);
+    expect(balanceFromDb('-9007199254740991')).toBe(-Number(MAX_BALANCE));
+    expect(() => balanceFromDb('9007199254740992')).toThrow(RangeError);
+    expect(() => balance(Number(MAX_BALANCE) + 1)).toThrow(RangeError);
+  });
+  it('reads sums that are not balances exactly, at any size, and refuses an inexact number', () => {
+    expect(sumFromDb('92233720368547758070000')).toBe(92233720368547758070000n);
+    expect(sumFromDb(null)).toBe(0n);
+    expect(sumFromDb(-5)).toBe(-5n);
+    expect(() => sumFromDb(2 ** 60)).toThrow(RangeError);
+  });
+});
+
+describe('formatting balances and totals past the single-amount bound', () => {
+  it('formats a balance and a BigInt total digit for digit', () => {
+    expect(formatFen(MAX_BALANCE)).toBe('¥90,071,992,547,409.91');
+    expect(fenToPlain(-MAX_BALANCE as typeof MAX_BALANCE)).toBe('-90071992547409.91');
+    expect(formatFen(12345678901234567891n)).toBe('¥123,456,789,012,345,678.91');
+    expect(formatFen('-100')).toBe('-¥1.00');
+    expect(toCapitals(MAX_BALANCE)).toBe('玖拾万亿零柒佰壹拾玖亿玖仟贰佰伍拾肆万柒仟肆佰零玖元玖角壹分');
   });
 });

@@ -1,8 +1,8 @@
 // Every CKR_ code the token host can meet becomes a typed AppError with a
 // zh-CN and en message; the raw name travels along for support.
 import * as pkcs11js from 'pkcs11js';
-import { AppError, type ErrorCode } from '../../src-shared/errors';
-import type { PinState } from '../../src-shared/token';
+import { AppError, type ErrorCode } from '../src-shared/errors';
+import type { PinState } from '../src-shared/token';
 
 const CODE_NAMES = new Map<number, string>(
   Object.entries(pkcs11js)

@@ -1,7 +1,7 @@
 // Messages between the main process and the token host. Requests carry an id;
 // the host answers each once, and pushes status changes and signing progress.
-import type { ErrorCode, ErrorParams } from '../../src-shared/errors';
-import type { KeyType, TokenCertificate, TokenStatus } from '../../src-shared/token';
+import type { ErrorCode, ErrorParams } from '../src-shared/errors';
+import type { KeyType, TokenCertificate, TokenStatus } from '../src-shared/token';
 import type { SubjectName } from './pkcs11-driver';
 
 export interface HostConfig {

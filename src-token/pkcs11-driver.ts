@@ -1,26 +1,27 @@
-// Everything SettleKey does with a PKCS#11 module, over pkcs11js. Only the token
-// host process (and the bank-counter CLI, which is not the app) loads it. Slow
-// calls (signing, key generation) use pkcs11js's async forms, which run on
-// libuv's pool rather than the host's event loop.
+// Everything SettleKey does with a PKCS#11 module, over pkcs11js. Loaded only
+// off an event loop that serves anyone: the desktop's token host process, the
+// settlement service's bank-keys worker thread (the bank's HSM), and the
+// bank-counter CLI. Slow calls (signing, key generation) use pkcs11js's async
+// forms, which run on libuv's pool.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { createHash, randomBytes, webcrypto } from 'node:crypto';
 import { endianness } from 'node:os';
 import * as pkcs11js from 'pkcs11js';
-import { AppError } from '../../src-shared/errors';
+import { AppError } from '../src-shared/errors';
 import {
   normaliseSerial,
   type KeyType,
   type PinState,
   type TokenCertificate,
   type TokenInfo,
-} from '../../src-shared/token';
+} from '../src-shared/token';
 import { explainLoadFailure } from './module-paths';
+import { signingProvider } from './x509-signing';
 import { pinStateFromFlags, toTokenError, wrongPinError } from './pkcs11-errors';
 
 type Handle = Buffer;
 type CryptoKey = webcrypto.CryptoKey;
-type BufferSource = ArrayBuffer | ArrayBufferView;
 
 /** DigestInfo prefix of SHA-256 (RFC 8017 §9.2), for CKM_RSA_PKCS when CKM_SHA256_RSA_PKCS is missing. */
 const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420', 'hex');
@@ -279,12 +280,26 @@ export class Pkcs11Driver {
     ]);
     if (keys.length === 0) throw new AppError('TOKEN_KEY_NOT_FOUND', { keyId });
     if (keys.length > 1) throw new AppError('TOKEN_KEY_AMBIGUOUS', { keyId });
-    const [type] = this.lib.C_GetAttributeValue(s.session, keys[0], [{ type: pkcs11js.CKA_KEY_TYPE }]);
+    return { handle: keys[0], keyType: this.keyTypeOf(s.session, keys[0]) };
+  }
+
+  private keyTypeOf(session: Handle, handle: Handle): KeyType {
+    const [type] = this.lib.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_KEY_TYPE }]);
     // CK_ULONG in the host's byte order; key types are small numbers, so the low 32 bits say it.
     const raw = type.value as Buffer;
     const value = endianness() === 'LE' ? raw.readUInt32LE(0) : raw.readUInt32BE(raw.length - 4);
-    const keyType = value === pkcs11js.CKK_EC ? 'ec' : 'rsa';
-    return { handle: keys[0], keyType };
+    return value === pkcs11js.CKK_EC ? 'ec' : 'rsa';
+  }
+
+  /** The public half stored under keyId as SPKI DER, or null when the token has none. */
+  async publicKeySpki(s: LoggedIn, keyId: string): Promise<Buffer | null> {
+    const found = this.findObjects(s.session, [
+      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY },
+      { type: pkcs11js.CKA_ID, value: Buffer.from(keyId, 'hex') },
+    ]);
+    if (found.length !== 1) return null;
+    const key = await this.publicCryptoKey(s.session, found[0], this.keyTypeOf(s.session, found[0]));
+    return Buffer.from(await webcrypto.subtle.exportKey('spki', key));
   }
 
   /**
@@ -534,26 +549,6 @@ export async function buildCsr(
   subject: SubjectName,
   signRaw: (data: Buffer) => Promise<Buffer>,
 ): Promise<string> {
-  const subtle = webcrypto.subtle;
-  const tokenCrypto = {
-    getRandomValues: webcrypto.getRandomValues.bind(webcrypto),
-    randomUUID: webcrypto.randomUUID.bind(webcrypto),
-    subtle: new Proxy(subtle, {
-      get(target, prop) {
-        if (prop === 'sign') {
-          return async (_algorithm: unknown, _key: unknown, data: BufferSource) => {
-            const view = ArrayBuffer.isView(data)
-              ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-              : Buffer.from(data as ArrayBuffer);
-            const signature = await signRaw(view);
-            return signature.buffer.slice(signature.byteOffset, signature.byteOffset + signature.byteLength);
-          };
-        }
-        const value = Reflect.get(target, prop, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    }),
-  } as never;
   const algorithm =
     keyType === 'rsa' ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } : { name: 'ECDSA', hash: 'SHA-256' };
   // The "private key" is only a descriptor: the signature is made by signRaw.
@@ -569,7 +564,7 @@ export async function buildCsr(
       keys: { publicKey, privateKey },
       signingAlgorithm: algorithm,
     },
-    tokenCrypto,
+    signingProvider(signRaw),
   );
   return csr.toString('pem');
 }
