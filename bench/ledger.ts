@@ -104,7 +104,16 @@ async function startService(setting: string): Promise<{ child: ChildProcess; url
   // BENCH_PROFILE=dir writes a CPU profile of the service there.
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   // --demo: the bench has no HSM, so the bank's keys are the demo's stand-in (made by prepare()).
-  const service = ['src-service/cli.ts', '--db', setting, '--port', '0', '--log-level', 'error', '--demo'];
+  const service = [
+    'src-service/commands/service/cli.ts',
+    '--db',
+    setting,
+    '--port',
+    '0',
+    '--log-level',
+    'error',
+    '--demo',
+  ];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', ...service], {
     env: { ...process.env, NODE_ENV: 'test' },
     stdio: ['ignore', 'pipe', 'inherit'],

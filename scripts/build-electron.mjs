@@ -25,7 +25,7 @@ await build({
   entryPoints: {
     main: 'src-main/electron/main.ts',
     host: 'src-main/token/host.ts',
-    cli: 'src-service/cli.ts',
+    cli: 'src-service/commands/service/cli.ts',
     'hsm-worker': 'src-service/bank-keys/hsm-worker.ts',
   },
 });

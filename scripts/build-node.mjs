@@ -11,7 +11,7 @@ const { values } = parseArgs({ options: { outdir: { type: 'string', default: 'di
 const outdir = values.outdir;
 
 const entries = {
-  'service/cli': 'src-service/cli.ts',
+  'service/cli': 'src-service/commands/service/cli.ts',
   // The bank's HSM runs in a worker thread of the service, loaded from beside its bundle.
   'service/hsm-worker': 'src-service/bank-keys/hsm-worker.ts',
   'shell/main': 'src-main/shell/main.ts',

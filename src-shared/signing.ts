@@ -8,7 +8,13 @@ import { z } from 'zod';
 
 export const SIGNING_PREFIX = 'SETTLEKEY-SIGNED/1';
 
-/** Fields of each kind, in the order they are encoded. */
+/** A deposit and a withdrawal sign the same fields: only the direction of the accounts differs. */
+const MONEY_MOVEMENT = ['serial', 'enterprise', 'market', 'memberCode', 'fromAccount', 'toAccount', 'amount'] as const;
+
+/**
+ * Fields of each kind, in the order they are encoded — the one list the
+ * client, the service and the tests build payloads from (see signedPayload).
+ */
 export const SIGNED_FIELDS = {
   login: ['loginName', 'certSerial'],
   signOff: ['loginName', 'certSerial'],
@@ -16,8 +22,8 @@ export const SIGNED_FIELDS = {
   // corporate e-banking instructions (maker)
   sign: ['serial', 'enterprise', 'market', 'memberCode', 'boundAccount'],
   cancel: ['serial', 'enterprise', 'market', 'memberCode', 'detailAccount'],
-  deposit: ['serial', 'enterprise', 'market', 'memberCode', 'fromAccount', 'toAccount', 'amount'],
-  withdraw: ['serial', 'enterprise', 'market', 'memberCode', 'fromAccount', 'toAccount', 'amount'],
+  deposit: MONEY_MOVEMENT,
+  withdraw: MONEY_MOVEMENT,
   menu: ['serial', 'enterprise', 'targetUser', 'permissions'],
   // an administrator's operation on a user (unlock, password reset)
   adminOperation: ['serial', 'enterprise', 'targetUser', 'operation'],
@@ -29,11 +35,29 @@ export const SIGNED_FIELDS = {
 
 export type SignedKind = keyof typeof SIGNED_FIELDS;
 
+/** The field values of a kind (of each kind, for a union). */
+export type SignedFields<K extends SignedKind> = K extends SignedKind
+  ? { [F in (typeof SIGNED_FIELDS)[K][number]]: string | number }
+  : never;
+
 export type SignedPayload = {
-  [K in SignedKind]: { kind: K; challenge: string; time: string } & {
-    [F in (typeof SIGNED_FIELDS)[K][number]]: string | number;
-  };
+  [K in SignedKind]: { kind: K; challenge: string; time: string } & SignedFields<K>;
 }[SignedKind];
+
+/**
+ * The payload of a kind from its field values — as the service read them, or
+ * as the client received them in a preview; values of other names are left
+ * out, and a missing one fails the encoding.
+ */
+export function signedPayload(
+  kind: SignedKind,
+  fields: Readonly<Record<string, string | number>>,
+  env: { challenge: string; time: string },
+): SignedPayload {
+  const picked: Record<string, string | number> = {};
+  for (const name of SIGNED_FIELDS[kind]) picked[name] = fields[name];
+  return { kind, ...picked, challenge: env.challenge, time: env.time } as SignedPayload;
+}
 
 export class CanonicalEncodingError extends Error {}
 

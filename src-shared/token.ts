@@ -39,7 +39,9 @@ export const TokenStatus = z.object({
 });
 export type TokenStatus = z.infer<typeof TokenStatus>;
 
-export const KeyType = z.enum(['rsa', 'ec']);
+/** Also the store's certificates.key_type: tests/unit/store-enums.test.ts keeps its CHECK list equal. */
+export const KEY_TYPES = ['rsa', 'ec'] as const;
+export const KeyType = z.enum(KEY_TYPES);
 export type KeyType = z.infer<typeof KeyType>;
 
 export const TokenCertificate = z.object({

@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { softHsmConfIn } from '../../src-token/softhsm-conf';
-import type { MainCore } from './main-core';
+import type { TokenHostClient } from '../token/host-client';
+import type { SettlementClient } from './settlement-client';
 
 export const DEMO_TOKEN_PIN = '123456';
 export const DEMO_SO_PIN = '12345678';
@@ -22,21 +23,27 @@ export function demoTokenLabel(loginName: string): string {
   return `SK ${loginName}`.slice(0, 32);
 }
 
-const running = new WeakMap<MainCore, Promise<string[]>>();
+/** The service that knows the holders and issues their certificates, and the token host that makes the keys. */
+export interface DemoTokenDeps {
+  readonly client: Pick<SettlementClient, 'call'>;
+  readonly tokens: Pick<TokenHostClient, 'status' | 'request'>;
+}
+
+const running = new WeakMap<DemoTokenDeps, Promise<string[]>>();
 
 /**
  * Provisions what is missing; returns the login names it provisioned. Runs at
  * start and before each login (a member the counter approved since then gets
  * its token), one run at a time so a holder is never provisioned twice.
  */
-export function provisionDemoTokens(core: MainCore): Promise<string[]> {
+export function provisionDemoTokens(core: DemoTokenDeps): Promise<string[]> {
   const previous = running.get(core) ?? Promise.resolve([]);
   const next = previous.catch(() => []).then(() => provisionMissing(core));
   running.set(core, next);
   return next;
 }
 
-async function provisionMissing(core: MainCore): Promise<string[]> {
+async function provisionMissing(core: DemoTokenDeps): Promise<string[]> {
   const holders = await core.client.call('GET', '/__demo/token-holders', Holders);
   const status = await core.tokens.status();
   const softhsm = status.module.loaded && /softhsm/i.test(status.module.path ?? '');

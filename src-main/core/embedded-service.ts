@@ -3,6 +3,7 @@
 // and a SQLite file in the user-data folder. It never runs inside the main
 // process's event loop, which a synchronous fsync would stall.
 import { join } from 'node:path';
+import { EMBEDDED_DATABASE_FILE } from '../../src-shared/user-data';
 
 /** What a started service process looks like to us, whichever way it was spawned. */
 export interface ServiceProcess {
@@ -43,7 +44,7 @@ export class EmbeddedService {
   private start(): Promise<string> {
     const args = [
       '--db',
-      join(this.options.userDataDir, 'settlement.sqlite'),
+      join(this.options.userDataDir, EMBEDDED_DATABASE_FILE),
       '--host',
       '127.0.0.1',
       '--port',

@@ -5,22 +5,18 @@ import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { Lang } from '../../src-shared/errors';
 import type { IpcEventName, IpcEventPayload } from '../../src-shared/ipc/contract';
+import { provisionDemoTokens } from './demo-tokens';
 import { dispatch } from './dispatch';
 import { EmbeddedService, type ServiceSpawner } from './embedded-service';
+import type { FileSaver } from './files';
 import { createHandlers, type Handlers } from './handlers';
+import { memberHandlers } from './member-handlers';
 import { ensureDir } from './paths';
 import { SessionCache, type CacheKeyProvider } from './session-cache';
 import { SettlementClient } from './settlement-client';
 import { TokenHostClient, type HostSpawner } from '../token/host-client';
-import type { CertificateStep } from '../../src-shared/api/auth';
-import type { InstructionDraft, InstructionPreview } from '../../src-shared/api/settlement';
-import type { SavedFile } from '../../src-shared/ipc/contract';
 
-/** What each shell does with files: Electron asks where to save and prints to PDF; the browser shell serves downloads. */
-export interface FileSaver {
-  save(filename: string, mime: string, data: Buffer): Promise<SavedFile>;
-  print(title: string): Promise<SavedFile | { browserPrint: true }>;
-}
+export type { FileSaver } from './files';
 
 export interface MainCoreOptions {
   userDataDir: string;
@@ -39,15 +35,11 @@ export class MainCore {
   readonly client: SettlementClient;
   readonly tokens: TokenHostClient;
   readonly handlers: Handlers;
-  /** The USB-KEY step the service asked for at login, and when it arrived (for the service's time). */
-  pendingCertificateStep: { step: CertificateStep; loginName: string; receivedAt: number } | null = null;
   readonly events = new EventEmitter();
   readonly version: string;
   readonly demo: boolean;
   readonly files: FileSaver;
-  /** Instructions previewed and not yet signed, by serial: what is signed is what the service read. */
-  readonly previews = new Map<string, { draft: InstructionDraft; preview: InstructionPreview; receivedAt: number }>();
-  /** The captcha shown last; only the test-mode hook of the browser shell reads it. */
+  /** The captcha shown last; only the test-mode hooks of the shells read it. */
   lastCaptchaId: string | null = null;
 
   constructor(options: MainCoreOptions) {
@@ -67,7 +59,25 @@ export class MainCore {
       fileCertDir: join(dir, 'certificates'),
     }));
     this.tokens.on('status', (status) => this.emit('token.status', status));
-    this.handlers = createHandlers(this);
+    // Each handler module gets what it uses, not the core: the core holds no flow state for them.
+    this.handlers = {
+      ...memberHandlers({ client: this.client, tokens: this.tokens }),
+      ...createHandlers({
+        client: this.client,
+        cache: this.cache,
+        tokens: this.tokens,
+        files: this.files,
+        version: this.version,
+        demo: this.demo,
+        language: () => this.language(),
+        signProgress: (done, total) => this.emit('token.progress', { done, total }),
+        // Keyed on this core, so a login waits for a provisioning run the shell started at launch.
+        deliverDemoTokens: () => provisionDemoTokens(this),
+        captchaShown: (captchaId) => {
+          this.lastCaptchaId = captchaId;
+        },
+      }),
+    };
   }
 
   language(): Lang {

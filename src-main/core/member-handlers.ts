@@ -24,22 +24,17 @@ import {
   CancelCheck,
 } from '../../src-shared/api/settlement';
 import { AppError } from '../../src-shared/errors';
-import type { IpcMethod } from '../../src-shared/ipc/contract';
 import type { MemberOperationCall } from '../../src-shared/ipc/member-contract';
-import { payloadFrom, type Handlers } from './handlers';
-import type { MainCore } from './main-core';
+import type { TokenHostClient } from '../token/host-client';
+import { payloadFrom, type Handlers, type MemberMethod } from './handlers';
+import type { SettlementClient } from './settlement-client';
 import { serviceTime, signPayloads } from './signer';
 
-type MemberMethod = Extract<
-  IpcMethod,
-  | `public.${string}`
-  | `register.${string}`
-  | `recover.${string}`
-  | `lookup.${string}`
-  | `member.${string}`
-  | `demo.${string}`
-  | 'auth.otpSend'
->;
+/** The service, and the token for a corporate member's signature. */
+export interface MemberHandlerDeps {
+  readonly client: SettlementClient;
+  readonly tokens: Pick<TokenHostClient, 'request'>;
+}
 
 /** A corporate member's prepared operation, by operation name: signed only as the service described it. */
 interface Prepared {
@@ -48,8 +43,7 @@ interface Prepared {
   receivedAt: number;
 }
 
-export function memberHandlers(core: MainCore): Pick<Handlers, MemberMethod> {
-  const { client } = core;
+export function memberHandlers({ client, tokens }: MemberHandlerDeps): Pick<Handlers, MemberMethod> {
   const prepared = new Map<string, Prepared>();
   const key = (call: MemberOperationCall) => JSON.stringify(call);
 
@@ -106,7 +100,7 @@ export function memberHandlers(core: MainCore): Pick<Handlers, MemberMethod> {
       const held = prepared.get(key(call as MemberOperationCall));
       if (!held) throw new AppError('CHALLENGE_UNKNOWN');
       const { reply, receivedAt } = held;
-      const [signature] = await signPayloads(core.tokens, sign, [
+      const [signature] = await signPayloads(tokens, sign, [
         payloadFrom('memberOperation', reply.fields, reply.challenge, serviceTime(reply.issuedAt, receivedAt)),
       ]);
       const result = await client.call('POST', url, OperationResult, {

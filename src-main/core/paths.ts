@@ -1,16 +1,13 @@
 // Where SettleKey keeps its files. Electron passes app.getPath('userData'); the
-// browser shell uses the same folder a packaged app would on Linux, or
-// SETTLEKEY_HOME when set (tests point it at a temporary folder).
+// browser shell uses the same folder a packaged app would (src-shared/user-data.ts
+// says where, for the bank's command lines too).
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { userDataDirOn } from '../../src-shared/user-data';
 
 export function defaultUserDataDir(): string {
-  if (process.env.SETTLEKEY_HOME) return process.env.SETTLEKEY_HOME;
-  if (process.platform === 'win32')
-    return join(process.env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'SettleKey');
-  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'SettleKey');
-  return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'SettleKey');
+  return userDataDirOn({ platform: process.platform, env: process.env, home: homedir(), join });
 }
 
 /**

@@ -11,7 +11,7 @@ export function serviceTime(issuedAt: string, receivedAtLocal: number): string {
 }
 
 export async function signPayloads(
-  tokens: TokenHostClient,
+  tokens: Pick<TokenHostClient, 'request'>,
   sign: SignWith,
   payloads: SignedPayload[],
   onProgress?: (done: number, total: number) => void,

@@ -9,7 +9,10 @@ import type { HostSpawner } from '../token/host-client';
 import type { HostMessage } from '../../src-token/protocol';
 import type { ServiceSpawner } from './embedded-service';
 
-const SOURCES = { service: ['src-service', 'cli.ts'], tokenHost: ['src-main', 'token', 'host.ts'] } as const;
+const SOURCES = {
+  service: ['src-service', 'commands', 'service', 'cli.ts'],
+  tokenHost: ['src-main', 'token', 'host.ts'],
+} as const;
 const BUNDLES = { service: ['service', 'cli.cjs'], tokenHost: ['token', 'host.cjs'] } as const;
 
 export function entryOf(kind: keyof typeof SOURCES): { file: string; execArgv: string[] } {

@@ -70,8 +70,8 @@ function startCore(): MainCore {
     demo,
     cacheKeys: safeStorageKeys,
     files: electronFiles,
-    // The settlement service (src-service/cli.ts, built beside this file as cli.js) runs in
-    // its own utility process, never in this event loop.
+    // The settlement service (src-service/commands/service/cli.ts, built beside this file as
+    // cli.js) runs in its own utility process, never in this event loop.
     spawnService: (args) => {
       const child = utilityProcess.fork(join(__dirname, 'cli.js'), args, {
         serviceName: 'SettleKey settlement service',

@@ -9,6 +9,8 @@ import {
   LoginRequest,
   Profile,
   SessionReply,
+  type MemberType,
+  type SystemKind,
 } from '../../src-shared/api/auth';
 import { ErrorReply, OkReply } from '../../src-shared/api/common';
 import { AppError } from '../../src-shared/errors';
@@ -56,7 +58,7 @@ export function authRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
   }
 
   /** The login page's choice of system and member type must be the user's. */
-  async function checkSystem(user: UserRow, system?: 'ebank' | 'member', memberType?: 'corporate' | 'individual') {
+  async function checkSystem(user: UserRow, system?: SystemKind, memberType?: MemberType) {
     const member = await memberOf(user);
     const actual = { system: user.system, memberType: member?.member_type };
     const wrongSystem = system !== undefined && system !== actual.system;

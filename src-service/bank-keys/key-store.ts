@@ -2,8 +2,12 @@
 // RSASSA-PKCS1-v1_5 over SHA-256; the service sees references, never key bytes.
 import type { KeyProtection } from './hsm-messages';
 
-/** 'hsm': the bank's HSM from the settings; 'demo-hsm': a demo's own SoftHSM2 token; 'demo-file': a demo's encrypted key files. */
-export type KeyStoreKind = 'hsm' | 'demo-hsm' | 'demo-file';
+/**
+ * 'hsm': the bank's HSM from the settings; 'demo-hsm': a demo's own SoftHSM2 token; 'demo-file': a demo's encrypted
+ * key files. Also the store's bank_keys.store: tests/unit/store-enums.test.ts keeps its CHECK list equal.
+ */
+export const KEY_STORE_KINDS = ['hsm', 'demo-hsm', 'demo-file'] as const;
+export type KeyStoreKind = (typeof KEY_STORE_KINDS)[number];
 
 export interface GeneratedKey {
   /** How the store finds the key again (a CKA_ID, a file's id). */

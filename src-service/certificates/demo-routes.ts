@@ -4,6 +4,7 @@
 // done here only for the demo. A service started without --demo has no such routes.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { CertificateMedia } from '../../src-shared/api/certificates';
 import { ErrorReply } from '../../src-shared/api/common';
 import { AppError } from '../../src-shared/errors';
 import type { ServiceContext } from '../context';
@@ -65,7 +66,7 @@ export function demoCertificateRoutes(ctx: ServiceContext): FastifyPluginAsyncZo
           body: z.strictObject({
             loginName: z.string().max(32),
             csrPem: z.string().max(8000),
-            media: z.enum(['token', 'file']),
+            media: CertificateMedia,
           }),
           response: {
             200: z.object({ serial: z.string(), certificateDer: z.string() }),

@@ -1,6 +1,7 @@
 // Issuing a user certificate from a PKCS#10 request: the request must verify
 // with its own key, name the user, and carry an RSA-2048+ or P-256 key.
 import { randomBytes } from 'node:crypto';
+import type { CertificateMedia } from '../../src-shared/api/certificates';
 import { AppError } from '../../src-shared/errors';
 import { normaliseSerial, type KeyType } from '../../src-shared/token';
 import type { ServiceContext } from '../context';
@@ -11,7 +12,7 @@ export const DEFAULT_VALIDITY_DAYS = 730;
 export interface IssueInput {
   userId: number;
   csrPem: string;
-  media: 'token' | 'file';
+  media: CertificateMedia;
   validityDays?: number;
   /** For tests of expiry: a certificate that started earlier. */
   notBefore?: Date;

@@ -1,5 +1,6 @@
 // The demo world: one bank, three markets, two enterprises, two platform members.
 // Every identifier carries a valid check character; README lists the logins.
+import type { AdminMode, Role } from '../../src-shared/api/auth';
 import type { Permission } from '../../src-shared/menu';
 
 export const DEMO_PASSWORD = 'Demo1234';
@@ -80,7 +81,7 @@ export const DEMO_MARKETS: DemoMarket[] = [
 export interface DemoUser {
   loginName: string;
   displayName: string;
-  role: 'admin' | 'operator' | 'reviewer' | 'member';
+  role: Role;
   permissions: Permission[];
 }
 
@@ -88,7 +89,7 @@ export interface DemoEnterprise {
   name: string;
   nameEn: string;
   creditCode: string;
-  adminMode: 'single' | 'dual';
+  adminMode: AdminMode;
   accounts: { number: string; name: string; openingFen: number }[];
   users: DemoUser[];
 }

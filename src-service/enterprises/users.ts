@@ -1,6 +1,7 @@
 // 操作员维护: an administrator's view of the enterprise's users, and the two
 // signed operations on them that take effect at once — unlock a user locked by
 // wrong passwords, and reset a password to a new initial one.
+import { signedPayload } from '../../src-shared/signing';
 import type {
   AdminOperation,
   AdminOperationPreview,
@@ -122,7 +123,7 @@ export async function performAdminOperation(
       purpose: 'adminOperation',
       envelope: signature,
       need: 'activated',
-      payload: (env) => ({ kind: 'adminOperation', serial, ...fields, challenge: env.challenge, time: env.time }),
+      payload: (env) => signedPayload('adminOperation', { serial, ...fields }, env),
     });
     if (operation === 'unlock') {
       await trx.updateTable('users').set({ locked: 0, failed_attempts: 0 }).where('id', '=', userId).execute();

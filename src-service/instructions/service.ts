@@ -6,28 +6,31 @@
 // with who, when and the signature; the maker is never the checker.
 import { createHash, verify } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type {
-  DecisionChallenge,
-  DecisionRequest,
-  Instruction,
-  InstructionDraft,
-  InstructionPreview,
-  PendingCounts,
-  SubmitInstruction,
+import {
+  InstructionKind,
+  type DecisionChallenge,
+  type DecisionRequest,
+  type Instruction,
+  type InstructionDraft,
+  type InstructionPreview,
+  type PendingCounts,
+  type SubmitInstruction,
 } from '../../src-shared/api/settlement';
 import { AppError, errorMessage, isErrorCode, type Lang } from '../../src-shared/errors';
 import type { Permission } from '../../src-shared/menu';
 import { balanceFromDb } from '../../src-shared/money';
-import { canonicalBytes, SIGNED_FIELDS, type SignedPayload } from '../../src-shared/signing';
-import { appendAudit, canonicalJson } from '../audit/log';
+import { canonicalBytes, signedPayload } from '../../src-shared/signing';
+import { canonicalJson } from '../audit/log';
 import type { UserRow } from '../auth/users';
 import { issueChallenge, issuedByBank, publicKeyOf, verifySigned } from '../certificates/signatures';
 import type { ServiceContext } from '../context';
 import { voidHold } from '../ledger/holds';
 import { nextSerial } from '../ledger/serials';
-import type { Database, InstructionsTable, InstructionState } from '../store/schema';
+import { describeRefusals } from '../markets/contracts';
+import type { Database, InstructionsTable } from '../store/schema';
 import { atomically, isUniqueViolation } from '../store/tx';
-import { CHECKER_PERMISSION, derive, execute, MAKER_PERMISSION, onSubmit, type Enterprise } from './kinds';
+import { CHECKER_PERMISSIONS, kindSpec, type Enterprise, type StoredPayload } from './kinds';
+import { isAlreadyHandled, leavePending, recordTransition } from './transitions';
 
 export interface Actor {
   user: UserRow;
@@ -60,15 +63,8 @@ function bodyHash(draft: InstructionDraft): string {
   return createHash('sha256').update(canonicalJson(draft)).digest('hex');
 }
 
-function signedPayload(
-  kind: InstructionDraft['kind'],
-  serial: string,
-  fields: Record<string, string | number>,
-  env: { challenge: string; time: string },
-): SignedPayload {
-  const ordered: Record<string, string | number> = { serial };
-  for (const name of SIGNED_FIELDS[kind]) if (name !== 'serial') ordered[name] = fields[name];
-  return { kind, ...ordered, challenge: env.challenge, time: env.time } as SignedPayload;
+function needsReview(kind: InstructionDraft['kind'], enterprise: Enterprise): boolean {
+  return kindSpec(kind).needsReview?.(enterprise) ?? true;
 }
 
 /** The service's reading of a draft, a reserved serial and a challenge to sign with it. */
@@ -78,9 +74,10 @@ export async function previewInstruction(
   draft: InstructionDraft,
   lang: Lang,
 ): Promise<InstructionPreview> {
-  requirePermission(actor, MAKER_PERMISSION[draft.kind]);
+  const spec = kindSpec(draft.kind);
+  requirePermission(actor, spec.maker);
   const enterprise = await enterpriseOf(ctx.db, actor);
-  const derived = await derive(ctx.db, ctx, enterprise, draft);
+  const derived = await spec.derive(ctx.db, ctx, enterprise, draft);
   const { serial, challenge } = await atomically(ctx.db, async (trx) => {
     const reserved = await nextSerial(trx, ctx.clock.today());
     return {
@@ -94,12 +91,8 @@ export async function previewInstruction(
     challenge,
     issuedAt: ctx.clock.nowIso(),
     fields: { serial, ...derived.fields },
-    refusals: derived.refusals.map((r) => ({
-      code: r.code,
-      message: errorMessage(r.code, lang, r.params),
-      params: r.params,
-    })),
-    needsReview: draft.kind !== 'menu' || enterprise.admin_mode === 'dual',
+    refusals: describeRefusals(derived.refusals, lang),
+    needsReview: needsReview(draft.kind, enterprise),
   };
 }
 
@@ -114,7 +107,8 @@ async function byIdempotencyKey(db: Kysely<Database>, enterpriseId: number, key:
 
 export async function submitInstruction(ctx: ServiceContext, actor: Actor, body: SubmitInstruction): Promise<Row> {
   const { draft, idempotencyKey, signature } = body;
-  requirePermission(actor, MAKER_PERMISSION[draft.kind]);
+  const spec = kindSpec(draft.kind);
+  requirePermission(actor, spec.maker);
   const enterprise = await enterpriseOf(ctx.db, actor);
   const hash = bodyHash(draft);
   const replay = async () => {
@@ -127,7 +121,7 @@ export async function submitInstruction(ctx: ServiceContext, actor: Actor, body:
   if (first) return first;
   try {
     return await atomically(ctx.db, async (trx) => {
-      const derived = await derive(trx, ctx, enterprise, draft);
+      const derived = await spec.derive(trx, ctx, enterprise, draft);
       throwFirst(derived.refusals);
       if (!signature) throw new AppError('SIGNATURE_MISSING');
       const challenge = await trx
@@ -143,12 +137,11 @@ export async function submitInstruction(ctx: ServiceContext, actor: Actor, body:
           purpose: `instruction:${draft.kind}`,
           envelope: signature,
           need: 'activated',
-          payload: (env) => signedPayload(draft.kind, serial, derived.fields, env),
+          payload: (env) => signedPayload(draft.kind, { ...derived.fields, serial }, env),
         },
       );
       const now = ctx.clock.nowIso();
-      const immediate = draft.kind === 'menu' && enterprise.admin_mode === 'single';
-      const holdId = await onSubmit(trx, ctx, draft, serial);
+      const holdId = (await spec.onSubmit?.(trx, ctx, draft, serial)) ?? null;
       const row = await trx
         .insertInto('instructions')
         .values({
@@ -176,8 +169,8 @@ export async function submitInstruction(ctx: ServiceContext, actor: Actor, body:
         .returningAll()
         .executeTakeFirstOrThrow();
       await recordTransition(trx, ctx, row, null, 'pending', actor.user, JSON.stringify(signature), null);
-      // Single-admin mode: a menu change takes effect at once, no second administrator.
-      if (immediate) return approveAndExecute(trx, ctx, row, null, null);
+      // What no second person reviews (a menu change in single-admin mode) takes effect at once.
+      if (!needsReview(draft.kind, enterprise)) return approveAndExecute(trx, ctx, row, null, null);
       return row;
     });
   } catch (error) {
@@ -190,39 +183,6 @@ export async function submitInstruction(ctx: ServiceContext, actor: Actor, body:
   }
 }
 
-async function recordTransition(
-  trx: Transaction<Database>,
-  ctx: ServiceContext,
-  row: { id: number; serial: string; kind: string },
-  from: InstructionState | null,
-  to: InstructionState,
-  actor: UserRow | null,
-  signature: string | null,
-  note: string | null,
-) {
-  const at = ctx.clock.nowIso();
-  await trx
-    .insertInto('instruction_events')
-    .values({
-      instruction_id: row.id,
-      from_state: from,
-      to_state: to,
-      actor_id: actor?.id ?? null,
-      at,
-      signature,
-      note,
-    })
-    .execute();
-  await appendAudit(trx, {
-    at,
-    actor: actor ? `user:${actor.login_name}` : 'system',
-    action: `instruction.${to}`,
-    entity: 'instruction',
-    entityId: row.serial,
-    details: { kind: row.kind, from, note },
-  });
-}
-
 /** approved → executed, or failed with the reason; the executor's writes undone on failure. */
 async function approveAndExecute(
   trx: Transaction<Database>,
@@ -231,33 +191,15 @@ async function approveAndExecute(
   checker: UserRow | null,
   signature: string | null,
 ): Promise<Row> {
-  const now = ctx.clock.nowIso();
-  const approved = await trx
-    .updateTable('instructions')
-    .set({ state: 'approved', checker_id: checker?.id ?? null, checker_signature: signature, decided_at: now })
-    .where('id', '=', row.id)
-    .where('state', '=', 'pending')
-    .executeTakeFirst();
-  if (Number(approved.numUpdatedRows) !== 1) {
-    const current = await trx
-      .selectFrom('instructions')
-      .select('state')
-      .where('id', '=', row.id)
-      .executeTakeFirstOrThrow();
-    throw new AppError('INSTRUCTION_ALREADY_HANDLED', { state: current.state });
-  }
-  await recordTransition(
-    trx,
-    ctx,
-    row,
-    'pending',
-    'approved',
+  await leavePending(trx, ctx, row, {
+    to: 'approved',
     checker,
     signature,
-    checker ? null : 'single-admin mode',
-  );
+    note: checker ? null : 'single-admin mode',
+  });
   try {
-    const entryId = await atomically(trx, (inner) => execute(inner, ctx, row));
+    const { draft } = JSON.parse(row.payload) as StoredPayload;
+    const entryId = await atomically(trx, (inner) => kindSpec(draft.kind).execute(inner, ctx, row, draft));
     await trx
       .updateTable('instructions')
       .set({ state: 'executed', journal_entry_id: entryId })
@@ -266,7 +208,7 @@ async function approveAndExecute(
     await recordTransition(trx, ctx, row, 'approved', 'executed', checker, null, null);
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
-    if (row.hold_id) await voidHold(trx, row.hold_id, now);
+    if (row.hold_id) await voidHold(trx, row.hold_id, ctx.clock.nowIso());
     await trx
       .updateTable('instructions')
       .set({ state: 'failed', failure_code: error.code, payload: withFailureParams(row.payload, error.params) })
@@ -290,28 +232,16 @@ async function loadForDecision(
   await expireStale(ctx, enterprise.id);
   const row = await ctx.db.selectFrom('instructions').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row || row.enterprise_id !== enterprise.id) throw new AppError('INSTRUCTION_NOT_FOUND');
-  requirePermission(actor, CHECKER_PERMISSION[row.kind]);
+  requirePermission(actor, kindSpec(row.kind).checker);
   if (row.maker_id === actor.user.id) throw new AppError('MAKER_CANNOT_CHECK');
   if (row.state === 'expired') throw new AppError('INSTRUCTION_EXPIRED');
   if (row.state !== 'pending') throw new AppError('INSTRUCTION_ALREADY_HANDLED', { state: row.state });
   return { row, enterprise };
 }
 
-function decisionPayload(
-  row: Row,
-  decision: string,
-  reason: string,
-  env: { challenge: string; time: string },
-): SignedPayload {
-  return {
-    kind: 'decision',
-    serial: row.serial,
-    instructionKind: row.kind,
-    decision,
-    reason,
-    challenge: env.challenge,
-    time: env.time,
-  };
+/** What the checker signs: the instruction, the decision, and a rejection's reason (empty for an approval). */
+function decisionFields(row: Row, decision: 'approve' | 'reject', reason: string) {
+  return { serial: row.serial, instructionKind: row.kind, decision, reason };
 }
 
 export async function decisionChallenge(
@@ -325,7 +255,7 @@ export async function decisionChallenge(
   return {
     challenge,
     issuedAt: ctx.clock.nowIso(),
-    fields: { serial: row.serial, instructionKind: row.kind, decision: request.decision, reason: request.reason ?? '' },
+    fields: decisionFields(row, request.decision, request.reason ?? ''),
   };
 }
 
@@ -348,33 +278,23 @@ export async function decideInstruction(
         reference: row.serial,
         envelope: request.signature,
         need: 'activated',
-        payload: (env) => decisionPayload(row, request.decision, request.decision === 'reject' ? reason : '', env),
+        payload: (env) =>
+          signedPayload(
+            'decision',
+            decisionFields(row, request.decision, request.decision === 'reject' ? reason : ''),
+            env,
+          ),
       },
     );
     const signature = JSON.stringify(request.signature);
     if (request.decision === 'approve') return approveAndExecute(trx, ctx, row, actor.user, signature);
-    const rejected = await trx
-      .updateTable('instructions')
-      .set({
-        state: 'rejected',
-        checker_id: actor.user.id,
-        checker_signature: signature,
-        reject_reason: reason,
-        decided_at: ctx.clock.nowIso(),
-      })
-      .where('id', '=', row.id)
-      .where('state', '=', 'pending')
-      .executeTakeFirst();
-    if (Number(rejected.numUpdatedRows) !== 1) {
-      const current = await trx
-        .selectFrom('instructions')
-        .select('state')
-        .where('id', '=', row.id)
-        .executeTakeFirstOrThrow();
-      throw new AppError('INSTRUCTION_ALREADY_HANDLED', { state: current.state });
-    }
-    if (row.hold_id) await voidHold(trx, row.hold_id, ctx.clock.nowIso());
-    await recordTransition(trx, ctx, row, 'pending', 'rejected', actor.user, signature, reason);
+    await leavePending(trx, ctx, row, {
+      to: 'rejected',
+      checker: actor.user,
+      signature,
+      rejectReason: reason,
+      note: reason,
+    });
     return trx.selectFrom('instructions').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
   });
 }
@@ -390,18 +310,20 @@ export async function expireStale(ctx: ServiceContext, enterpriseId?: number): P
   const stale = await q.execute();
   let expired = 0;
   for (const row of stale) {
-    await atomically(ctx.db, async (trx) => {
-      const done = await trx
-        .updateTable('instructions')
-        .set({ state: 'expired', decided_at: ctx.clock.nowIso() })
-        .where('id', '=', row.id)
-        .where('state', '=', 'pending')
-        .executeTakeFirst();
-      if (Number(done.numUpdatedRows) !== 1) return;
-      if (row.hold_id) await voidHold(trx, row.hold_id, ctx.clock.nowIso());
-      await recordTransition(trx, ctx, row, 'pending', 'expired', null, null, `not reviewed on ${row.business_date}`);
+    try {
+      await atomically(ctx.db, (trx) =>
+        leavePending(trx, ctx, row, {
+          to: 'expired',
+          checker: null,
+          signature: null,
+          note: `not reviewed on ${row.business_date}`,
+        }),
+      );
       expired += 1;
-    });
+    } catch (error) {
+      // A checker decided it meanwhile: nothing left to expire.
+      if (!isAlreadyHandled(error)) throw error;
+    }
   }
   return expired;
 }
@@ -418,14 +340,9 @@ export async function pendingCounts(ctx: ServiceContext, actor: Actor): Promise<
     .where('maker_id', '!=', actor.user.id)
     .groupBy('kind')
     .execute();
-  const count = (kind: string) => Number(rows.find((r) => r.kind === kind)?.n ?? 0);
-  return {
-    sign: count('sign'),
-    cancel: count('cancel'),
-    deposit: count('deposit'),
-    withdraw: count('withdraw'),
-    menu: count('menu'),
-  };
+  const counts = Object.fromEntries(InstructionKind.options.map((kind) => [kind, 0])) as PendingCounts;
+  for (const r of rows) counts[r.kind] = Number(r.n);
+  return counts;
 }
 
 export async function listInstructions(
@@ -440,7 +357,7 @@ export async function listInstructions(
   if (query.kind) q = q.where('kind', '=', query.kind as Row['kind']);
   if (query.state) q = q.where('state', '=', query.state as Row['state']);
   // Makers see what they entered; reviewers and administrators what they may review.
-  const reviewer = actor.permissions.has('ebank.authorize.review') || actor.permissions.has('ebank.admin.review');
+  const reviewer = [...CHECKER_PERMISSIONS].some((p) => actor.permissions.has(p));
   if (!reviewer) q = q.where('maker_id', '=', actor.user.id);
   if (query.reviewable) q = q.where('state', '=', 'pending').where('maker_id', '!=', actor.user.id);
   const total = Number((await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
@@ -486,8 +403,8 @@ async function makerSignatureValid(ctx: ServiceContext, row: Row): Promise<boole
     .where('serial', '=', envelope.certSerial)
     .executeTakeFirst();
   if (!cert || cert.user_id !== row.maker_id || !(await issuedByBank(ctx, cert))) return false;
-  const payload = JSON.parse(row.payload) as { fields: Record<string, string | number> };
-  const bytes = canonicalBytes(signedPayload(row.kind, row.serial, payload.fields, envelope));
+  const { fields } = JSON.parse(row.payload) as StoredPayload;
+  const bytes = canonicalBytes(signedPayload(row.kind, { ...fields, serial: row.serial }, envelope));
   const key = publicKeyOf(cert);
   const signature = Buffer.from(envelope.signature, 'base64');
   return cert.key_type === 'ec'
@@ -501,13 +418,7 @@ export async function instructionView(
   lang: Lang,
   withHistory: boolean,
 ): Promise<Instruction> {
-  const payload = JSON.parse(row.payload) as {
-    draft: InstructionDraft;
-    fields: Record<string, string | number>;
-    memberCode: string | null;
-    failureParams?: Record<string, string | number>;
-    before?: string[];
-  };
+  const payload = JSON.parse(row.payload) as StoredPayload;
   const users = await ctx.db
     .selectFrom('users')
     .select(['id', 'login_name', 'display_name'])
@@ -563,7 +474,7 @@ export async function instructionView(
     decidedAt: row.decided_at,
     rejectReason: row.reject_reason,
     failure,
-    menuChange: await menuChangeOf(ctx, payload),
+    menuChange: (await kindSpec(payload.draft.kind).menuChange?.(ctx.db, payload)) ?? null,
     history: history.map((h) => ({
       fromState: h.from_state,
       toState: h.to_state,
@@ -572,25 +483,5 @@ export async function instructionView(
       signed: h.signature !== null,
       note: h.note,
     })),
-  };
-}
-
-async function menuChangeOf(ctx: ServiceContext, payload: { draft: InstructionDraft; before?: string[] }) {
-  if (payload.draft.kind !== 'menu') return null;
-  const target = await ctx.db
-    .selectFrom('users')
-    .select(['id', 'login_name', 'display_name'])
-    .where('id', '=', payload.draft.targetUserId)
-    .executeTakeFirst();
-  const before = new Set(payload.before ?? []);
-  const after = new Set(payload.draft.permissions);
-  return {
-    target: {
-      id: payload.draft.targetUserId,
-      loginName: target?.login_name ?? '',
-      displayName: target?.display_name ?? '',
-    },
-    added: [...after].filter((p) => !before.has(p)).sort(),
-    removed: [...before].filter((p) => !after.has(p)).sort(),
   };
 }

@@ -18,6 +18,10 @@ export interface Balances {
   pendingWithdrawals: Balance;
 }
 
+export async function accountNumber(db: Kysely<Database>, id: number): Promise<string> {
+  return (await db.selectFrom('accounts').select('number').where('id', '=', id).executeTakeFirstOrThrow()).number;
+}
+
 export async function balancesOf(db: Kysely<Database>, accountId: number): Promise<Balances> {
   const account = await db
     .selectFrom('accounts')

@@ -8,7 +8,7 @@ import type { ClosureItem } from '../../src-shared/api/members';
 import { formatFen, type Balance } from '../../src-shared/money';
 import { appendAudit } from '../audit/log';
 import type { ServiceContext } from '../context';
-import { accountByKind, balancesOf } from '../ledger/accounts';
+import { accountByKind, accountNumber, balancesOf } from '../ledger/accounts';
 import { nextSerial } from '../ledger/serials';
 import { cancelRefusals, checkSignable, closeContract, openContract, ownContract } from '../markets/contracts';
 import { marketById } from '../markets/markets';
@@ -35,11 +35,6 @@ export interface MemberOperation<I, R> {
 }
 
 const blank = { market: '', memberCode: '', account: '', amount: 0, details: '' };
-
-async function detailNumber(db: Db, accountId: number) {
-  return (await db.selectFrom('accounts').select('number').where('id', '=', accountId).executeTakeFirstOrThrow())
-    .number;
-}
 
 async function cardNumber(db: Db, memberId: number, cardId: number) {
   const card = await usableCard(db, memberId, cardId);
@@ -92,7 +87,7 @@ export const cancelContract: MemberOperation<{ contractId: number }, { contractI
       operation: this.name,
       market: market.code,
       memberCode: contract.member_code,
-      account: await detailNumber(db, contract.detail_account_id),
+      account: await accountNumber(db, contract.detail_account_id),
     };
   },
   async run(trx, ctx, actor, input) {
@@ -147,7 +142,7 @@ export const reviewTrade: MemberOperation<{ tradeId: number }, { tradeId: number
       operation: this.name,
       market: market.code,
       memberCode: payer.member_code,
-      account: await detailNumber(db, payer.detail_account_id),
+      account: await accountNumber(db, payer.detail_account_id),
       amount: Number(trade.amount) + Number(trade.fee),
       details: trade.serial,
     };
@@ -170,7 +165,7 @@ export const recreditSuspense: MemberOperation<{ recordId: number }, { recordId:
       operation: this.name,
       market: market.code,
       memberCode: contract.member_code,
-      account: await detailNumber(db, contract.detail_account_id),
+      account: await accountNumber(db, contract.detail_account_id),
       amount: Number(record.amount),
       details: record.serial,
     };

@@ -1,11 +1,12 @@
 // A member and the one user that logs in for it: named as the member, with the
 // member type's menus, and a first login that forces a password change.
 import type { Transaction } from 'kysely';
+import type { MemberType } from '../../src-shared/api/auth';
 import { memberPermissions } from '../../src-shared/menu';
 import type { Database } from '../store/schema';
 
 export interface NewMember {
-  memberType: 'corporate' | 'individual';
+  memberType: MemberType;
   name: string;
   certType: string;
   certNo: string;

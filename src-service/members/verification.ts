@@ -1,9 +1,10 @@
 // How a member's single-party operation is verified when it is submitted: a
 // corporate member signs it with the USB-KEY, an individual member types the
 // SMS code sent for it. One function decides, for every operation.
-import type { MemberProof } from '../../src-shared/api/members';
+import type { MemberType } from '../../src-shared/api/auth';
+import type { MemberProof, VerificationMethod } from '../../src-shared/api/members';
 import { AppError } from '../../src-shared/errors';
-import type { SignedPayload } from '../../src-shared/signing';
+import { signedPayload } from '../../src-shared/signing';
 import type { UserRow } from '../auth/users';
 import { issueChallenge, verifySigned } from '../certificates/signatures';
 import type { ServiceContext } from '../context';
@@ -18,7 +19,7 @@ export interface MemberActor {
   user: UserRow;
   member: {
     id: number;
-    member_type: 'corporate' | 'individual';
+    member_type: MemberType;
     name: string;
     cert_no: string;
     phone: string;
@@ -120,7 +121,7 @@ export async function verifySignature(
   actor: MemberActor,
   fields: OperationFields,
   proof: MemberProof | undefined,
-): Promise<{ serial: string | null; proof: string; by: 'usbkey' | 'otp' }> {
+): Promise<{ serial: string | null; proof: string; by: VerificationMethod }> {
   if (actor.member.member_type !== 'corporate') {
     return {
       serial: null,
@@ -141,15 +142,7 @@ export async function verifySignature(
     purpose: purposeOf(fields.operation),
     envelope,
     need: 'activated',
-    payload: (env) =>
-      ({
-        kind: 'memberOperation',
-        serial,
-        member: actor.member.cert_no,
-        ...fields,
-        challenge: env.challenge,
-        time: env.time,
-      }) as SignedPayload,
+    payload: (env) => signedPayload('memberOperation', { serial, member: actor.member.cert_no, ...fields }, env),
   });
   return { serial, proof: JSON.stringify(envelope), by: 'usbkey' };
 }

@@ -2,7 +2,28 @@
 // ISO-8601 UTC strings on both databases, so one code path serves SQLite and
 // PostgreSQL; BIGINT money may arrive as a string from pg and is parsed with
 // balanceFromDb (or, for a sum, sumFromDb) at the store boundary.
+//
+// A closed set is defined once — in src-shared when it crosses the wire, else in
+// the service (here, or in the module it is about) — and is the column's type
+// here. Where a migration CHECKs the column, tests/unit/store-enums.test.ts keeps
+// the CHECK list equal to it.
 import type { ColumnType, Generated } from 'kysely';
+import type { AdminMode, MemberType, Role, SystemKind } from '../../src-shared/api/auth';
+import type { CertificateMedia, CertificateStatus } from '../../src-shared/api/certificates';
+import type {
+  CardPurpose,
+  SuspenseReason,
+  SuspenseStatus,
+  TradeStatus,
+  VerificationMethod,
+} from '../../src-shared/api/members';
+import type { RegistrationStatus } from '../../src-shared/api/registration';
+import type { AccountKind, ContractStatus, InstructionKind, InstructionState } from '../../src-shared/api/settlement';
+import type { KeyType } from '../../src-shared/token';
+import type { KeyStoreKind } from '../bank-keys/key-store';
+
+// Domain modules may take a column's closed set from here, beside its table.
+export type { AccountKind, CertificateStatus, InstructionKind, InstructionState, SuspenseReason };
 
 type Bool = number; // 0 | 1
 type Money = ColumnType<string | number, number, number | string>;
@@ -17,13 +38,13 @@ export interface EnterprisesTable {
   name: string;
   name_en: string;
   credit_code: string;
-  admin_mode: 'single' | 'dual';
+  admin_mode: AdminMode;
   created_at: string;
 }
 
 export interface MembersTable {
   id: Generated<number>;
-  member_type: 'corporate' | 'individual';
+  member_type: MemberType;
   name: string;
   cert_type: string;
   cert_no: string;
@@ -40,8 +61,8 @@ export interface UsersTable {
   id: Generated<number>;
   login_name: string;
   display_name: string;
-  role: 'admin' | 'operator' | 'reviewer' | 'member';
-  system: 'ebank' | 'member';
+  role: Role;
+  system: SystemKind;
   enterprise_id: number | null;
   member_id: number | null;
   password_hash: string;
@@ -72,10 +93,13 @@ export interface SessionsTable {
   >;
 }
 
+/** What each of the bank's keys signs: certificates (the CA), or receipts and documents. */
+export const BANK_KEY_PURPOSES = ['ca', 'document'] as const;
+
 /** The bank's keys: where each is (never the key itself) and its certificate. */
 export interface BankKeysTable {
-  purpose: 'ca' | 'document';
-  store: 'hsm' | 'demo-hsm' | 'demo-file';
+  purpose: (typeof BANK_KEY_PURPOSES)[number];
+  store: KeyStoreKind;
   /** The key's CKA_ID on the HSM, or the demo key file's id. */
   key_ref: string;
   certificate_pem: string;
@@ -90,15 +114,13 @@ export interface RetiredCaCertificatesTable {
   retired_at: string;
 }
 
-export type CertificateStatus = 'issued' | 'activated' | 'revoked';
-
 export interface CertificatesTable {
   id: Generated<number>;
   serial: string;
   user_id: number;
   subject: string;
-  key_type: 'rsa' | 'ec';
-  media: 'token' | 'file';
+  key_type: KeyType;
+  media: CertificateMedia;
   certificate_der: string;
   not_before: string;
   not_after: string;
@@ -142,8 +164,6 @@ export interface MarketsTable {
   auto_sign_in: Generated<Bool>;
 }
 
-export type AccountKind = 'settlement' | 'member_detail' | 'suspense' | 'fee' | 'other_banks' | 'bank_funding';
-
 export interface AccountsTable {
   id: Generated<number>;
   number: string;
@@ -182,14 +202,18 @@ export interface SerialCountersTable {
   last: number;
 }
 
-export type HoldKind = 'withdraw' | 'freeze' | 'trade';
+/** What a hold waits for: a withdrawal's review, a market's freeze, a B2B trade's review. */
+export const HOLD_KINDS = ['withdraw', 'freeze', 'trade'] as const;
+export type HoldKind = (typeof HOLD_KINDS)[number];
+/** Two-phase: pending until posted (it becomes a debit) or voided. */
+export const HOLD_STATUSES = ['pending', 'posted', 'voided'] as const;
 
 export interface HoldsTable {
   id: Generated<number>;
   account_id: number;
   amount: Money;
   kind: HoldKind;
-  status: 'pending' | 'posted' | 'voided';
+  status: (typeof HOLD_STATUSES)[number];
   reference: string;
   created_at: string;
   resolved_at: string | null;
@@ -218,7 +242,7 @@ export interface CardsTable {
   bank_name: string;
   branch_name: string;
   phone: string;
-  purpose: 'bound' | 'transferOut';
+  purpose: CardPurpose;
   authenticated_at: string;
   /** pending: authenticated, waiting for the operation that binds it. */
   status: Generated<'active' | 'replaced' | 'pending'>;
@@ -231,7 +255,7 @@ export interface CardsTable {
 export interface RegistrationsTable {
   id: Generated<number>;
   serial: string;
-  member_type: 'corporate' | 'individual';
+  member_type: MemberType;
   name: string;
   cert_type: string;
   cert_no: string;
@@ -244,7 +268,7 @@ export interface RegistrationsTable {
   archive_name: string | null;
   archive_format: string | null;
   archive_size: number | null;
-  status: 'pending' | 'approved' | 'rejected';
+  status: RegistrationStatus;
   reject_reason: string | null;
   created_at: string;
   decided_at: string | null;
@@ -282,15 +306,12 @@ export interface ContractsTable {
   bound_card_id: number | null;
   virtual_account_no: string;
   seat_no: string;
-  status: 'active' | 'cancelled';
+  status: ContractStatus;
   signed_at: string;
   cancelled_at: string | null;
   /** The business day money last moved in or out (a contract cannot be cancelled that day). */
   last_money_date: string | null;
 }
-
-export type InstructionKind = 'sign' | 'cancel' | 'deposit' | 'withdraw' | 'menu';
-export type InstructionState = 'pending' | 'approved' | 'executed' | 'failed' | 'rejected' | 'expired';
 
 export interface InstructionsTable {
   id: Generated<number>;
@@ -347,15 +368,13 @@ export interface B2bTradesTable {
   amount: Money;
   fee: Money;
   hold_id: number;
-  status: 'pending' | 'approved' | 'expired';
+  status: TradeStatus;
   trade_date: string;
   description: string;
   created_at: string;
   reviewed_at: string | null;
   journal_entry_id: number | null;
 }
-
-export type SuspenseReason = 'notSignedIn' | 'marketRefused' | 'unboundCard';
 
 export interface SuspenseRecordsTable {
   id: Generated<number>;
@@ -367,7 +386,7 @@ export interface SuspenseRecordsTable {
   reason: SuspenseReason;
   member_id: number | null;
   contract_id: number | null;
-  status: 'open' | 'recredited' | 'allocated';
+  status: SuspenseStatus;
   business_date: string;
   created_at: string;
   resolved_at: string | null;
@@ -380,7 +399,7 @@ export interface MemberOperationsTable {
   member_id: number;
   user_id: number;
   kind: string;
-  verified_by: 'usbkey' | 'otp';
+  verified_by: VerificationMethod;
   proof: string;
   payload: string;
   created_at: string;

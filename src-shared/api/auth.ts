@@ -3,6 +3,26 @@ import { isValidPassword, LOGIN_NAME_MAX, PASSWORD_MAX } from '../credentials';
 import { PERMISSIONS } from '../menu';
 import { SignatureEnvelope } from '../signing';
 
+// These closed sets are also the store's column types and CHECK lists:
+// tests/unit/store-enums.test.ts keeps the two equal.
+export const ROLES = ['admin', 'operator', 'reviewer', 'member'] as const;
+export const Role = z.enum(ROLES);
+export type Role = z.infer<typeof Role>;
+
+/** Corporate e-banking, or the member-management system. */
+export const SYSTEM_KINDS = ['ebank', 'member'] as const;
+export const SystemKind = z.enum(SYSTEM_KINDS);
+export type SystemKind = z.infer<typeof SystemKind>;
+
+/** Single: one administrator; dual: every change waits for the other's review. */
+export const ADMIN_MODES = ['single', 'dual'] as const;
+export const AdminMode = z.enum(ADMIN_MODES);
+export type AdminMode = z.infer<typeof AdminMode>;
+
+export const MEMBER_TYPES = ['corporate', 'individual'] as const;
+export const MemberType = z.enum(MEMBER_TYPES);
+export type MemberType = z.infer<typeof MemberType>;
+
 export const CaptchaReply = z.object({
   captchaId: z.string(),
   /** An SVG image; the renderer shows it as a data: URL, never as markup. */
@@ -17,22 +37,10 @@ export const LoginRequest = z.strictObject({
   captchaId: z.string().min(1).max(64),
   captchaAnswer: z.string().trim().min(1).max(8),
   /** The system (and, for the member system, the member type) chosen on the login page. */
-  system: z.enum(['ebank', 'member']).optional(),
-  memberType: z.enum(['corporate', 'individual']).optional(),
+  system: SystemKind.optional(),
+  memberType: MemberType.optional(),
 });
 export type LoginRequest = z.infer<typeof LoginRequest>;
-
-export const Role = z.enum(['admin', 'operator', 'reviewer', 'member']);
-export type Role = z.infer<typeof Role>;
-
-export const SystemKind = z.enum(['ebank', 'member']);
-export type SystemKind = z.infer<typeof SystemKind>;
-
-export const AdminMode = z.enum(['single', 'dual']);
-export type AdminMode = z.infer<typeof AdminMode>;
-
-export const MemberType = z.enum(['corporate', 'individual']);
-export type MemberType = z.infer<typeof MemberType>;
 
 export const Profile = z.object({
   userId: z.number().int(),

@@ -3,7 +3,7 @@
 // the totals are sums that are not balances and may pass 2^53, so they travel
 // as decimal strings of fen (MoneySum) and keep every digit.
 import { z } from 'zod';
-import { MoneyOut, MoneySum } from './settlement';
+import { AccountKind, MoneyOut, MoneySum } from './settlement';
 
 const ReconLine = z.object({ serial: z.string(), kind: z.string(), memberCode: z.string(), amount: MoneyOut });
 
@@ -48,7 +48,7 @@ export const CustodyReply = z.object({
   ties: z.boolean(),
   subAccounts: z.array(
     z.object({
-      kind: z.enum(['member_detail', 'suspense', 'fee']),
+      kind: AccountKind.extract(['member_detail', 'suspense', 'fee']),
       memberCode: z.string(),
       number: z.string(),
       balance: MoneyOut,

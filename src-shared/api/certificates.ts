@@ -1,12 +1,25 @@
 import { z } from 'zod';
 import { SignatureEnvelope } from '../signing';
+import { KeyType } from '../token';
+
+// These closed sets are also the store's column types and CHECK lists:
+// tests/unit/store-enums.test.ts keeps the two equal.
+/** Where the key is: a USB-KEY, or a password-protected file where no PKCS#11 module exists. */
+export const CERTIFICATE_MEDIA = ['token', 'file'] as const;
+export const CertificateMedia = z.enum(CERTIFICATE_MEDIA);
+export type CertificateMedia = z.infer<typeof CertificateMedia>;
+
+/** Issued by the counter, activated by the user's sign-off, or revoked. */
+export const CERTIFICATE_STATUSES = ['issued', 'activated', 'revoked'] as const;
+export const CertificateStatus = z.enum(CERTIFICATE_STATUSES);
+export type CertificateStatus = z.infer<typeof CertificateStatus>;
 
 export const MyCertificate = z.object({
   serial: z.string(),
   subject: z.string(),
-  keyType: z.enum(['rsa', 'ec']),
-  media: z.enum(['token', 'file']),
-  status: z.enum(['issued', 'activated', 'revoked']),
+  keyType: KeyType,
+  media: CertificateMedia,
+  status: CertificateStatus,
   notBefore: z.string(),
   notAfter: z.string(),
   activatedAt: z.string().nullable(),

@@ -70,6 +70,33 @@ export function memberOperationNames(lang: 'zh-CN' | 'en'): Record<MemberOperati
   >;
 }
 
+// These closed sets are also the store's column types and CHECK lists:
+// tests/unit/store-enums.test.ts keeps the two equal.
+/** How a member's operation was verified: a corporate member's USB-KEY, an individual's SMS code. */
+export const VERIFICATION_METHODS = ['usbkey', 'otp'] as const;
+export const VerificationMethod = z.enum(VERIFICATION_METHODS);
+export type VerificationMethod = z.infer<typeof VerificationMethod>;
+
+/** A card money comes from (bound to a contract), or the card withdrawals go to. */
+export const CARD_PURPOSES = ['bound', 'transferOut'] as const;
+export const CardPurpose = z.enum(CARD_PURPOSES);
+export type CardPurpose = z.infer<typeof CardPurpose>;
+
+/** A B2B trade waits for the payer's review, is approved, or expires with its day. */
+export const TRADE_STATUSES = ['pending', 'approved', 'expired'] as const;
+export const TradeStatus = z.enum(TRADE_STATUSES);
+export type TradeStatus = z.infer<typeof TradeStatus>;
+
+/** Why money landed in a market's suspense sub-account (挂账). */
+export const SUSPENSE_REASONS = ['notSignedIn', 'marketRefused', 'unboundCard'] as const;
+export const SuspenseReason = z.enum(SUSPENSE_REASONS);
+export type SuspenseReason = z.infer<typeof SuspenseReason>;
+
+/** Open until the member re-credits it (from a bound card) or the market allocates it. */
+export const SUSPENSE_STATUSES = ['open', 'recredited', 'allocated'] as const;
+export const SuspenseStatus = z.enum(SUSPENSE_STATUSES);
+export type SuspenseStatus = z.infer<typeof SuspenseStatus>;
+
 export const PrepareReply = z.union([
   z.object({
     method: z.literal('usbkey'),
@@ -96,7 +123,7 @@ export type OperationResult = z.infer<typeof OperationResult>;
 /** Authenticates a card of another bank for the member; it is bound by the operation that uses it. */
 export const CardAuthRequest = z.strictObject({
   card: CardDetails,
-  purpose: z.enum(['bound', 'transferOut']),
+  purpose: CardPurpose,
 });
 export type CardAuthRequest = z.infer<typeof CardAuthRequest>;
 
@@ -108,7 +135,7 @@ export const Card = z.object({
   bankNameEn: z.string(),
   branchNameEn: z.string(),
   holderName: z.string(),
-  purpose: z.enum(['bound', 'transferOut']),
+  purpose: CardPurpose,
   status: z.string(),
   /** The reserved phone, masked. */
   phone: z.string(),
@@ -123,7 +150,7 @@ export const Trade = z.object({
   payeeCode: z.string(),
   amount: MoneyOut,
   fee: MoneyOut,
-  status: z.enum(['pending', 'approved', 'expired']),
+  status: TradeStatus,
   tradeDate: z.string(),
   description: z.string(),
   reviewedAt: z.string().nullable(),
@@ -132,7 +159,7 @@ export type Trade = z.infer<typeof Trade>;
 
 export const TradeQuery = z.object({
   date: IsoDate.optional(),
-  status: z.enum(['pending', 'approved']).default('pending'),
+  status: TradeStatus.extract(['pending', 'approved']).default('pending'),
 });
 
 export const SuspenseRecord = z.object({
@@ -142,8 +169,8 @@ export const SuspenseRecord = z.object({
   amount: MoneyOut,
   payerCardNo: z.string(),
   payerName: z.string(),
-  reason: z.enum(['notSignedIn', 'marketRefused', 'unboundCard']),
-  status: z.enum(['open', 'recredited', 'allocated']),
+  reason: SuspenseReason,
+  status: SuspenseStatus,
   businessDate: z.string(),
   createdAt: z.string(),
 });

@@ -100,10 +100,15 @@ export const IndividualRegistration = z.strictObject({
 });
 export type IndividualRegistration = z.infer<typeof IndividualRegistration>;
 
+/** Also the store's registrations.status: tests/unit/store-enums.test.ts keeps its CHECK list equal. */
+export const REGISTRATION_STATUSES = ['pending', 'approved', 'rejected'] as const;
+export const RegistrationStatus = z.enum(REGISTRATION_STATUSES);
+export type RegistrationStatus = z.infer<typeof RegistrationStatus>;
+
 export const RegistrationReceipt = z.object({
   serial: z.string(),
   memberType: MemberType,
-  status: z.enum(['pending', 'approved', 'rejected']),
+  status: RegistrationStatus,
   /** Where the login name and initial password went (individuals), masked. */
   phone: z.string(),
 });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ASSIGNABLE_PERMISSIONS } from '../menu';
 import { MAX_FEN } from '../money';
 import { SignatureEnvelope } from '../signing';
+import { Role } from './auth';
 import { IsoDate } from './common';
 
 /**
@@ -49,6 +50,22 @@ export const SettlementAccount = z.object({
 });
 export type SettlementAccount = z.infer<typeof SettlementAccount>;
 
+// This file's closed sets (account kinds, contract statuses, instruction kinds
+// and states) are also the store's column types and, where the store has a
+// CHECK, its list: tests/unit/store-enums.test.ts keeps the two equal.
+/**
+ * The summary account's sub-accounts (member_detail, suspense, fee), the
+ * enterprises' settlement accounts, and the contra accounts for other banks and
+ * the bank's own funding.
+ */
+export const ACCOUNT_KINDS = ['settlement', 'member_detail', 'suspense', 'fee', 'other_banks', 'bank_funding'] as const;
+export const AccountKind = z.enum(ACCOUNT_KINDS);
+export type AccountKind = z.infer<typeof AccountKind>;
+
+export const CONTRACT_STATUSES = ['active', 'cancelled'] as const;
+export const ContractStatus = z.enum(CONTRACT_STATUSES);
+export type ContractStatus = z.infer<typeof ContractStatus>;
+
 /** 会员账户: a contract and its detail sub-account. */
 export const MemberAccount = z.object({
   contractId: Id,
@@ -64,7 +81,7 @@ export const MemberAccount = z.object({
   frozen: MoneyOut,
   /** held by withdrawals awaiting review */
   pendingWithdrawals: MoneyOut,
-  status: z.enum(['active', 'cancelled']),
+  status: ContractStatus,
   signedAt: z.string(),
   cancelledAt: z.string().nullable(),
   boundAccount: z.object({ id: Id, number: z.string(), name: z.string() }).nullable(),
@@ -94,9 +111,11 @@ export type CancelCheck = z.infer<typeof CancelCheck>;
 
 // ── instructions ──────────────────────────────────────────────────────────
 
-export const InstructionKind = z.enum(['sign', 'cancel', 'deposit', 'withdraw', 'menu']);
+export const INSTRUCTION_KINDS = ['sign', 'cancel', 'deposit', 'withdraw', 'menu'] as const;
+export const InstructionKind = z.enum(INSTRUCTION_KINDS);
 export type InstructionKind = z.infer<typeof InstructionKind>;
-export const InstructionState = z.enum(['pending', 'approved', 'executed', 'failed', 'rejected', 'expired']);
+export const INSTRUCTION_STATES = ['pending', 'approved', 'executed', 'failed', 'rejected', 'expired'] as const;
+export const InstructionState = z.enum(INSTRUCTION_STATES);
 export type InstructionState = z.infer<typeof InstructionState>;
 
 export const InstructionDraft = z.discriminatedUnion('kind', [
@@ -179,13 +198,13 @@ export const Instruction = z.object({
 });
 export type Instruction = z.infer<typeof Instruction>;
 
-export const PendingCounts = z.object({
-  sign: z.number().int(),
-  cancel: z.number().int(),
-  deposit: z.number().int(),
-  withdraw: z.number().int(),
-  menu: z.number().int(),
-});
+/** Instructions awaiting review, a count for every kind. */
+export const PendingCounts = z.object(
+  Object.fromEntries(InstructionKind.options.map((kind) => [kind, z.number().int()])) as Record<
+    InstructionKind,
+    z.ZodNumber
+  >,
+);
 export type PendingCounts = z.infer<typeof PendingCounts>;
 
 export const DecisionChallenge = z.object({
@@ -267,7 +286,7 @@ export const EnterpriseUser = z.object({
   id: Id,
   loginName: z.string(),
   displayName: z.string(),
-  role: z.enum(['admin', 'operator', 'reviewer', 'member']),
+  role: Role,
   status: z.string(),
   locked: z.boolean(),
   failedAttempts: z.number().int(),

@@ -365,7 +365,7 @@ test('a corporate member registers with its documents, the counter approves, it 
       [
         '--import',
         'tsx',
-        'src-service/counter/cli.ts',
+        'src-service/commands/counter/cli.ts',
         '--db',
         join(shell.userDataDir, 'settlement.sqlite'),
         'registrations',

@@ -396,32 +396,36 @@ for (const kind of DATABASE_KINDS) {
 
     it('the databases refuse a stored value past the bounds themselves', async () => {
       const account = await detail('EXCH01', 'EX2001');
+      // one at a time: a query started before anyone awaits its refusal is an unhandled rejection
       const refusals = [
-        h.ctx.db
-          .updateTable('accounts')
-          .set({ balance: SAFE + 1 })
-          .where('id', '=', account.id)
-          .execute(),
-        h.ctx.db.updateTable('accounts').set({ balance: 5 }).where('kind', '=', 'other_banks').execute(),
-        h.ctx.db
-          .insertInto('holds')
-          .values({
-            account_id: account.id,
-            amount: SAFE + 1,
-            kind: 'freeze',
-            status: 'pending',
-            reference: 'x',
-            created_at: h.clock.nowIso(),
-          })
-          .execute(),
-        h.ctx.db
-          .updateTable('journal_lines')
-          .set({ credit: SAFE + 1 } as never)
-          .where('credit', '>', 0)
-          .execute(),
+        () =>
+          h.ctx.db
+            .updateTable('accounts')
+            .set({ balance: SAFE + 1 })
+            .where('id', '=', account.id)
+            .execute(),
+        () => h.ctx.db.updateTable('accounts').set({ balance: 5 }).where('kind', '=', 'other_banks').execute(),
+        () =>
+          h.ctx.db
+            .insertInto('holds')
+            .values({
+              account_id: account.id,
+              amount: SAFE + 1,
+              kind: 'freeze',
+              status: 'pending',
+              reference: 'x',
+              created_at: h.clock.nowIso(),
+            })
+            .execute(),
+        () =>
+          h.ctx.db
+            .updateTable('journal_lines')
+            .set({ credit: SAFE + 1 } as never)
+            .where('credit', '>', 0)
+            .execute(),
       ];
       for (const attempt of refusals) {
-        await expect(attempt).rejects.toThrow(/amount_bounds|contra_keeps_no_balance/);
+        await expect(attempt()).rejects.toThrow(/amount_bounds|contra_keeps_no_balance/);
       }
       expect(await balanceOf('EXCH01', 'EX2001')).toBe(SAFE);
     });
@@ -450,7 +454,7 @@ for (const kind of DATABASE_KINDS) {
       expect(report.breaks).toEqual([]);
       const cli = spawnSync(
         process.execPath,
-        ['--import', 'tsx', 'src-service/cli.ts', 'verify-audit', '--db', h.database],
+        ['--import', 'tsx', 'src-service/commands/service/cli.ts', 'verify-audit', '--db', h.database],
         {
           encoding: 'utf8',
           timeout: 120_000,
@@ -464,7 +468,7 @@ for (const kind of DATABASE_KINDS) {
       const sim = (args: string[]) =>
         spawnSync(
           process.execPath,
-          ['--import', 'tsx', 'src-service/markets/cli.ts', '--db', h.database, '--market', 'EXCH01', ...args],
+          ['--import', 'tsx', 'src-market-sim/cli.ts', '--db', h.database, '--market', 'EXCH01', ...args],
           {
             encoding: 'utf8',
             timeout: 120_000,

@@ -263,7 +263,7 @@ for (const kind of DATABASE_KINDS) {
 describe('bank counter: unlock-user', () => {
   it('clears a lock so the right password works again, and says when there is nothing to do', async () => {
     const { sqlite } = await import('../support/databases');
-    const { counterUnlockUser } = await import('../../src-service/counter/commands');
+    const { counterUnlockUser } = await import('../../src-service/commands/counter/commands');
     const h = await startHarness(sqlite);
     try {
       for (let i = 0; i < 5; i++) {

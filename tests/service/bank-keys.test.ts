@@ -33,10 +33,14 @@ function context(store: Store, keys: NonNullable<Parameters<typeof createContext
 
 /** Runs the service's command line; resolves with its output once it listens or exits. */
 function serviceCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src-service/cli.ts', '--port', '0', ...args], {
-    env: { ...process.env, NODE_ENV: 'test', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src-service/commands/service/cli.ts', '--port', '0', ...args],
+    {
+      env: { ...process.env, NODE_ENV: 'test', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return new Promise((resolve) => {
     let output = '';
     const collect = (chunk: Buffer) => {

@@ -19,14 +19,14 @@ describe('npm run market / npm run service -- verify-audit', () => {
     });
 
   it('drives a market: sign-in, register, refuse-next, reconcile, custody; bad input is a usage error', async () => {
-    expect(cli('src-service/markets/cli.ts', ['--market', 'AGRI03', 'sign-in']).status).toBe(0);
+    expect(cli('src-market-sim/cli.ts', ['--market', 'AGRI03', 'sign-in']).status).toBe(0);
     const market = await h.ctx.db
       .selectFrom('markets')
       .select('signed_in_date')
       .where('code', '=', 'AGRI03')
       .executeTakeFirstOrThrow();
     expect(market.signed_in_date).toBe(new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10));
-    const reg = cli('src-service/markets/cli.ts', [
+    const reg = cli('src-market-sim/cli.ts', [
       '--market',
       'EXCH01',
       'register',
@@ -39,12 +39,12 @@ describe('npm run market / npm run service -- verify-audit', () => {
     ]);
     expect(reg.status).toBe(0);
     expect(JSON.parse(reg.stdout)).toMatchObject({ virtualAccountNo: expect.any(String), seatNo: expect.any(String) });
-    expect(cli('src-service/markets/cli.ts', ['--market', 'B2B02', 'refuse-next', '--count', '2']).status).toBe(0);
-    const recon = cli('src-service/markets/cli.ts', ['--market', 'EXCH01', 'reconcile']);
+    expect(cli('src-market-sim/cli.ts', ['--market', 'B2B02', 'refuse-next', '--count', '2']).status).toBe(0);
+    const recon = cli('src-market-sim/cli.ts', ['--market', 'EXCH01', 'reconcile']);
     expect(JSON.parse(recon.stdout)).toMatchObject({ ties: true, summary: expect.stringMatching(/ties$/) });
-    const custody = cli('src-service/markets/cli.ts', ['--market', 'EXCH01', 'custody']);
+    const custody = cli('src-market-sim/cli.ts', ['--market', 'EXCH01', 'custody']);
     expect(JSON.parse(custody.stdout)).toMatchObject({ ties: true });
-    const bad = cli('src-service/markets/cli.ts', [
+    const bad = cli('src-market-sim/cli.ts', [
       '--market',
       'EXCH01',
       'deposit',
@@ -55,7 +55,7 @@ describe('npm run market / npm run service -- verify-audit', () => {
     ]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--amount: The amount has at most two decimals/);
-    const noContract = cli('src-service/markets/cli.ts', [
+    const noContract = cli('src-market-sim/cli.ts', [
       '--market',
       'EXCH01',
       'deposit',
@@ -69,7 +69,7 @@ describe('npm run market / npm run service -- verify-audit', () => {
   });
 
   it('a transfer from another bank’s card that is no member’s bound card goes to the market’s suspense', async () => {
-    const paid = cli('src-service/markets/cli.ts', [
+    const paid = cli('src-market-sim/cli.ts', [
       '--market',
       'B2B02',
       'incoming-transfer',
@@ -82,17 +82,17 @@ describe('npm run market / npm run service -- verify-audit', () => {
     ]);
     expect(paid.status, paid.stderr).toBe(0);
     expect(JSON.parse(paid.stdout)).toMatchObject({ outcome: 'suspense', reason: 'unboundCard' });
-    const missing = cli('src-service/markets/cli.ts', ['--market', 'B2B02', 'incoming-transfer', '--amount', '1']);
+    const missing = cli('src-market-sim/cli.ts', ['--market', 'B2B02', 'incoming-transfer', '--amount', '1']);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/--card is required/);
   });
 
   it('verify-audit exits 0 on a sound database and 1 with the breaks listed', async () => {
-    const ok = cli('src-service/cli.ts', ['verify-audit']);
+    const ok = cli('src-service/commands/service/cli.ts', ['verify-audit']);
     expect(ok.stdout).toMatch(/verify-audit: OK/);
     expect(ok.status).toBe(0);
     await h.ctx.db.updateTable('accounts').set({ balance: 1 }).where('number', '=', '11014550000037').execute();
-    const broken = cli('src-service/cli.ts', ['verify-audit']);
+    const broken = cli('src-service/commands/service/cli.ts', ['verify-audit']);
     expect(broken.status).toBe(1);
     expect(broken.stdout).toMatch(/BREAK: account 11014550000037: balance 1 but its lines sum to 80000000/);
   });

@@ -1,7 +1,7 @@
 // Makers and checkers in service tests: preview → sign the canonical bytes with
 // the user's (software) key → submit; decision challenge → sign → decide.
 import type { LightMyRequestResponse } from 'fastify';
-import { SIGNED_FIELDS, type SignedPayload } from '../../src-shared/signing';
+import { signedPayload, type SignedKind, type SignedPayload } from '../../src-shared/signing';
 import type { Harness } from './service-harness';
 import { signEnvelope } from './soft-certificates';
 
@@ -11,15 +11,14 @@ export interface Submitted {
   preview?: any;
 }
 
+/** The payload the client would sign from the fields the service gave (the same signedPayload). */
 export function payloadOf(
   kind: string,
   fields: Record<string, string | number>,
   challenge: string,
   time: string,
 ): SignedPayload {
-  const ordered: Record<string, string | number> = {};
-  for (const name of SIGNED_FIELDS[kind as keyof typeof SIGNED_FIELDS]) ordered[name] = fields[name];
-  return { kind, ...ordered, challenge, time } as SignedPayload;
+  return signedPayload(kind as SignedKind, fields, { challenge, time });
 }
 
 export async function submitInstruction(

@@ -9,7 +9,7 @@ import { createContext, type ServiceContext } from '../../src-service/context';
 import { seedDemo } from '../../src-service/demo/seed';
 import { buildApp } from '../../src-service/http/app';
 import { SERVICE_VERSION } from '../../src-service/server';
-import { openStore } from '../../src-service/store/db';
+import { openStore, type Store } from '../../src-service/store/db';
 import { migrateToLatest } from '../../src-service/store/migrations';
 import { DEMO_PASSWORD } from '../../src-service/demo/data';
 
@@ -72,11 +72,13 @@ export async function startHarness(
      * test files whose own SoftHSM2 use would share the one PKCS#11 library of the process.
      */
     keys?: 'hsm' | 'file';
+    /** How the new database gets its schema: the upgrade test makes one as an older release did. */
+    migrate?: (store: Store) => Promise<unknown>;
   } = {},
 ): Promise<Harness> {
   const database: TestDatabase = await kind.create();
   const store = openStore(database.setting);
-  await migrateToLatest(store);
+  await (options.migrate ?? migrateToLatest)(store);
   const clock = new Clock(true);
   // PostgreSQL has no folder of its own for the demo's key files.
   const keyDir = store.file ? undefined : mkdtempSync(join(tmpdir(), 'sk-keys-'));

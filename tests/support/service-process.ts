@@ -7,7 +7,7 @@ export interface ServiceProcess {
   url: string;
 }
 
-/** `entry`: node's arguments before the service's own (['--import', 'tsx', 'src-service/cli.ts'], or a bundle). */
+/** `entry`: node's arguments before the service's own (['--import', 'tsx', 'src-service/commands/service/cli.ts'], or a bundle). */
 export function startServiceProcess(entry: string[], args: string[], env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [...entry, '--port', '0', '--log-level', 'error', ...args], {
     env: { ...process.env, NODE_ENV: 'test', ...env },
@@ -25,4 +25,4 @@ export function startServiceProcess(entry: string[], args: string[], env: NodeJS
   });
 }
 
-export const SERVICE_FROM_SOURCE = ['--import', 'tsx', 'src-service/cli.ts'];
+export const SERVICE_FROM_SOURCE = ['--import', 'tsx', 'src-service/commands/service/cli.ts'];

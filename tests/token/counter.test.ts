@@ -22,12 +22,16 @@ describe('npm run counter -- issue-token / revoke', () => {
   });
 
   const counter = (args: string[], stdin = '') =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'src-service/counter/cli.ts', '--db', h.database, ...args], {
-      input: stdin,
-      env: hsm.env(),
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'src-service/commands/counter/cli.ts', '--db', h.database, ...args],
+      {
+        input: stdin,
+        env: hsm.env(),
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
 
   it('initialises a blank token, generates the key on it, issues and writes the certificate; the user signs off with it', async () => {
     const run = counter(

@@ -5,11 +5,11 @@
 // When started by the client as its embedded service it tells its parent the URL
 // (a message on the IPC channel, or the parentPort of an Electron utility process).
 import { parseArgs } from 'node:util';
-import { AppError, errorMessage } from '../src-shared/errors';
-import { verifyAudit } from './audit/verify';
-import { startService } from './server';
-import { openStore } from './store/db';
-import { migrateToLatest } from './store/migrations';
+import { AppError, errorMessage } from '../../../src-shared/errors';
+import { verifyAudit } from '../../audit/verify';
+import { startService } from '../../server';
+import { openStore } from '../../store/db';
+import { migrateToLatest } from '../../store/migrations';
 
 interface ParentPort {
   postMessage(message: unknown): void;

@@ -2,16 +2,17 @@
 // The database defaults to SETTLEKEY_DB, else the embedded default's file.
 // PINs are read from standard input (a prompt without echo on a terminal),
 // never from the command line.
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
-import { AppError, errorMessage } from '../../src-shared/errors';
-import { defaultUserDataDir } from '../../src-main/core/paths';
-import { findKnownModule } from '../../src-token/module-paths';
-import { createContext } from '../context';
-import { SERVICE_VERSION } from '../server';
-import { openStore } from '../store/db';
-import { migrateToLatest } from '../store/migrations';
+import { AppError, errorMessage } from '../../../src-shared/errors';
+import { defaultDatabaseOn } from '../../../src-shared/user-data';
+import { findKnownModule } from '../../../src-token/module-paths';
+import { createContext } from '../../context';
+import { SERVICE_VERSION } from '../../server';
+import { openStore } from '../../store/db';
+import { migrateToLatest } from '../../store/migrations';
 import { counterIssueToken, counterRevoke, counterUnlockUser } from './commands';
 import {
   counterRegistrationApprove,
@@ -78,7 +79,8 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
-  const database = values.db ?? process.env.SETTLEKEY_DB ?? join(defaultUserDataDir(), 'settlement.sqlite');
+  const database =
+    values.db ?? defaultDatabaseOn({ platform: process.platform, env: process.env, home: homedir(), join });
   const store = openStore(database);
   try {
     await migrateToLatest(store);

@@ -2,18 +2,21 @@
 // trading market's own system would ask of the bank, for the demo and for
 // producing every query category and every cancel refusal by hand.
 import { randomBytes } from 'node:crypto';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AppError, errorMessage } from '../../src-shared/errors';
-import { formatFen, parseYuan, type Fen } from '../../src-shared/money';
-import { defaultUserDataDir } from '../../src-main/core/paths';
-import { createContext } from '../context';
-import { SERVICE_VERSION } from '../server';
-import { openStore } from '../store/db';
-import { migrateToLatest } from '../store/migrations';
-import * as events from './events';
-import { registerMemberCode, setSignedIn } from './markets';
-import { custodyAccount, reconciliation } from './reconciliation';
+import { AppError, errorMessage } from '../src-shared/errors';
+import { formatFen, parseYuan, type Fen } from '../src-shared/money';
+import { defaultDatabaseOn } from '../src-shared/user-data';
+// The one exception to "src-shared only" (eslint.config.mjs, MARKET_SIM_DIRECT_DB): until the
+// market API exists, the simulator writes the market's events straight into the service's database.
+import { createContext } from '../src-service/context';
+import { SERVICE_VERSION } from '../src-service/server';
+import { openStore } from '../src-service/store/db';
+import { migrateToLatest } from '../src-service/store/migrations';
+import * as events from '../src-service/markets/events';
+import { registerMemberCode, setSignedIn } from '../src-service/markets/markets';
+import { custodyAccount, reconciliation } from '../src-service/markets/reconciliation';
 
 const USAGE = `usage: npm run market -- [--db PATH|postgres://…] <command> --market CODE …
   register --code M --cert CERT_NO --name NAME      register a member code in the market's register
@@ -78,7 +81,9 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
-  const store = openStore(values.db ?? process.env.SETTLEKEY_DB ?? join(defaultUserDataDir(), 'settlement.sqlite'));
+  const store = openStore(
+    values.db ?? defaultDatabaseOn({ platform: process.platform, env: process.env, home: homedir(), join }),
+  );
   try {
     await migrateToLatest(store);
     const ctx = createContext(store, { demo: false, testMode: false, version: SERVICE_VERSION });

@@ -1,13 +1,13 @@
 // The bank counter's back-office commands. They act on the service's database
 // directly (the counter is inside the bank), each in one transaction.
 import type { Kysely } from 'kysely';
-import { AppError } from '../../src-shared/errors';
-import type { KeyType } from '../../src-shared/token';
-import { Pkcs11Driver } from '../../src-token/pkcs11-driver';
-import { findUserByLoginName, unlockUser } from '../auth/users';
-import { issueCertificate, revokeCertificate } from '../certificates/issue';
-import type { ServiceContext } from '../context';
-import type { Database } from '../store/schema';
+import { AppError } from '../../../src-shared/errors';
+import type { KeyType } from '../../../src-shared/token';
+import { Pkcs11Driver } from '../../../src-token/pkcs11-driver';
+import { findUserByLoginName, unlockUser } from '../../auth/users';
+import { issueCertificate, revokeCertificate } from '../../certificates/issue';
+import type { ServiceContext } from '../../context';
+import type { Database } from '../../store/schema';
 
 export async function counterUnlockUser(db: Kysely<Database>, loginName: string): Promise<string> {
   const user = await findUserByLoginName(db, loginName);

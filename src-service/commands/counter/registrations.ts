@@ -1,13 +1,13 @@
 // The bank counter's side of member registration: list the applications, look
 // inside a documents archive, save it, approve or reject.
 import { writeFileSync } from 'node:fs';
-import type { ServiceContext } from '../context';
+import type { ServiceContext } from '../../context';
 import {
   approveRegistration,
   listRegistrations,
   registrationArchive,
   rejectRegistration,
-} from '../registrations/service';
+} from '../../registrations/service';
 
 const COUNTER = 'counter';
 

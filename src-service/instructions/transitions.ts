@@ -1,0 +1,99 @@
+// How an instruction changes state, and the record each change leaves: an
+// event row (who, when, the signature) and an audit line.
+import type { Transaction } from 'kysely';
+import { AppError } from '../../src-shared/errors';
+import { appendAudit } from '../audit/log';
+import type { UserRow } from '../auth/users';
+import type { ServiceContext } from '../context';
+import { voidHold } from '../ledger/holds';
+import type { Database, InstructionState } from '../store/schema';
+
+interface Transitioning {
+  id: number;
+  serial: string;
+  kind: string;
+}
+
+export async function recordTransition(
+  trx: Transaction<Database>,
+  ctx: ServiceContext,
+  row: Transitioning,
+  from: InstructionState | null,
+  to: InstructionState,
+  actor: UserRow | null,
+  signature: string | null,
+  note: string | null,
+) {
+  const at = ctx.clock.nowIso();
+  await trx
+    .insertInto('instruction_events')
+    .values({
+      instruction_id: row.id,
+      from_state: from,
+      to_state: to,
+      actor_id: actor?.id ?? null,
+      at,
+      signature,
+      note,
+    })
+    .execute();
+  await appendAudit(trx, {
+    at,
+    actor: actor ? `user:${actor.login_name}` : 'system',
+    action: `instruction.${to}`,
+    entity: 'instruction',
+    entityId: row.serial,
+    details: { kind: row.kind, from, note },
+  });
+}
+
+export interface LeavingPending {
+  to: 'approved' | 'rejected' | 'expired';
+  /** The checker; null when the service itself moves it (single-admin mode, the day's end). */
+  checker: UserRow | null;
+  signature: string | null;
+  /** A rejection's reason, also kept on the instruction. */
+  rejectReason?: string;
+  note: string | null;
+}
+
+/**
+ * Awaiting review → approved, rejected or expired, exactly once. The update is
+ * conditional on the state, so when two checkers (or a checker and the day's
+ * end) race for the same instruction, one wins and the others are refused with
+ * the state it is in now. Leaving without approval releases a withdrawal's hold.
+ */
+export async function leavePending(
+  trx: Transaction<Database>,
+  ctx: ServiceContext,
+  row: Transitioning & { hold_id: number | null },
+  change: LeavingPending,
+): Promise<void> {
+  const at = ctx.clock.nowIso();
+  const moved = await trx
+    .updateTable('instructions')
+    .set({
+      state: change.to,
+      checker_id: change.checker?.id ?? null,
+      checker_signature: change.signature,
+      decided_at: at,
+      ...(change.rejectReason === undefined ? {} : { reject_reason: change.rejectReason }),
+    })
+    .where('id', '=', row.id)
+    .where('state', '=', 'pending')
+    .executeTakeFirst();
+  if (Number(moved.numUpdatedRows) !== 1) {
+    const current = await trx
+      .selectFrom('instructions')
+      .select('state')
+      .where('id', '=', row.id)
+      .executeTakeFirstOrThrow();
+    throw new AppError('INSTRUCTION_ALREADY_HANDLED', { state: current.state });
+  }
+  if (change.to !== 'approved' && row.hold_id) await voidHold(trx, row.hold_id, at);
+  await recordTransition(trx, ctx, row, 'pending', change.to, change.checker, change.signature, change.note);
+}
+
+export function isAlreadyHandled(error: unknown): boolean {
+  return error instanceof AppError && error.code === 'INSTRUCTION_ALREADY_HANDLED';
+}

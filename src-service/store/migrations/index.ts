@@ -1,0 +1,64 @@
+// Schema migrations, in code so the bundle carries them: one file each, named
+// as Kysely records the migration in its table. Kysely refuses a database that
+// ran a migration whose name is gone ("corrupted migrations"), so names never
+// change. Each runs on SQLite and PostgreSQL (./dialect has the shared column
+// helpers). A migration is history: it sees the schema as it was (Kysely<any>)
+// and is never edited once released, not even to tidy it — a change of schema is
+// a new file, added to MIGRATIONS below.
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { DialectName } from '../db';
+import { skeleton } from './001_skeleton';
+import { certificates } from './002_certificates';
+import { settlement } from './003_settlement';
+import { memberRegistration } from './004_member_registration';
+import { cardNamesEn } from './005_card_names_en';
+import { attemptLimits } from './006_attempt_limits';
+import { amountBounds } from './007_amount_bounds';
+import { bankKeysInHsm } from './008_bank_keys_in_hsm';
+
+/** In order; each key is its file's name. */
+export const MIGRATIONS: Readonly<Record<string, (dialect: DialectName) => Migration>> = {
+  '001_skeleton': skeleton,
+  '002_certificates': certificates,
+  '003_settlement': settlement,
+  '004_member_registration': memberRegistration,
+  '005_card_names_en': cardNamesEn,
+  '006_attempt_limits': attemptLimits,
+  '007_amount_bounds': amountBounds,
+  '008_bank_keys_in_hsm': bankKeysInHsm,
+};
+
+type AnyDb = Kysely<any>;
+
+function migrations(dialect: DialectName): Record<string, Migration> {
+  return Object.fromEntries(Object.entries(MIGRATIONS).map(([name, make]) => [name, make(dialect)]));
+}
+
+export async function migrateToLatest(store: { db: AnyDb; dialect: DialectName; schema?: string }): Promise<string[]> {
+  const all = migrations(store.dialect);
+  const provider: MigrationProvider = { getMigrations: () => Promise.resolve(all) };
+  // Naming the schema matters on PostgreSQL: otherwise the migrator takes another
+  // schema's migration tables for its own and skips creating them.
+  const migrator = new Migrator({
+    db: store.db,
+    provider,
+    ...(store.schema ? { migrationTableSchema: store.schema } : {}),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Migrates up to and including `target`: the upgrade tests make a database as an older version left it. */
+export async function migrateTo(
+  store: { db: AnyDb; dialect: DialectName; schema?: string },
+  target: string,
+): Promise<void> {
+  const migrator = new Migrator({
+    db: store.db,
+    provider: { getMigrations: () => Promise.resolve(migrations(store.dialect)) },
+    ...(store.schema ? { migrationTableSchema: store.schema } : {}),
+  });
+  const { error } = await migrator.migrateTo(target);
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+}
