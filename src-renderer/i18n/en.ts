@@ -1,8 +1,10 @@
 // English. Keys mirror zh-CN.ts; a missing key fails the type check.
+import { en as shared } from '../../src-shared/messages/en';
 import member from './member.en';
 import type zhCN from './zh-CN';
 
 const en: typeof zhCN = {
+  ...shared,
   ...member,
   app: {
     name: 'SettleKey Funds Custody',

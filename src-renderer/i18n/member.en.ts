@@ -1,5 +1,4 @@
 // The member system's words in English; same keys as member.zh-CN.ts.
-import { memberOperationNames } from '../../src-shared/api/members';
 import type zh from './member.zh-CN';
 
 const en: typeof zh = {
@@ -49,7 +48,6 @@ const en: typeof zh = {
       details: 'Details',
     },
   },
-  mop: memberOperationNames('en'),
   register: {
     title: 'Register as a platform member',
     toLogin: 'Back to login',

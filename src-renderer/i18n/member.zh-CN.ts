@@ -1,5 +1,4 @@
 // The member system's words (电商平台会员管理系统), merged into zh-CN.
-import { memberOperationNames } from '../../src-shared/api/members';
 
 export default {
   otp: {
@@ -48,7 +47,6 @@ export default {
       details: '详情',
     },
   },
-  mop: memberOperationNames('zh-CN'),
   register: {
     title: '电商平台会员注册',
     toLogin: '返回登录',

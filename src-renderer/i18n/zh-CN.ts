@@ -1,7 +1,11 @@
 // 简体中文（默认语言）
+import { zhCN as shared } from '../../src-shared/messages/zh-CN';
 import member from './member.zh-CN';
 
+// Errors, field labels and operation names come from src-shared/messages, so a
+// refusal reads on screen exactly as the service words it.
 export default {
+  ...shared,
   ...member,
   app: {
     name: 'SettleKey 银商结算通',

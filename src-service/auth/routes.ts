@@ -13,7 +13,7 @@ import {
   type SystemKind,
 } from '../../src-shared/api/auth';
 import { ErrorReply, OkReply } from '../../src-shared/api/common';
-import { AppError } from '../../src-shared/errors';
+import { AppError, sharedWord } from '../../src-shared/errors';
 import { certificateNoticeFor, certificateStepFor, needsCertificate } from '../certificates/login';
 import { verifySigned } from '../certificates/signatures';
 import type { ServiceContext } from '../context';
@@ -64,13 +64,9 @@ export function authRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
     const wrongSystem = system !== undefined && system !== actual.system;
     const wrongType = memberType !== undefined && actual.system === 'member' && memberType !== actual.memberType;
     if (!wrongSystem && !wrongType) return;
-    const names =
-      actual.system === 'ebank'
-        ? { system: '企业网银', systemEn: 'corporate e-banking' }
-        : actual.memberType === 'corporate'
-          ? { system: '会员管理系统（企业会员）', systemEn: 'the member system as a corporate member' }
-          : { system: '会员管理系统（个人会员）', systemEn: 'the member system as an individual member' };
-    throw new AppError('AUTH_WRONG_SYSTEM', names);
+    const belongsTo =
+      actual.system === 'ebank' ? 'ebank' : actual.memberType === 'corporate' ? 'memberCorporate' : 'memberIndividual';
+    throw new AppError('AUTH_WRONG_SYSTEM', { system: sharedWord('loginSystem', belongsTo) });
   }
 
   /**

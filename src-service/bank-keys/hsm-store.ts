@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { AppError, errorMessage, isErrorCode } from '../../src-shared/errors';
+import { AppError, errorMessage, isErrorCode, type ErrorParams } from '../../src-shared/errors';
 import type { HsmOp, HsmOps, HsmReply } from './hsm-messages';
 import type { GeneratedKey, KeyStore, KeyStoreKind } from './key-store';
 import type { HsmSettings } from './settings';
@@ -70,7 +70,7 @@ class HsmWorker {
 }
 
 /** The worker's failure as the service reports it: the token's own words, never a USB-KEY message. */
-function hsmError(code: string, params: Record<string, string | number> | undefined, token: string): AppError {
+function hsmError(code: string, params: ErrorParams | undefined, token: string): AppError {
   if (code.startsWith('BANK_') && isErrorCode(code)) return new AppError(code, params);
   let cause: string;
   if (code.startsWith('TOKEN_PIN')) cause = 'the token refused the PIN (SETTLEKEY_HSM_PIN / SETTLEKEY_HSM_PIN_FILE)';

@@ -16,7 +16,7 @@ import {
   type PendingCounts,
   type SubmitInstruction,
 } from '../../src-shared/api/settlement';
-import { AppError, errorMessage, isErrorCode, type Lang } from '../../src-shared/errors';
+import { AppError, errorMessage, isErrorCode, type ErrorParams, type Lang } from '../../src-shared/errors';
 import type { Permission } from '../../src-shared/menu';
 import { balanceFromDb } from '../../src-shared/money';
 import { canonicalBytes, signedPayload } from '../../src-shared/signing';
@@ -52,9 +52,7 @@ function requirePermission(actor: Actor, perm: Permission) {
   if (!actor.permissions.has(perm)) throw new AppError('FORBIDDEN');
 }
 
-function throwFirst(
-  refusals: { code: Parameters<typeof errorMessage>[0]; params?: Record<string, string | number> }[],
-) {
+function throwFirst(refusals: { code: Parameters<typeof errorMessage>[0]; params?: ErrorParams }[]) {
   const [first] = refusals;
   if (first) throw new AppError(first.code, first.params);
 }
@@ -219,7 +217,22 @@ async function approveAndExecute(
   return trx.selectFrom('instructions').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
 }
 
-function withFailureParams(payload: string, params: Record<string, string | number> | undefined): string {
+/**
+ * Failures recorded before params carried no language hold a name as a pair,
+ * `{market, marketEn}`; read as one two-language value so they keep their English.
+ */
+function storedFailureParams(params: ErrorParams | undefined): ErrorParams | undefined {
+  if (!params) return params;
+  const read: ErrorParams = {};
+  for (const [name, value] of Object.entries(params)) {
+    if (name.endsWith('En') && typeof params[name.slice(0, -2)] === 'string') continue;
+    const english = params[`${name}En`];
+    read[name] = typeof value === 'string' && typeof english === 'string' ? { 'zh-CN': value, en: english } : value;
+  }
+  return read;
+}
+
+function withFailureParams(payload: string, params: ErrorParams | undefined): string {
   return JSON.stringify({ ...JSON.parse(payload), failureParams: params ?? {} });
 }
 
@@ -449,8 +462,8 @@ export async function instructionView(
     row.failure_code && isErrorCode(row.failure_code)
       ? {
           code: row.failure_code,
-          message: errorMessage(row.failure_code, lang, payload.failureParams),
-          params: payload.failureParams,
+          message: errorMessage(row.failure_code, lang, storedFailureParams(payload.failureParams)),
+          params: storedFailureParams(payload.failureParams),
         }
       : null;
   return {

@@ -5,7 +5,7 @@
 // sub-account and takes the virtual account and seat number from the market.
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { MemberAccount, Refusal } from '../../src-shared/api/settlement';
-import { AppError, errorMessage, type ErrorCode, type Lang } from '../../src-shared/errors';
+import { AppError, errorMessage, type ErrorCode, type ErrorParams, type Lang } from '../../src-shared/errors';
 import { formatFen } from '../../src-shared/money';
 import type { ServiceContext } from '../context';
 import { balancesOf, openAccount } from '../ledger/accounts';
@@ -158,8 +158,8 @@ export async function cancelRefusals(
   db: Kysely<Database>,
   ctx: ServiceContext,
   contract: ContractRow,
-): Promise<{ code: ErrorCode; params?: Record<string, string | number> }[]> {
-  const refusals: { code: ErrorCode; params?: Record<string, string | number> }[] = [];
+): Promise<{ code: ErrorCode; params?: ErrorParams }[]> {
+  const refusals: { code: ErrorCode; params?: ErrorParams }[] = [];
   const balances = await balancesOf(db, contract.detail_account_id);
   if (balances.balance !== 0) {
     refusals.push({
@@ -187,10 +187,7 @@ export async function cancelRefusals(
   return refusals;
 }
 
-export function describeRefusals(
-  refusals: { code: ErrorCode; params?: Record<string, string | number> }[],
-  lang: Lang,
-): Refusal[] {
+export function describeRefusals(refusals: { code: ErrorCode; params?: ErrorParams }[], lang: Lang): Refusal[] {
   return refusals.map((r) => ({ code: r.code, message: errorMessage(r.code, lang, r.params), params: r.params }));
 }
 

@@ -174,7 +174,7 @@ export async function marketMoney(
     { kind, marketCode: input.marketCode, key: input.key, body: { ...input } },
     async (trx, market, tctx) => {
       if (!isSignedIn(tctx, market))
-        throw new AppError('MARKET_NOT_SIGNED_IN', { market: market.name, marketEn: market.name_en });
+        throw new AppError('MARKET_NOT_SIGNED_IN', { market: { 'zh-CN': market.name, en: market.name_en } });
       const contract = await contractByCode(trx, market, input.memberCode);
       const serial = await nextSerial(trx, tctx.clock.today());
       const args = { contract, amount: input.amount, serial, kind, reference: `event:${input.key}` };

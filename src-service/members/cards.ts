@@ -3,21 +3,15 @@
 // a card that passed waits as "pending" until the verified operation binds it.
 import type { Kysely } from 'kysely';
 import type { CardDetails } from '../../src-shared/api/registration';
-import { AppError } from '../../src-shared/errors';
+import { AppError, sharedWord } from '../../src-shared/errors';
 import type { Bank, Branch } from '../banks/register';
 import type { ServiceContext } from '../context';
 import { OWN_BANK_BINS } from '../demo/cards';
 import type { CardsTable, Database } from '../store/schema';
 import { giveBackSlot, recordAttempt, takeSlot } from '../auth/limits';
-import type { CardAuthAnswer, CardAuthField } from './card-auth';
+import type { CardAuthAnswer } from './card-auth';
 
 export const CARD_AUTH_MAX_FAILURES = 5;
-
-const FIELD_WORDS: Record<CardAuthField, { field: string; fieldEn: string }> = {
-  holder: { field: '户名', fieldEn: 'holder name' },
-  certNo: { field: '证件号码', fieldEn: 'certificate number' },
-  phone: { field: '预留手机号码', fieldEn: 'reserved phone number' },
-};
 
 /** Bank and branch from the lookup, refusing our own cards and a card of another bank than the one chosen. */
 export function resolveBankAndBranch(
@@ -29,7 +23,7 @@ export function resolveBankAndBranch(
   if (!bank) throw new AppError('BANK_UNKNOWN');
   const issuer = ctx.branches.issuerOfCard(card.cardNo);
   if (issuer && issuer.code !== bank.code)
-    throw new AppError('CARD_BANK_MISMATCH', { bank: issuer.name, bankEn: issuer.nameEn });
+    throw new AppError('CARD_BANK_MISMATCH', { bank: { 'zh-CN': issuer.name, en: issuer.nameEn } });
   const branch = ctx.branches
     .branches({ bankCode: bank.code, keyword: card.branchCode, limit: 200 })
     .find((b) => b.cnaps === card.branchCode);
@@ -88,7 +82,8 @@ export async function askCardNetwork(
     await giveBackSlot(ctx.db, key);
     return;
   }
-  if (answer.reason === 'mismatch') throw new AppError('CARD_AUTH_MISMATCH', FIELD_WORDS[answer.field]);
+  if (answer.reason === 'mismatch')
+    throw new AppError('CARD_AUTH_MISMATCH', { field: sharedWord('cardAuthField', answer.field) });
   throw new AppError(answer.reason === 'unsupported' ? 'CARD_UNSUPPORTED' : 'CARD_AUTH_UNKNOWN');
 }
 

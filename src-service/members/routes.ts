@@ -9,7 +9,6 @@ import {
   Card,
   CardAuthRequest,
   ClosureCheck,
-  MEMBER_OPERATION_NAMES,
   MemberOperationInputs,
   type MemberOperationName,
   MemberProof,
@@ -28,7 +27,7 @@ import {
   EnterpriseMarket,
   CancelCheck,
 } from '../../src-shared/api/settlement';
-import { AppError, errorMessage } from '../../src-shared/errors';
+import { AppError, errorMessage, SHARED_MESSAGES } from '../../src-shared/errors';
 import { balanceFromDb } from '../../src-shared/money';
 import { addDays } from '../clock';
 import type { ServiceContext } from '../context';
@@ -437,5 +436,5 @@ function cardView(c: Selectable<CardsTable>) {
 }
 
 function smsText(operation: MemberOperationName, code: string): string {
-  return `【SettleKey 演示银行】动态码 ${code}，用于${MEMBER_OPERATION_NAMES[operation]['zh-CN']}，120 秒内有效，请勿告诉他人。`;
+  return `【SettleKey 演示银行】动态码 ${code}，用于${SHARED_MESSAGES['zh-CN'].mop[operation]}，120 秒内有效，请勿告诉他人。`;
 }

@@ -27,7 +27,7 @@ export interface ArchiveListing {
   entries: ArchiveEntry[];
 }
 
-// The archive's refusals, worded in src-shared/errors.ts with every other message.
+// The archive's refusals, worded in src-shared/messages with every other message.
 const ARCHIVE_CODES = [
   'ARCHIVE_TOO_LARGE',
   'ARCHIVE_TYPE',
@@ -48,7 +48,7 @@ export class ArchiveError extends Error {
   readonly code: ArchiveErrorCode;
   readonly params?: ErrorParams;
   constructor(code: ArchiveErrorCode, params?: ErrorParams, options?: ErrorOptions) {
-    super(interpolate(ARCHIVE_ERROR_MESSAGES[code].en, params), options);
+    super(interpolate(ARCHIVE_ERROR_MESSAGES[code].en, params, 'en'), options);
     this.name = 'ArchiveError';
     this.code = code;
     this.params = params;

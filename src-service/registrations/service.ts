@@ -12,7 +12,7 @@ import type {
   OtpPurpose,
   RegistrationReceipt,
 } from '../../src-shared/api/registration';
-import { AppError, type ErrorCode } from '../../src-shared/errors';
+import { AppError, type ErrorCode, type ErrorParams } from '../../src-shared/errors';
 import { appendAudit } from '../audit/log';
 import { hashPassword, randomInitialPassword } from '../auth/passwords';
 import type { ServiceContext } from '../context';
@@ -55,7 +55,7 @@ export async function checkArchive(base64: string): Promise<{ data: Buffer; list
 }
 
 /** The field carries the error's own rule: AppError words it in the caller's language. */
-export function archiveRefusal(code: ErrorCode, params?: Record<string, string | number>): AppError {
+export function archiveRefusal(code: ErrorCode, params?: ErrorParams): AppError {
   return new AppError(code, params, [{ field: 'archive', rule: code, message: '' }]);
 }
 

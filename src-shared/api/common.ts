@@ -4,6 +4,12 @@ import { ERROR_MESSAGES, type ErrorCode } from '../errors';
 export const OkReply = z.object({ ok: z.literal(true) });
 export type OkReply = z.infer<typeof OkReply>;
 
+/** An error's params: numbers, plain strings, or a name in both languages (see Named). */
+export const ErrorParamsSchema = z.record(
+  z.string(),
+  z.union([z.string(), z.number(), z.strictObject({ 'zh-CN': z.string(), en: z.string() })]),
+);
+
 export const FieldIssueSchema = z.object({ field: z.string(), rule: z.string(), message: z.string() });
 
 const errorCodes = Object.keys(ERROR_MESSAGES) as [ErrorCode, ...ErrorCode[]];
@@ -13,7 +19,7 @@ export const ErrorReply = z.object({
   error: z.object({
     code: z.enum(errorCodes),
     message: z.string(),
-    params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+    params: ErrorParamsSchema.optional(),
     fields: z.array(FieldIssueSchema).optional(),
   }),
 });

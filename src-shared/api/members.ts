@@ -47,28 +47,9 @@ export const MemberOperationInputs = {
 export type MemberOperationName = keyof typeof MemberOperationInputs;
 export const MEMBER_OPERATIONS = Object.keys(MemberOperationInputs) as MemberOperationName[];
 
-/** What each operation is called: in the SMS that carries its code, and on the client's pages. */
-export const MEMBER_OPERATION_NAMES: Record<MemberOperationName, { 'zh-CN': string; en: string }> = {
-  signContract: { 'zh-CN': '签约', en: 'Sign a contract' },
-  cancelContract: { 'zh-CN': '解约', en: 'Cancel a contract' },
-  changeBoundCard: { 'zh-CN': '签约市场绑卡维护', en: 'Change the bound card' },
-  approveTrade: { 'zh-CN': '交易复核', en: 'Trade review' },
-  recreditSuspense: { 'zh-CN': '挂账重新入账', en: 'Re-credit from suspense' },
-  setTransferOutCard: { 'zh-CN': '资金转出账户维护', en: 'Transfer-out account' },
-  transferOut: { 'zh-CN': '资金转出', en: 'Transfer out' },
-  closeAccount: { 'zh-CN': '销户', en: 'Close the account' },
-  updateInfo: { 'zh-CN': '客户信息维护', en: 'Customer information' },
-  changeLoginName: { 'zh-CN': '用户名修改', en: 'Login name change' },
-  changePassword: { 'zh-CN': '密码修改', en: 'Password change' },
-  changePhone: { 'zh-CN': '手机号码修改', en: 'Mobile number change' },
-};
-
-export function memberOperationNames(lang: 'zh-CN' | 'en'): Record<MemberOperationName, string> {
-  return Object.fromEntries(MEMBER_OPERATIONS.map((op) => [op, MEMBER_OPERATION_NAMES[op][lang]])) as Record<
-    MemberOperationName,
-    string
-  >;
-}
+// What each operation is called (in the SMS that carries its code, and on the
+// client's pages) is `mop` in src-shared/messages; tests/unit/messages.test.ts
+// keeps its keys these operations.
 
 // These closed sets are also the store's column types and CHECK lists:
 // tests/unit/store-enums.test.ts keeps the two equal.

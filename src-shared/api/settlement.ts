@@ -5,7 +5,7 @@ import { ASSIGNABLE_PERMISSIONS } from '../menu';
 import { MAX_FEN } from '../money';
 import { SignatureEnvelope } from '../signing';
 import { Role } from './auth';
-import { IsoDate } from './common';
+import { ErrorParamsSchema, IsoDate } from './common';
 
 /**
  * The one bound of every single amount and fee a request carries — customer,
@@ -102,7 +102,7 @@ export type MemberAccount = z.infer<typeof MemberAccount>;
 export const Refusal = z.object({
   code: z.string(),
   message: z.string(),
-  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+  params: ErrorParamsSchema.optional(),
 });
 export type Refusal = z.infer<typeof Refusal>;
 

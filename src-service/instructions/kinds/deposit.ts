@@ -10,7 +10,7 @@ import { deriveMovement } from './movement';
 import type { InstructionKindSpec, Refusals } from './spec';
 
 function notSignedIn(market: MarketRow): Refusals[number] {
-  return { code: 'MARKET_NOT_SIGNED_IN', params: { market: market.name, marketEn: market.name_en } };
+  return { code: 'MARKET_NOT_SIGNED_IN', params: { market: { 'zh-CN': market.name, en: market.name_en } } };
 }
 
 export const deposit: InstructionKindSpec<'deposit'> = {

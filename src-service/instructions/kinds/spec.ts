@@ -5,7 +5,7 @@
 // what happens when it is approved — re-validated against the state then.
 import type { Kysely, Transaction } from 'kysely';
 import type { Instruction, InstructionDraft, InstructionKind } from '../../../src-shared/api/settlement';
-import type { ErrorCode } from '../../../src-shared/errors';
+import type { ErrorCode, ErrorParams } from '../../../src-shared/errors';
 import type { Permission } from '../../../src-shared/menu';
 import type { Fen } from '../../../src-shared/money';
 import type { SignedFields } from '../../../src-shared/signing';
@@ -19,7 +19,7 @@ export type InstructionFields<K extends InstructionKind> = K extends Instruction
   ? Omit<SignedFields<K>, 'serial'>
   : never;
 
-export type Refusals = { code: ErrorCode; params?: Record<string, string | number> }[];
+export type Refusals = { code: ErrorCode; params?: ErrorParams }[];
 
 export interface Derived<K extends InstructionKind = InstructionKind> {
   fields: InstructionFields<K>;
@@ -58,7 +58,7 @@ export interface StoredPayload<K extends InstructionKind = InstructionKind> {
   fields: Record<string, string | number>;
   memberCode: string | null;
   before?: string[];
-  failureParams?: Record<string, string | number>;
+  failureParams?: ErrorParams;
 }
 
 export interface InstructionKindSpec<K extends InstructionKind = InstructionKind> {
