@@ -41,14 +41,18 @@ export interface HostOps {
 
 export type HostOp = keyof HostOps;
 
-export interface HostRequest<O extends HostOp = HostOp> {
+/** A request to a process or thread that owns a PKCS#11 session: answered once, by its id. */
+export interface OpRequest<Ops extends { [K in keyof Ops]: { args: unknown } }, O extends keyof Ops = keyof Ops> {
   id: number;
   op: O;
-  args: HostOps[O]['args'];
+  args: Ops[O]['args'];
 }
 
-export type HostMessage =
+export type OpReply =
   | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; error: { code: ErrorCode; params?: ErrorParams } }
-  | { event: 'status'; status: TokenStatus }
-  | { event: 'progress'; id: number; done: number; total: number };
+  | { id: number; ok: false; error: { code: ErrorCode; params?: ErrorParams } };
+
+export type HostRequest<O extends HostOp = HostOp> = OpRequest<HostOps, O>;
+
+export type HostMessage =
+  OpReply | { event: 'status'; status: TokenStatus } | { event: 'progress'; id: number; done: number; total: number };

@@ -1,6 +1,6 @@
 // What the service's event loop and its HSM worker thread say to each other.
 // Requests carry an id and are answered once; PINs travel only in `open`.
-import type { ErrorCode, ErrorParams } from '../../src-shared/errors';
+import type { OpReply, OpRequest } from '../../src-token/protocol';
 
 export interface HsmOpenArgs {
   module: string;
@@ -28,12 +28,6 @@ export interface HsmOps {
 
 export type HsmOp = keyof HsmOps;
 
-export interface HsmRequest<O extends HsmOp = HsmOp> {
-  id: number;
-  op: O;
-  args: HsmOps[O]['args'];
-}
+export type HsmRequest<O extends HsmOp = HsmOp> = OpRequest<HsmOps, O>;
 
-export type HsmReply =
-  | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; error: { code: ErrorCode; params?: ErrorParams } };
+export type HsmReply = OpReply;
