@@ -3,7 +3,7 @@
 // generated on the token and its certificate issued by the demo service's CA.
 // Where no PKCS#11 module exists, a password-protected file certificate instead.
 import { join } from 'node:path';
-import { z } from 'zod';
+import { counterRoutes } from '../../src-shared/routes/counter';
 import { softHsmConfIn } from '../../src-token/softhsm-conf';
 import type { TokenHostClient } from '../token/host-client';
 import type { SettlementClient } from './settlement-client';
@@ -16,16 +16,13 @@ export function demoSoftHsmConf(userDataDir: string): string {
   return softHsmConfIn(join(userDataDir, 'softhsm2'));
 }
 
-const Holders = z.array(z.object({ loginName: z.string(), organization: z.string(), certificates: z.number() }));
-const Issued = z.object({ serial: z.string(), certificateDer: z.string() });
-
 export function demoTokenLabel(loginName: string): string {
   return `SK ${loginName}`.slice(0, 32);
 }
 
 /** The service that knows the holders and issues their certificates, and the token host that makes the keys. */
 export interface DemoTokenDeps {
-  readonly client: Pick<SettlementClient, 'call'>;
+  readonly client: Pick<SettlementClient, 'route'>;
   readonly tokens: Pick<TokenHostClient, 'status' | 'request'>;
 }
 
@@ -44,7 +41,7 @@ export function provisionDemoTokens(core: DemoTokenDeps): Promise<string[]> {
 }
 
 async function provisionMissing(core: DemoTokenDeps): Promise<string[]> {
-  const holders = await core.client.call('GET', '/__demo/token-holders', Holders);
+  const holders = await core.client.route(counterRoutes['counter.tokenHolders']);
   const status = await core.tokens.status();
   const softhsm = status.module.loaded && /softhsm/i.test(status.module.path ?? '');
   if (!softhsm && !status.fileCertificates) return []; // a real vendor's module: the bank counter issues those
@@ -59,7 +56,7 @@ async function provisionMissing(core: DemoTokenDeps): Promise<string[]> {
       keyType: 'rsa',
       subject: { commonName: holder.loginName, organization: holder.organization },
     });
-    const issued = await core.client.call('POST', '/__demo/certificates', Issued, {
+    const issued = await core.client.route(counterRoutes['counter.issueCertificate'], {
       loginName: holder.loginName,
       csrPem: provisioned.csrPem,
       media: softhsm ? 'token' : 'file',

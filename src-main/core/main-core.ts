@@ -10,7 +10,6 @@ import { dispatch } from './dispatch';
 import { EmbeddedService, type ServiceSpawner } from './embedded-service';
 import type { FileSaver } from './files';
 import { createHandlers, type Handlers } from './handlers';
-import { memberHandlers } from './member-handlers';
 import { ensureDir } from './paths';
 import { SessionCache, type CacheKeyProvider } from './session-cache';
 import { SettlementClient } from './settlement-client';
@@ -60,24 +59,21 @@ export class MainCore {
     }));
     this.tokens.on('status', (status) => this.emit('token.status', status));
     // Each handler module gets what it uses, not the core: the core holds no flow state for them.
-    this.handlers = {
-      ...memberHandlers({ client: this.client, tokens: this.tokens }),
-      ...createHandlers({
-        client: this.client,
-        cache: this.cache,
-        tokens: this.tokens,
-        files: this.files,
-        version: this.version,
-        demo: this.demo,
-        language: () => this.language(),
-        signProgress: (done, total) => this.emit('token.progress', { done, total }),
-        // Keyed on this core, so a login waits for a provisioning run the shell started at launch.
-        deliverDemoTokens: () => provisionDemoTokens(this),
-        captchaShown: (captchaId) => {
-          this.lastCaptchaId = captchaId;
-        },
-      }),
-    };
+    this.handlers = createHandlers({
+      client: this.client,
+      cache: this.cache,
+      tokens: this.tokens,
+      files: this.files,
+      version: this.version,
+      demo: this.demo,
+      language: () => this.language(),
+      signProgress: (done, total) => this.emit('token.progress', { done, total }),
+      // Keyed on this core, so a login waits for a provisioning run the shell started at launch.
+      deliverDemoTokens: () => provisionDemoTokens(this),
+      captchaShown: (captchaId) => {
+        this.lastCaptchaId = captchaId;
+      },
+    });
   }
 
   language(): Lang {

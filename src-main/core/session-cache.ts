@@ -6,7 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Settings } from '../../src-shared/ipc/contract';
+import { Settings } from '../../src-shared/ipc/settings';
 
 export const DEFAULT_SETTINGS: Settings = {
   serviceMode: 'embedded',

@@ -5,6 +5,7 @@ import axios, { AxiosError, type AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import { ErrorReply } from '../../src-shared/api/common';
 import { AppError, type Lang } from '../../src-shared/errors';
+import { requestOf, type RouteCallInput, type RouteReply, type RouteSpec } from '../../src-shared/routes/define';
 
 export class SettlementClient {
   private token: string | null = null;
@@ -37,7 +38,16 @@ export class SettlementClient {
     return this.baseUrl;
   }
 
-  async call<T extends z.ZodType>(
+  /** Calls a route of the service's tables: its path filled in, its reply checked against its schema. */
+  async route<R extends RouteSpec>(
+    spec: R,
+    ...input: undefined extends RouteCallInput<R> ? [RouteCallInput<R>?] : [RouteCallInput<R>]
+  ): Promise<RouteReply<R>> {
+    const { url, query, body } = requestOf(spec, input[0]);
+    return this.call(spec.method, url, spec.reply, body, { params: query }) as Promise<RouteReply<R>>;
+  }
+
+  private async call<T extends z.ZodType>(
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     url: string,
     reply: T,

@@ -17,6 +17,7 @@ import {
 } from '../../src-shared/deep-link';
 import { AppError } from '../../src-shared/errors';
 import { IPC_CHANNEL, IPC_EVENT_CHANNEL } from '../../src-shared/ipc/contract';
+import { testRoutes } from '../../src-shared/routes/testing';
 import { CONTENT_SECURITY_POLICY } from '../core/csp';
 import { isTrustedRendererUrl } from '../core/ipc-sender';
 import { demoSoftHsmConf, provisionDemoTokens } from '../core/demo-tokens';
@@ -193,9 +194,7 @@ if (!app.requestSingleInstanceLock()) {
       // Test mode of the demo only: Playwright's _electron reads the shown captcha's answer here.
       (globalThis as Record<string, unknown>).__settlekeyTest = {
         captchaAnswer: async () =>
-          core.lastCaptchaId
-            ? (await fetch(`${await core.client.currentUrl()}/__test/captcha/${core.lastCaptchaId}`)).json()
-            : null,
+          core.lastCaptchaId ? core.client.route(testRoutes['test.captcha'], { id: core.lastCaptchaId }) : null,
       };
     }
     if (core.demo) void provisionDemoTokens(core).catch((error: unknown) => console.error('demo tokens:', error));

@@ -9,8 +9,8 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { AppError } from '../../src-shared/errors';
+import { testRoutes } from '../../src-shared/routes/testing';
 import { CONTENT_SECURITY_POLICY } from '../core/csp';
 import type { MainCore } from '../core/main-core';
 import { BRIDGE_HEADER, bridgeScript } from './bridge-script';
@@ -168,9 +168,7 @@ export async function startShell(options: ShellOptions): Promise<RunningShell> {
 function registerTestHooks(app: FastifyInstance, core: MainCore): void {
   app.post('/__test/captcha', async () => {
     if (!core.lastCaptchaId) throw new AppError('NOT_FOUND');
-    return core.client.call('GET', `/__test/captcha/${core.lastCaptchaId}`, z.object({ answer: z.string() }));
+    return core.client.route(testRoutes['test.captcha'], { id: core.lastCaptchaId });
   });
-  app.post('/__test/clock', async (request) =>
-    core.client.call('POST', '/__test/clock', z.object({ now: z.string(), today: z.string() }), request.body),
-  );
+  app.post('/__test/clock', async (request) => core.client.route(testRoutes['test.clock'], request.body as never));
 }

@@ -17,7 +17,7 @@ declare global {
   }
 }
 
-type Args<M extends IpcMethod> = undefined extends IpcInput<M> ? [IpcInput<M>?] : [IpcInput<M>];
+export type Args<M extends IpcMethod> = undefined extends IpcInput<M> ? [IpcInput<M>?] : [IpcInput<M>];
 
 const callListeners = new Set<(method: IpcMethod) => void>();
 

@@ -11,7 +11,7 @@ export function useMemberAccounts(fail: (error: unknown) => void, options: { inc
   async function load() {
     loading.value = true;
     try {
-      accounts.value = await call('member.accounts', options.includeCancelled ? { status: 'all' } : undefined);
+      accounts.value = await call('accounts.list', options.includeCancelled ? { status: 'all' } : undefined);
     } catch (error) {
       fail(error);
     } finally {

@@ -6,7 +6,7 @@ import 'dayjs/locale/en';
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { Lang } from '../../src-shared/errors';
-import type { AppInfo, Settings, SettingsPatch } from '../../src-shared/ipc/contract';
+import type { AppInfo, Settings, SettingsPatch } from '../../src-shared/ipc/settings';
 import { call } from '../api/bridge';
 import { i18n } from '../i18n';
 

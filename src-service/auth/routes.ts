@@ -1,25 +1,15 @@
 // Login, password change, session keep-alive and logout.
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyInstance } from 'fastify';
 
-import {
-  CaptchaReply,
-  CertificateRequest,
-  ChangePasswordRequest,
-  LoginReply,
-  LoginRequest,
-  Profile,
-  SessionReply,
-  type MemberType,
-  type SystemKind,
-} from '../../src-shared/api/auth';
-import { ErrorReply, OkReply } from '../../src-shared/api/common';
+import type { MemberType, SystemKind } from '../../src-shared/api/auth';
 import { AppError, sharedWord } from '../../src-shared/errors';
+import { authRoutes as table } from '../../src-shared/routes/auth';
 import { certificateNoticeFor, certificateStepFor, needsCertificate } from '../certificates/login';
 import { verifySigned } from '../certificates/signatures';
 import type { ServiceContext } from '../context';
 import type { SessionContext } from '../http/context';
 import { requireSession } from '../http/guard';
-import { OtpAnswer, OtpSent } from '../../src-shared/api/registration';
+import { registerRoutes } from '../http/routes';
 import { sendOtp, verifyOtp } from '../members/otp';
 import { maskPhone } from '../members/verification';
 import { hashPassword, verifyPassword } from './passwords';
@@ -29,9 +19,7 @@ import { buildProfile, findUserByLoginName, permissionsOf, type UserRow } from '
 
 const LOGIN_OTP_PURPOSE = 'login:first';
 
-const errors = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 422: ErrorReply, 423: ErrorReply };
-
-export function authRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
+export function authRoutes(ctx: ServiceContext) {
   const { db, clock, captchas, sessions } = ctx;
   /** The session as the client sees it: profile, and the USB-KEY step or notice. */
   async function sessionReply(session: SessionContext) {
@@ -80,28 +68,11 @@ export function authRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
     return member?.member_type === 'individual';
   }
 
-  return async (app) => {
-    app.post(
-      '/auth/captcha',
-      {
-        config: { auth: 'none' },
-        schema: { tags: ['auth'], summary: 'A new image captcha', response: { 200: CaptchaReply } },
-      },
-      () => captchas.create(),
-    );
+  return async (app: FastifyInstance) =>
+    registerRoutes(app, table, {
+      'auth.captcha': () => captchas.create(),
 
-    app.post(
-      '/auth/login',
-      {
-        config: { auth: 'none' },
-        schema: {
-          tags: ['auth'],
-          summary: 'Log in with login name, password and captcha',
-          body: LoginRequest,
-          response: { 200: LoginReply, ...errors },
-        },
-      },
-      async (request) => {
+      'auth.login': async (request) => {
         const { loginName, password, captchaId, captchaAnswer, system, memberType } = request.body;
         await captchas.check(captchaId, captchaAnswer);
         const user = await findUserByLoginName(db, loginName);
@@ -124,20 +95,8 @@ export function authRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
         request.log.info({ userId: user.id, certificateStep: certificateStep?.step ?? null }, 'login');
         return { token, profile, idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS, certificateStep, otpStep };
       },
-    );
 
-    app.post(
-      '/auth/certificate',
-      {
-        config: { auth: 'certificate' },
-        schema: {
-          tags: ['auth'],
-          summary: 'Certificate sign-off (first login) or signed login with the USB-KEY',
-          body: CertificateRequest,
-          response: { 200: SessionReply, ...errors },
-        },
-      },
-      async (request) => {
+      'auth.certificate': async (request) => {
         const session = requireSession(request);
         if (session.stage === 'verified') throw new AppError('CONFLICT');
         const { step, signature } = request.body;
@@ -170,19 +129,8 @@ export function authRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
         request.log.info({ userId: session.user.id, serial: cert.serial, step }, 'certificate verified');
         return sessionReply({ ...session, stage: 'verified' });
       },
-    );
 
-    app.post(
-      '/auth/otp/send',
-      {
-        config: { auth: 'certificate' },
-        schema: {
-          tags: ['auth'],
-          summary: 'First login of an individual member: send the SMS code to the registered phone',
-          response: { 200: OtpSent, ...errors },
-        },
-      },
-      async (request) => {
+      'auth.otpSend': async (request) => {
         const session = requireSession(request);
         if (session.stage !== 'otp') throw new AppError('CONFLICT');
         const phone = await memberPhone(session.user);
@@ -193,40 +141,16 @@ export function authRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
         });
         return { ...sent, phone: maskPhone(phone) };
       },
-    );
 
-    app.post(
-      '/auth/otp',
-      {
-        config: { auth: 'certificate' },
-        schema: {
-          tags: ['auth'],
-          summary: 'First login of an individual member: the SMS code',
-          body: OtpAnswer,
-          response: { 200: SessionReply, ...errors },
-        },
-      },
-      async (request) => {
+      'auth.otp': async (request) => {
         const session = requireSession(request);
         if (session.stage !== 'otp') throw new AppError('CONFLICT');
         await verifyOtp(ctx, { ...request.body, phone: await memberPhone(session.user), purpose: LOGIN_OTP_PURPOSE });
         await sessions.markVerified(session.tokenHash);
         return sessionReply({ ...session, stage: 'verified' });
       },
-    );
 
-    app.post(
-      '/auth/password',
-      {
-        config: { auth: 'password-change' },
-        schema: {
-          tags: ['auth'],
-          summary: 'Change the login password (forced on first login)',
-          body: ChangePasswordRequest,
-          response: { 200: Profile, ...errors },
-        },
-      },
-      async (request) => {
+      'auth.changePassword': async (request) => {
         const session = requireSession(request);
         const { oldPassword, newPassword, confirmPassword } = request.body;
         if (newPassword !== confirmPassword) throw new AppError('AUTH_PASSWORD_MISMATCH');
@@ -241,29 +165,14 @@ export function authRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
         const user = { ...session.user, password_hash: hash, must_change_password: 0 };
         return buildProfile(db, user, session.permissions);
       },
-    );
 
-    app.get(
-      '/auth/session',
-      {
-        config: { auth: 'certificate' },
-        schema: { tags: ['auth'], summary: 'The signed-in user', response: { 200: SessionReply, 401: ErrorReply } },
-      },
-      async (request) => sessionReply(requireSession(request)),
-    );
+      'auth.session': (request) => sessionReply(requireSession(request)),
 
-    app.post(
-      '/auth/logout',
-      {
-        config: { auth: 'certificate' },
-        schema: { tags: ['auth'], summary: 'End the session', response: { 200: OkReply, 401: ErrorReply } },
-      },
-      async (request) => {
+      'auth.logout': async (request) => {
         await sessions.end(requireSession(request).tokenHash, 'logout');
         return { ok: true as const };
       },
-    );
-  };
+    });
 }
 
 /** A hash of nothing anyone can type, checked when the login name is unknown. */

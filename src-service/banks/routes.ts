@@ -1,54 +1,24 @@
 // The bank and branch lookup, open before login (registration and recovery use it).
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { ErrorReply } from '../../src-shared/api/common';
-import { Bank, Branch, BranchQuery, Division } from '../../src-shared/api/registration';
+import type { FastifyInstance } from 'fastify';
+import { lookupRoutes as table } from '../../src-shared/routes/lookup';
 import type { ServiceContext } from '../context';
+import { registerRoutes } from '../http/routes';
 import { cities, provinces } from './divisions';
 
-const errors = { 400: ErrorReply };
-const open = { auth: 'none' as const };
-
-export function lookupRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
+export function lookupRoutes(ctx: ServiceContext) {
   const bankView = (b: { code: string; name: string; nameEn: string }) => ({
     code: b.code,
     name: b.name,
     nameEn: b.nameEn,
   });
-  return async (app) => {
-    app.get(
-      '/lookup/banks',
-      { config: open, schema: { tags: ['lookup'], summary: 'Banks', response: { 200: z.array(Bank) } } },
-      async () => ctx.branches.banks().map(bankView),
-    );
-    app.get(
-      '/lookup/card-issuer',
-      {
-        config: open,
-        schema: {
-          tags: ['lookup'],
-          summary: 'The issuing bank of a card number, by its BIN',
-          querystring: z.strictObject({ cardNo: z.string().regex(/^\d{6,19}$/) }),
-          response: { 200: z.object({ bank: Bank.nullable() }), ...errors },
-        },
-      },
-      async (request) => {
+  return async (app: FastifyInstance) =>
+    registerRoutes(app, table, {
+      'lookup.banks': () => ctx.branches.banks().map(bankView),
+      'lookup.cardIssuer': (request) => {
         const bank = ctx.branches.issuerOfCard(request.query.cardNo);
         return { bank: bank ? bankView(bank) : null };
       },
-    );
-    app.get(
-      '/lookup/branches',
-      {
-        config: open,
-        schema: {
-          tags: ['lookup'],
-          summary: 'Branches of a bank, by province, city and keyword',
-          querystring: BranchQuery,
-          response: { 200: z.array(Branch), ...errors },
-        },
-      },
-      async (request) =>
+      'lookup.branches': (request) =>
         ctx.branches.branches({ ...request.query, limit: 100 }).map((b) => ({
           cnaps: b.cnaps,
           bankCode: b.bankCode,
@@ -57,24 +27,7 @@ export function lookupRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
           province: b.province,
           city: b.city,
         })),
-    );
-    app.get(
-      '/lookup/provinces',
-      { config: open, schema: { tags: ['lookup'], summary: 'Provinces', response: { 200: z.array(Division) } } },
-      async () => provinces(),
-    );
-    app.get(
-      '/lookup/cities',
-      {
-        config: open,
-        schema: {
-          tags: ['lookup'],
-          summary: 'Cities of a province',
-          querystring: z.strictObject({ province: z.string().regex(/^\d{6}$/) }),
-          response: { 200: z.array(Division), ...errors },
-        },
-      },
-      async (request) => cities(request.query.province),
-    );
-  };
+      'lookup.provinces': () => provinces(),
+      'lookup.cities': (request) => cities(request.query.province),
+    });
 }

@@ -2,29 +2,18 @@
 // certificate) per demo corporate user at its first start. These routes let the
 // client ask who needs one and have the CA issue it — the bank counter's job,
 // done here only for the demo. A service started without --demo has no such routes.
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { CertificateMedia } from '../../src-shared/api/certificates';
-import { ErrorReply } from '../../src-shared/api/common';
+import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../src-shared/errors';
+import { counterRoutes as table } from '../../src-shared/routes/counter';
 import type { ServiceContext } from '../context';
+import { registerRoutes } from '../http/routes';
 import { issueCertificate } from './issue';
 import { needsCertificate } from './login';
 
-export function demoCertificateRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
-  return async (app) => {
-    app.get(
-      '/__demo/token-holders',
-      {
-        config: { auth: 'none' },
-        schema: {
-          hide: true,
-          response: {
-            200: z.array(z.object({ loginName: z.string(), organization: z.string(), certificates: z.number().int() })),
-          },
-        },
-      },
-      async () => {
+export function demoCertificateRoutes(ctx: ServiceContext) {
+  return async (app: FastifyInstance) =>
+    registerRoutes(app, table, {
+      'counter.tokenHolders': async () => {
         const users = await ctx.db
           .selectFrom('users')
           .selectAll()
@@ -55,28 +44,8 @@ export function demoCertificateRoutes(ctx: ServiceContext): FastifyPluginAsyncZo
         }
         return out;
       },
-    );
 
-    app.post(
-      '/__demo/certificates',
-      {
-        config: { auth: 'none' },
-        schema: {
-          hide: true,
-          body: z.strictObject({
-            loginName: z.string().max(32),
-            csrPem: z.string().max(8000),
-            media: CertificateMedia,
-          }),
-          response: {
-            200: z.object({ serial: z.string(), certificateDer: z.string() }),
-            403: ErrorReply,
-            404: ErrorReply,
-            422: ErrorReply,
-          },
-        },
-      },
-      async (request) => {
+      'counter.issueCertificate': async (request) => {
         const user = await ctx.db
           .selectFrom('users')
           .select('id')
@@ -99,6 +68,5 @@ export function demoCertificateRoutes(ctx: ServiceContext): FastifyPluginAsyncZo
         });
         return { serial: issued.serial, certificateDer: issued.der.toString('base64') };
       },
-    );
-  };
+    });
 }

@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { HealthReply } from '../../src-shared/api/common';
+import { accountRoutes } from '../accounts/routes';
 import { authRoutes } from '../auth/routes';
 import { demoCertificateRoutes } from '../certificates/demo-routes';
 import { demoToolRoutes } from '../demo/routes';
@@ -76,6 +77,7 @@ export async function buildApp(
   await app.register(certificateRoutes(ctx));
   await app.register(marketRoutes(ctx));
   await app.register(enterpriseRoutes(ctx));
+  await app.register(accountRoutes(ctx));
   await app.register(instructionRoutes(ctx));
   await app.register(memberRoutes(ctx));
   await app.register(lookupRoutes(ctx));

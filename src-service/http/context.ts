@@ -1,6 +1,7 @@
 // What a request carries once the guard has looked at it.
 import type { Lang } from '../../src-shared/errors';
 import type { Permission } from '../../src-shared/menu';
+import type { RouteAuth } from '../../src-shared/routes/define';
 import type { UserRow } from '../auth/users';
 
 export interface SessionContext {
@@ -11,15 +12,10 @@ export interface SessionContext {
   permissions: ReadonlySet<Permission>;
 }
 
-/**
- * How a route is guarded: 'none' (public); 'certificate' (the USB-KEY step, open
- * right after password and captcha); 'password-change' (also open to a user who
- * still must change the initial password); 'session' (a fully signed-in user).
- * `perm` names the permission the route needs.
- */
+/** How a route is guarded: see RouteAuth and RouteSpec.perm in src-shared/routes/define.ts. */
 export interface RouteGuard {
-  auth?: 'none' | 'session' | 'password-change' | 'certificate';
-  perm?: Permission;
+  auth?: RouteAuth;
+  perm?: Permission | readonly Permission[];
 }
 
 declare module 'fastify' {

@@ -2,6 +2,7 @@
 // forced password change, and the permission the route declares.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, langFromHeader } from '../../src-shared/errors';
+import type { Permission } from '../../src-shared/menu';
 import type { Sessions } from '../auth/sessions';
 import type { SessionContext } from './context';
 
@@ -15,6 +16,11 @@ function bearer(request: FastifyRequest): string | null {
   if (!header || !header.startsWith('Bearer ')) return null;
   const token = header.slice(7).trim();
   return token.length > 0 && token.length <= 128 ? token : null;
+}
+
+/** A route's permission, or any one of its list. */
+export function mayUse(held: ReadonlySet<Permission>, needed: Permission | readonly Permission[]): boolean {
+  return typeof needed === 'string' ? held.has(needed) : needed.some((p) => held.has(p));
 }
 
 export function installGuard(app: FastifyInstance, sessions: Sessions): void {
@@ -39,6 +45,6 @@ export function installGuard(app: FastifyInstance, sessions: Sessions): void {
     if (mode === 'session' && session.user.must_change_password === 1) {
       throw new AppError('AUTH_PASSWORD_CHANGE_REQUIRED');
     }
-    if (config.perm && !session.permissions.has(config.perm)) throw new AppError('FORBIDDEN');
+    if (config.perm && !mayUse(session.permissions, config.perm)) throw new AppError('FORBIDDEN');
   });
 }

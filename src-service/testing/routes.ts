@@ -1,53 +1,24 @@
 // Hooks that exist only when the service runs under NODE_ENV=test: read a
 // captcha's answer, move the clock. The production bundle never registers them.
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { ErrorReply } from '../../src-shared/api/common';
+import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../src-shared/errors';
+import { testRoutes as table } from '../../src-shared/routes/testing';
 import type { ServiceContext } from '../context';
+import { registerRoutes } from '../http/routes';
 
-export function testRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
-  return async (app) => {
-    app.get(
-      '/__test/captcha/:id',
-      {
-        config: { auth: 'none' },
-        schema: {
-          hide: true,
-          params: z.object({ id: z.string().max(64) }),
-          response: { 200: z.object({ answer: z.string() }), 404: ErrorReply },
-        },
-      },
-      async (request) => {
+export function testRoutes(ctx: ServiceContext) {
+  return async (app: FastifyInstance) =>
+    registerRoutes(app, table, {
+      'test.captcha': (request) => {
         const answer = ctx.captchas.testAnswer(request.params.id);
         if (answer === undefined) throw new AppError('NOT_FOUND');
         return { answer };
       },
-    );
 
-    app.post(
-      '/__test/clock',
-      {
-        config: { auth: 'none' },
-        schema: {
-          hide: true,
-          body: z.strictObject({
-            now: z.iso.datetime().optional(),
-            advanceSeconds: z
-              .number()
-              .int()
-              .min(0)
-              .max(400 * 86400)
-              .optional(),
-          }),
-          response: { 200: z.object({ now: z.string(), today: z.string() }) },
-        },
-      },
-      async (request) => {
+      'test.clock': (request) => {
         if (request.body.now) ctx.clock.set(new Date(request.body.now));
         if (request.body.advanceSeconds) ctx.clock.advance(request.body.advanceSeconds * 1000);
         return { now: ctx.clock.nowIso(), today: ctx.clock.today() };
       },
-    );
-  };
+    });
 }

@@ -158,7 +158,7 @@ export const SuspenseRecord = z.object({
 export type SuspenseRecord = z.infer<typeof SuspenseRecord>;
 
 export const SuspenseQuery = z.object({
-  marketId: z.coerce.number().int().positive().optional(),
+  marketId: z.coerce.number<number>().int().positive().optional(),
   date: IsoDate.optional(),
 });
 

@@ -230,8 +230,8 @@ export const DecisionChallengeRequest = z.strictObject({
 // ── queries ───────────────────────────────────────────────────────────────
 
 export const PageQuery = z.object({
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
-  pageSize: z.coerce.number().int().min(1).max(200).default(20),
+  page: z.coerce.number<number>().int().min(1).max(100_000).default(1),
+  pageSize: z.coerce.number<number>().int().min(1).max(200).default(20),
 });
 
 export const DateRangeQuery = PageQuery.extend({

@@ -2,43 +2,37 @@
 // preload and the browser shell's bridge both expose exactly these methods;
 // the main process validates every argument with the input schema.
 import { z } from 'zod';
-import { CaptchaReply, ChangePasswordRequest, LoginRequest, Profile, SessionReply } from '../api/auth';
-import { OkReply } from '../api/common';
-import { CertificateTestReply, MyCertificate } from '../api/certificates';
-import { SignWith, TokenCertificate, TokenStatus } from '../token';
+import { CaptchaReply, LoginRequest, SessionReply } from '../api/auth';
+import { FieldIssueSchema, OkReply } from '../api/common';
+import { CertificateTestReply } from '../api/certificates';
+import {
+  MEMBER_OPERATIONS,
+  MemberOperationInputs,
+  OperationResult,
+  PrepareReply,
+  type MemberOperationName,
+} from '../api/members';
+import { OtpAnswer } from '../api/registration';
 import {
   AdminOperation,
   AdminOperationResult,
-  CancelCheck,
   DateRangeQuery,
-  EnterpriseMarket,
-  EnterpriseUser,
   Instruction,
   InstructionDraft,
   InstructionListQuery,
-  InstructionPage,
   InstructionPreview,
-  MemberAccount,
   MemberTxnQuery,
-  PendingCounts,
-  SettlementAccount,
-  Transaction,
-  TransactionPage,
 } from '../api/settlement';
-import { FieldIssueSchema } from '../api/common';
-import { LANGS } from '../errors';
-import { OtpAnswer } from '../api/registration';
-import { memberContract } from './member-contract';
-
-export const Language = z.enum(LANGS as ['zh-CN', 'en']);
+import { SignWith, TokenCertificate, TokenStatus } from '../token';
+import { relayContract } from './relay-contract';
+import { AppInfo, Settings, SettingsPatch } from './settings';
 
 const PositiveId = z.number().int().positive();
 
 /** What a list export reads: the same queries the pages show, every page of them. */
 export const ExportSource = z.discriminatedUnion('kind', [
+  /** The signed-in owner's member accounts: an enterprise's (会员账户) or a member's sub-ledgers (会员附属台帐). */
   z.strictObject({ kind: z.literal('memberAccounts') }),
-  /** The member system's own sub-ledgers (会员附属台帐). */
-  z.strictObject({ kind: z.literal('subLedgers') }),
   z.strictObject({
     kind: z.literal('memberTransactions'),
     contractId: PositiveId,
@@ -46,11 +40,6 @@ export const ExportSource = z.discriminatedUnion('kind', [
   }),
   z.strictObject({ kind: z.literal('transactions'), query: DateRangeQuery.omit({ page: true, pageSize: true }) }),
   z.strictObject({ kind: z.literal('instructions'), query: InstructionListQuery.omit({ page: true, pageSize: true }) }),
-  z.strictObject({
-    kind: z.literal('memberLedger'),
-    contractId: PositiveId,
-    query: MemberTxnQuery.omit({ page: true, pageSize: true }),
-  }),
 ]);
 export type ExportSource = z.infer<typeof ExportSource>;
 
@@ -92,60 +81,33 @@ export const DecisionOutcome = z.object({
 });
 export type DecisionOutcome = z.infer<typeof DecisionOutcome>;
 
-/** A remote settlement service: https, or plain http only on this machine's loopback. */
-export const RemoteUrl = z
-  .string()
-  .trim()
-  .max(200)
-  .refine(
-    (value) => {
-      try {
-        const url = new URL(value);
-        if (url.username || url.password) return false;
-        if (url.protocol === 'https:') return true;
-        return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-      } catch {
-        return false;
-      }
-    },
-    { message: 'RULE_FORMAT' },
-  );
-
-export const Settings = z.object({
-  serviceMode: z.enum(['embedded', 'remote']),
-  remoteUrl: z.union([z.literal(''), RemoteUrl]),
-  /** A PKCS#11 library path; empty means "find one from the known locations". */
-  pkcs11Module: z.string().trim().max(500),
-  language: Language,
-});
-export type Settings = z.infer<typeof Settings>;
-
-export const SettingsPatch = Settings.partial()
-  .strict()
-  .refine((patch) => patch.serviceMode !== 'remote' || patch.remoteUrl === undefined || patch.remoteUrl !== '', {
-    message: 'RULE_REQUIRED',
-    path: ['remoteUrl'],
-  });
-export type SettingsPatch = z.infer<typeof SettingsPatch>;
-
-export const AppInfo = z.object({
-  version: z.string(),
-  demo: z.boolean(),
-  serviceUrl: z.string(),
-  serviceMode: z.enum(['embedded', 'remote']),
-  lastLoginName: z.string().nullable(),
-});
-export type AppInfo = z.infer<typeof AppInfo>;
-
 const none = z.undefined();
 
-export const ipcContract = {
+/** One member operation and its input, typed per operation. */
+export const MemberOperationCall = z.discriminatedUnion(
+  'operation',
+  MEMBER_OPERATIONS.map((operation) =>
+    z.strictObject({ operation: z.literal(operation), input: MemberOperationInputs[operation] }),
+  ) as unknown as [
+    z.ZodObject<{ operation: z.ZodLiteral<MemberOperationName>; input: z.ZodType }>,
+    ...z.ZodObject<{ operation: z.ZodLiteral<MemberOperationName>; input: z.ZodType }>[],
+  ],
+);
+export type MemberOperationCall = {
+  [K in MemberOperationName]: { operation: K; input: z.input<(typeof MemberOperationInputs)[K]> };
+}[MemberOperationName];
+
+/**
+ * The methods the main process adds something to: its own settings and state, the session
+ * token it holds, signatures on the USB-KEY, files. Every other method is a plain relay of a
+ * desktop route (relay-contract.ts).
+ */
+export const flowContract = {
   'app.info': { input: none, output: AppInfo },
   'settings.get': { input: none, output: Settings },
   'settings.update': { input: SettingsPatch, output: Settings },
   'auth.captcha': { input: none, output: CaptchaReply },
   'auth.login': { input: LoginRequest, output: SessionReply },
-  'auth.changePassword': { input: ChangePasswordRequest, output: Profile },
   'auth.session': { input: none, output: SessionReply.nullable() },
   'auth.keepAlive': { input: none, output: SessionReply },
   'auth.logout': { input: none, output: OkReply },
@@ -156,30 +118,8 @@ export const ipcContract = {
     input: z.strictObject({ slotId: z.string().max(300).optional() }).optional(),
     output: z.array(TokenCertificate),
   },
-  'certificates.mine': { input: none, output: z.array(MyCertificate) },
   /** 证书测试: sign a test statement and have the service verify it. */
   'certificates.test': { input: z.strictObject({ sign: SignWith }), output: CertificateTestReply },
-
-  // corporate e-banking: accounts, contracts and queries
-  'ebank.markets': { input: none, output: z.array(EnterpriseMarket) },
-  'ebank.accounts': { input: none, output: z.array(SettlementAccount) },
-  'ebank.memberAccounts': {
-    input: z.strictObject({ status: z.enum(['active', 'all']) }).optional(),
-    output: z.array(MemberAccount),
-  },
-  'ebank.memberAccount': { input: z.strictObject({ contractId: PositiveId }), output: MemberAccount },
-  'ebank.cancelCheck': { input: z.strictObject({ contractId: PositiveId }), output: CancelCheck },
-  'ebank.memberTransactions': {
-    input: z.strictObject({ contractId: PositiveId, query: MemberTxnQuery }),
-    output: TransactionPage,
-  },
-  'ebank.memberTransaction': {
-    input: z.strictObject({ contractId: PositiveId, entryId: PositiveId }),
-    output: Transaction,
-  },
-  'ebank.transactions': { input: z.strictObject({ query: DateRangeQuery }), output: TransactionPage },
-  'ebank.transaction': { input: z.strictObject({ entryId: PositiveId }), output: Transaction },
-  'ebank.users': { input: none, output: z.array(EnterpriseUser) },
   /** Unlock a user or reset a password: signed by the administrator, effective at once. */
   'ebank.userOperation': {
     input: z.strictObject({ userId: PositiveId, operation: AdminOperation, sign: SignWith }),
@@ -193,9 +133,6 @@ export const ipcContract = {
     input: z.strictObject({ serial: z.string().regex(/^\d{16}$/), sign: SignWith }),
     output: Instruction,
   },
-  'instructions.counts': { input: none, output: PendingCounts },
-  'instructions.list': { input: InstructionListQuery, output: InstructionPage },
-  'instructions.get': { input: z.strictObject({ id: PositiveId }), output: Instruction },
   /** Approves or rejects one or several instructions with one PIN; each is signed on its own. */
   'instructions.decide': {
     input: z.strictObject({
@@ -207,6 +144,15 @@ export const ipcContract = {
     output: z.object({ outcomes: z.array(DecisionOutcome) }),
   },
 
+  // the member system's operations: an SMS code, or signed on the USB-KEY here
+  /** An individual gets an SMS code; a corporate member, the fields it will sign. */
+  'member.prepare': { input: MemberOperationCall, output: PrepareReply },
+  /** Performs the prepared operation: with the SMS code, or signed on the USB-KEY in the main process. */
+  'member.perform': {
+    input: z.strictObject({ call: MemberOperationCall, otp: OtpAnswer.optional(), sign: SignWith.optional() }),
+    output: OperationResult,
+  },
+
   // files and printing
   'export.table': { input: ExportRequest, output: SavedFile },
   /** Prints the page (a receipt): a PDF where the shell can make one, else the browser's print. */
@@ -214,11 +160,11 @@ export const ipcContract = {
     input: z.strictObject({ title: z.string().trim().min(1).max(60) }),
     output: z.union([SavedFile, z.object({ browserPrint: z.literal(true) })]),
   },
-  /** An individual member's first login: the SMS code. */
-  'auth.otp': { input: OtpAnswer, output: SessionReply },
-
-  ...memberContract,
 } as const;
+
+export type FlowMethod = keyof typeof flowContract;
+
+export const ipcContract = { ...relayContract, ...flowContract };
 
 export type IpcContract = typeof ipcContract;
 export type IpcMethod = keyof IpcContract;

@@ -431,12 +431,12 @@ for (const kind of DATABASE_KINDS) {
     });
 
     it('a member reads and moves a balance past the single-amount bound', async () => {
-      const accounts = (await h.request({ method: 'GET', url: '/member/accounts', token: corp })).json();
+      const accounts = (await h.request({ method: 'GET', url: '/member-accounts', token: corp })).json();
       const ex = accounts.find((a: any) => a.memberCode === 'EX2001');
       expect(ex.balance).toBe(SAFE);
       const statement = await h.request({
         method: 'GET',
-        url: `/member/accounts/${ex.contractId}/transactions?period=today&pageSize=5`,
+        url: `/member-accounts/${ex.contractId}/transactions?period=today&pageSize=5`,
         token: corp,
       });
       expect(statement.statusCode, statement.body).toBe(200);

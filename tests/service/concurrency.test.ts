@@ -20,7 +20,7 @@ for (const kind of DATABASE_KINDS) {
       h = await startHarness(kind);
       op = await h.signedIn('trade.operator');
       rev = await h.signedIn('trade.reviewer');
-      const markets = (await h.request({ method: 'GET', url: '/ebank/markets', token: op })).json();
+      const markets = (await h.request({ method: 'GET', url: '/markets/mine', token: op })).json();
       const account = (await h.request({ method: 'GET', url: '/ebank/accounts', token: op })).json()[0].id;
       const sign = await submitInstruction(h, op, 'trade.operator', {
         kind: 'sign',
@@ -29,7 +29,7 @@ for (const kind of DATABASE_KINDS) {
         boundAccountId: account,
       });
       await decide(h, rev, 'trade.reviewer', sign.body.id, 'approve');
-      contract = (await h.request({ method: 'GET', url: '/ebank/member-accounts', token: op })).json()[0].contractId;
+      contract = (await h.request({ method: 'GET', url: '/member-accounts', token: op })).json()[0].contractId;
       const dep = await submitInstruction(h, op, 'trade.operator', {
         kind: 'deposit',
         contractId: contract,
@@ -85,7 +85,7 @@ for (const kind of DATABASE_KINDS) {
     });
 
     it('50 parallel withdrawals exceeding the balance: holds never overdraw, refusals say why, approvals keep it above zero', async () => {
-      const before = (await h.request({ method: 'GET', url: `/ebank/member-accounts/${contract}`, token: op })).json();
+      const before = (await h.request({ method: 'GET', url: `/member-accounts/${contract}`, token: op })).json();
       const key = await h.keyOf('trade.operator');
       const prepared = [];
       for (let i = 0; i < 50; i++) {
@@ -106,7 +106,7 @@ for (const kind of DATABASE_KINDS) {
       expect(refused.length).toBe(50 - accepted.length);
       for (const e of refused)
         expect(e).toMatchObject({ code: 'INSUFFICIENT_FUNDS', message: 'The available balance is not enough' });
-      const held = (await h.request({ method: 'GET', url: `/ebank/member-accounts/${contract}`, token: op })).json();
+      const held = (await h.request({ method: 'GET', url: `/member-accounts/${contract}`, token: op })).json();
       expect(held.available).toBeGreaterThanOrEqual(0);
       expect(held.pendingWithdrawals).toBe(accepted.length * 3_000);
 
@@ -137,7 +137,7 @@ for (const kind of DATABASE_KINDS) {
         ),
       );
       expect(approved.every((r) => r.json().state === 'executed')).toBe(true);
-      const after = (await h.request({ method: 'GET', url: `/ebank/member-accounts/${contract}`, token: op })).json();
+      const after = (await h.request({ method: 'GET', url: `/member-accounts/${contract}`, token: op })).json();
       expect(after.balance).toBe(before.balance - accepted.length * 3_000);
       expect(after.balance).toBeGreaterThanOrEqual(0);
       expect(after.pendingWithdrawals).toBe(0);

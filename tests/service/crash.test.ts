@@ -58,7 +58,7 @@ for (const kind of DATABASE_KINDS) {
       const rev = await h.signedIn('trade.reviewer');
       opKey = await h.keyOf('trade.operator');
       revKey = await h.keyOf('trade.reviewer');
-      const markets = (await h.request({ method: 'GET', url: '/ebank/markets', token: op })).json();
+      const markets = (await h.request({ method: 'GET', url: '/markets/mine', token: op })).json();
       const account = (await h.request({ method: 'GET', url: '/ebank/accounts', token: op })).json()[0].id;
       const sign = await submitInstruction(h, op, 'trade.operator', {
         kind: 'sign',
@@ -67,7 +67,7 @@ for (const kind of DATABASE_KINDS) {
         boundAccountId: account,
       });
       await decide(h, rev, 'trade.reviewer', sign.body.id, 'approve');
-      contract = (await h.request({ method: 'GET', url: '/ebank/member-accounts', token: op })).json()[0].contractId;
+      contract = (await h.request({ method: 'GET', url: '/member-accounts', token: op })).json()[0].contractId;
       // From here on a separate service process owns the database.
       await h.app.close();
     });

@@ -21,7 +21,7 @@ for (const kind of DATABASE_KINDS) {
       // trade.operator holds contract, deposit and withdraw permissions in the demo
       op = await h.signedIn('trade.operator');
       rev = await h.signedIn('trade.reviewer');
-      const markets = (await h.request({ method: 'GET', url: '/ebank/markets', token: op })).json();
+      const markets = (await h.request({ method: 'GET', url: '/markets/mine', token: op })).json();
       exch = markets.find((m: any) => m.code === 'EXCH01').id;
       agri = markets.find((m: any) => m.code === 'AGRI03').id;
       account = (await h.request({ method: 'GET', url: '/ebank/accounts', token: op })).json()[0].id;
@@ -86,7 +86,7 @@ for (const kind of DATABASE_KINDS) {
       const approved = await decide(h, rev, 'trade.reviewer', signed.body.id, 'approve');
       expect(approved.body).toMatchObject({ state: 'executed', checker: { loginName: 'trade.reviewer' } });
       expect(approved.body.history.map((e: any) => e.toState)).toEqual(['pending', 'approved', 'executed']);
-      const accounts = await get('/ebank/member-accounts');
+      const accounts = await get('/member-accounts');
       expect(accounts).toHaveLength(1);
       expect(accounts[0]).toMatchObject({
         memberCode: 'EX1002',
@@ -119,7 +119,7 @@ for (const kind of DATABASE_KINDS) {
       const ok = await decide(h, rev, 'trade.reviewer', dep.body.id, 'approve');
       expect(ok.body.state).toBe('executed');
       expect((await get('/ebank/accounts'))[0].balance).toBe(before - 100_000);
-      expect((await get(`/ebank/member-accounts/${contract}`)).balance).toBe(100_000);
+      expect((await get(`/member-accounts/${contract}`)).balance).toBe(100_000);
 
       const w1 = await submitInstruction(h, op, 'trade.operator', {
         kind: 'withdraw',
@@ -127,7 +127,7 @@ for (const kind of DATABASE_KINDS) {
         amount: 60_000,
       });
       expect(w1.body.state).toBe('pending');
-      expect(await get(`/ebank/member-accounts/${contract}`)).toMatchObject({
+      expect(await get(`/member-accounts/${contract}`)).toMatchObject({
         balance: 100_000,
         available: 40_000,
         pendingWithdrawals: 60_000,
@@ -150,7 +150,7 @@ for (const kind of DATABASE_KINDS) {
         'amount does not match the contract',
       );
       expect(rejected.body).toMatchObject({ state: 'rejected', rejectReason: 'amount does not match the contract' });
-      expect(await get(`/ebank/member-accounts/${contract}`)).toMatchObject({
+      expect(await get(`/member-accounts/${contract}`)).toMatchObject({
         available: 100_000,
         pendingWithdrawals: 0,
       });
@@ -163,8 +163,8 @@ for (const kind of DATABASE_KINDS) {
         amount: 20_000,
       });
       expect((await decide(h, rev, 'trade.reviewer', w3.body.id, 'approve')).body.state).toBe('executed');
-      expect((await get(`/ebank/member-accounts/${contract}`)).balance).toBe(80_000);
-      const txns = await get(`/ebank/member-accounts/${contract}/transactions?period=today&category=depositWithdraw`);
+      expect((await get(`/member-accounts/${contract}`)).balance).toBe(80_000);
+      const txns = await get(`/member-accounts/${contract}/transactions?period=today&category=depositWithdraw`);
       expect(txns.items.map((t: any) => [t.kind, t.direction, t.amount])).toEqual([
         ['withdraw', 'out', 20_000],
         ['deposit', 'in', 100_000],
@@ -192,9 +192,7 @@ for (const kind of DATABASE_KINDS) {
         boundAccountId: account,
       });
       await decide(h, rev, 'trade.reviewer', sign.body.id, 'approve');
-      const agriContract = (await get('/ebank/member-accounts')).find(
-        (a: any) => a.market.code === 'AGRI03',
-      ).contractId;
+      const agriContract = (await get('/member-accounts')).find((a: any) => a.market.code === 'AGRI03').contractId;
       const preview = await h.request({
         method: 'POST',
         url: '/instructions/preview',
@@ -217,7 +215,7 @@ for (const kind of DATABASE_KINDS) {
     });
 
     it('refuses to cancel while the balance is not zero, and the same day money moved; accepts the next business day', async () => {
-      const check = await get(`/ebank/member-accounts/${contract}/cancel-check`);
+      const check = await get(`/member-accounts/${contract}/cancel-check`);
       expect(check.ok).toBe(false);
       expect(check.refusals.map((r: any) => r.code)).toEqual(['CANCEL_BALANCE_NOT_ZERO', 'CANCEL_MONEY_MOVED_TODAY']);
       const refused = await submitInstruction(h, op, 'trade.operator', { kind: 'cancel', contractId: contract });
@@ -228,16 +226,16 @@ for (const kind of DATABASE_KINDS) {
         amount: 80_000,
       });
       await decide(h, rev, 'trade.reviewer', out.body.id, 'approve');
-      expect((await get(`/ebank/member-accounts/${contract}/cancel-check`)).refusals.map((r: any) => r.code)).toEqual([
+      expect((await get(`/member-accounts/${contract}/cancel-check`)).refusals.map((r: any) => r.code)).toEqual([
         'CANCEL_MONEY_MOVED_TODAY',
       ]);
       h.clock.advance(86_400_000);
       const rev2 = await h.signedIn('trade.reviewer');
       const op2 = await h.signedIn('trade.operator');
-      expect((await get(`/ebank/member-accounts/${contract}/cancel-check`, op2)).ok).toBe(true);
+      expect((await get(`/member-accounts/${contract}/cancel-check`, op2)).ok).toBe(true);
       const cancel = await submitInstruction(h, op2, 'trade.operator', { kind: 'cancel', contractId: contract });
       expect((await decide(h, rev2, 'trade.reviewer', cancel.body.id, 'approve')).body.state).toBe('executed');
-      expect(await get('/ebank/member-accounts?status=all', op2)).toEqual(
+      expect(await get('/member-accounts?status=all', op2)).toEqual(
         expect.arrayContaining([expect.objectContaining({ contractId: contract, status: 'cancelled' })]),
       );
       op = op2;
@@ -253,24 +251,24 @@ for (const kind of DATABASE_KINDS) {
       });
       const newContract = await decide(h, rev, 'trade.reviewer', sign.body.id, 'approve');
       expect(newContract.body.state).toBe('executed');
-      const c = (await get('/ebank/member-accounts')).find((a: any) => a.market.code === 'EXCH01').contractId;
+      const c = (await get('/member-accounts')).find((a: any) => a.market.code === 'EXCH01').contractId;
       const dep = await submitInstruction(h, op, 'trade.operator', { kind: 'deposit', contractId: c, amount: 5_000 });
       await decide(h, rev, 'trade.reviewer', dep.body.id, 'approve');
       const w = await submitInstruction(h, op, 'trade.operator', { kind: 'withdraw', contractId: c, amount: 5_000 });
-      expect((await get(`/ebank/member-accounts/${c}`)).available).toBe(0);
+      expect((await get(`/member-accounts/${c}`)).available).toBe(0);
       h.clock.advance(86_400_000);
       op = await h.signedIn('trade.operator');
       rev = await h.signedIn('trade.reviewer');
       const late = await decide(h, rev, 'trade.reviewer', w.body.id, 'approve');
       expect(late.body.error.code).toBe('INSTRUCTION_EXPIRED');
       expect((await get(`/instructions/${w.body.id}`, rev)).state).toBe('expired');
-      expect(await get(`/ebank/member-accounts/${c}`)).toMatchObject({ available: 5_000, pendingWithdrawals: 0 });
+      expect(await get(`/member-accounts/${c}`)).toMatchObject({ available: 5_000, pendingWithdrawals: 0 });
     });
 
     it('re-validates at approval: a market signed out, a contract no longer cancellable — the instruction fails with the reason', async () => {
       const { setSignedIn } = await import('../../src-service/markets/markets');
       const events = await import('../../src-service/markets/events');
-      const c = (await get('/ebank/member-accounts')).find((a: any) => a.market.code === 'EXCH01').contractId;
+      const c = (await get('/member-accounts')).find((a: any) => a.market.code === 'EXCH01').contractId;
       const dep = await submitInstruction(h, op, 'trade.operator', { kind: 'deposit', contractId: c, amount: 300 });
       await setSignedIn(h.ctx, 'EXCH01', false);
       const failed = await decide(h, rev, 'trade.reviewer', dep.body.id, 'approve');
@@ -290,7 +288,7 @@ for (const kind of DATABASE_KINDS) {
       h.clock.advance(86_400_000);
       op = await h.signedIn('trade.operator');
       rev = await h.signedIn('trade.reviewer');
-      const w = (await get(`/ebank/member-accounts/${c}`)).balance;
+      const w = (await get(`/member-accounts/${c}`)).balance;
       if (w > 0) {
         const out = await submitInstruction(h, op, 'trade.operator', { kind: 'withdraw', contractId: c, amount: w });
         await decide(h, rev, 'trade.reviewer', out.body.id, 'approve');
@@ -332,7 +330,7 @@ for (const kind of DATABASE_KINDS) {
     });
 
     it('answers the same idempotency key with the first result, and another body with 409', async () => {
-      const c = (await get('/ebank/member-accounts')).find((a: any) => a.market.code === 'EXCH01').contractId;
+      const c = (await get('/member-accounts')).find((a: any) => a.market.code === 'EXCH01').contractId;
       const first = await submitInstruction(
         h,
         op,
@@ -360,7 +358,7 @@ for (const kind of DATABASE_KINDS) {
     });
 
     it('refuses what the client might forge: unsigned, tampered, a draft the maker may not make, a stranger’s contract', async () => {
-      const c = (await get('/ebank/member-accounts')).find((a: any) => a.market.code === 'EXCH01').contractId;
+      const c = (await get('/member-accounts')).find((a: any) => a.market.code === 'EXCH01').contractId;
       const unsigned = await submitInstruction(
         h,
         op,
@@ -393,7 +391,7 @@ for (const kind of DATABASE_KINDS) {
         body: { kind: 'cancel', contractId: c },
       });
       expect(stranger.json().error.code).toBe('CONTRACT_NOT_FOUND');
-      const peek = await h.request({ method: 'GET', url: `/ebank/member-accounts/${c}`, token: demoOp });
+      const peek = await h.request({ method: 'GET', url: `/member-accounts/${c}`, token: demoOp });
       expect(peek.json().error.code).toBe('CONTRACT_NOT_FOUND');
       // amounts: zero, negative, fractional, too large, as strings
       for (const amount of [0, -5, 1.5, 10_000_000_000_000_000, '100']) {
@@ -421,7 +419,7 @@ for (const kind of DATABASE_KINDS) {
         .values({ user_id: reviewer.id, code: 'ebank.settle.deposit' })
         .execute();
       const both = await h.signedIn('trade.reviewer');
-      const b2b = (await get('/ebank/markets')).find((m: any) => m.code === 'B2B02').id;
+      const b2b = (await get('/markets/mine')).find((m: any) => m.code === 'B2B02').id;
       const signed = await submitInstruction(h, op, 'trade.operator', {
         kind: 'sign',
         marketId: b2b,
@@ -429,7 +427,7 @@ for (const kind of DATABASE_KINDS) {
         boundAccountId: account,
       });
       expect((await decide(h, rev, 'trade.reviewer', signed.body.id, 'approve')).body.state).toBe('executed');
-      const own = (await get('/ebank/member-accounts')).find((a: any) => a.market.code === 'B2B02').contractId;
+      const own = (await get('/member-accounts')).find((a: any) => a.market.code === 'B2B02').contractId;
       const before = (await get('/instructions/pending-counts', both)).deposit;
       const mine = await submitInstruction(h, both, 'trade.reviewer', {
         kind: 'deposit',

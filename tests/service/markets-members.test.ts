@@ -29,7 +29,7 @@ for (const kind of DATABASE_KINDS) {
       h = await startHarness(kind);
       zhang = await h.signedIn('m.zhangsan');
       corp = await h.signedIn('m.corp');
-      const list = (await h.request({ method: 'GET', url: '/member/markets', token: zhang })).json();
+      const list = (await h.request({ method: 'GET', url: '/markets/mine', token: zhang })).json();
       markets = Object.fromEntries(list.map((m: any) => [m.code, m.id]));
       zhangCard = (await h.request({ method: 'GET', url: '/member/cards', token: zhang })).json()[0].id;
     });
@@ -60,7 +60,7 @@ for (const kind of DATABASE_KINDS) {
       );
       expect(wrong.body.error.code).toMatch(/OTP_WRONG/);
       expect(wrong.body.error.message).toMatch(/4 tries left/);
-      expect(await get('/member/accounts')).toEqual([]);
+      expect(await get('/member-accounts')).toEqual([]);
       // the resend window is 60 seconds
       const soon = await h.request({
         method: 'POST',
@@ -95,7 +95,7 @@ for (const kind of DATABASE_KINDS) {
     });
 
     it('the bound card of a signed market changes only to an authenticated card of the member, verified', async () => {
-      const [account] = await get('/member/accounts');
+      const [account] = await get('/member-accounts');
       expect(account.boundCard).toMatchObject({ cardNo: '6225 **** **** 0019', bankNameEn: 'China Merchants Bank' });
       const corpCard = (await get('/member/cards', corp))[0].id;
       h.clock.advance(61_000);
@@ -130,7 +130,7 @@ for (const kind of DATABASE_KINDS) {
         { code: '000000' },
       );
       expect(unverified.body.error.code).toMatch(/OTP_WRONG/);
-      expect((await get('/member/accounts'))[0].boundCard.cardNo).toBe('6225 **** **** 0019');
+      expect((await get('/member-accounts'))[0].boundCard.cardNo).toBe('6225 **** **** 0019');
       h.clock.advance(61_000);
       zhang = await h.signedIn('m.zhangsan');
       const changed = await memberOperation(
@@ -142,7 +142,7 @@ for (const kind of DATABASE_KINDS) {
         { phone: ZHANG_PHONE },
       );
       expect(changed.status, JSON.stringify(changed.body)).toBe(200);
-      expect((await get('/member/accounts'))[0].boundCard).toMatchObject({
+      expect((await get('/member-accounts'))[0].boundCard).toMatchObject({
         cardNo: '6222 **** **** 0015',
         bankName: '中国工商银行',
         bankNameEn: 'Industrial and Commercial Bank of China',
@@ -269,7 +269,7 @@ for (const kind of DATABASE_KINDS) {
         { phone: ZHANG_PHONE },
       );
       expect(twice.body.error.code).toBe('SUSPENSE_ALREADY_RESOLVED');
-      const account = (await get('/member/accounts'))[0];
+      const account = (await get('/member-accounts'))[0];
       expect(account.balance).toBe(80_000);
       // the market allocates the stranger's money
       await events.allocateSuspense(h.ctx, {
@@ -278,7 +278,7 @@ for (const kind of DATABASE_KINDS) {
         memberCode: 'B22001',
         key: 'alloc-1',
       });
-      expect((await get('/member/accounts', corp))[0].balance).toBe(7_000);
+      expect((await get('/member-accounts', corp))[0].balance).toBe(7_000);
     });
 
     it('clearing with a fee, a freeze and a B2B trade held until the payer reviews it', async () => {
@@ -290,9 +290,9 @@ for (const kind of DATABASE_KINDS) {
         fee: fen(100),
         key: 'clr-1',
       });
-      expect((await get('/member/accounts'))[0]).toMatchObject({ balance: 69_900 });
+      expect((await get('/member-accounts'))[0]).toMatchObject({ balance: 69_900 });
       await events.freeze(h.ctx, { marketCode: 'B2B02', memberCode: 'B22002', amount: fen(9_900), key: 'frz-1' });
-      expect((await get('/member/accounts'))[0]).toMatchObject({ balance: 69_900, frozen: 9_900, available: 60_000 });
+      expect((await get('/member-accounts'))[0]).toMatchObject({ balance: 69_900, frozen: 9_900, available: 60_000 });
       const trade = await events.b2bTrade(h.ctx, {
         marketCode: 'B2B02',
         payerCode: 'B22002',
@@ -302,7 +302,7 @@ for (const kind of DATABASE_KINDS) {
         description: '钢材 20 吨',
         key: 'trd-1',
       });
-      expect((await get('/member/accounts'))[0]).toMatchObject({ available: 19_800, frozen: 50_100 });
+      expect((await get('/member-accounts'))[0]).toMatchObject({ available: 19_800, frozen: 50_100 });
       await expect(
         events.b2bTrade(h.ctx, {
           marketCode: 'B2B02',
@@ -335,8 +335,8 @@ for (const kind of DATABASE_KINDS) {
         { phone: ZHANG_PHONE },
       );
       expect(review.status).toBe(200);
-      expect((await get('/member/accounts'))[0]).toMatchObject({ balance: 29_700, frozen: 9_900 });
-      expect((await get('/member/accounts', corp))[0].balance).toBe(7_000 + 10_000 + 40_000);
+      expect((await get('/member-accounts'))[0]).toMatchObject({ balance: 29_700, frozen: 9_900 });
+      expect((await get('/member-accounts', corp))[0].balance).toBe(7_000 + 10_000 + 40_000);
       expect(await get('/member/trades?status=approved')).toEqual([
         expect.objectContaining({ id: trade.tradeId, status: 'approved' }),
       ]);
@@ -365,7 +365,7 @@ for (const kind of DATABASE_KINDS) {
         .where('id', '=', trade.tradeId)
         .executeTakeFirstOrThrow();
       expect(row.status).toBe('expired');
-      expect((await get('/member/accounts'))[0]).toMatchObject({ frozen: 9_900 });
+      expect((await get('/member-accounts'))[0]).toMatchObject({ frozen: 9_900 });
       const tooOld = await h.request({
         method: 'GET',
         url: '/member/trades?date=2000-01-01',
@@ -376,7 +376,7 @@ for (const kind of DATABASE_KINDS) {
     });
 
     it('refuses cancellation for each reason, moves the balance out, closes the account only when nothing remains', async () => {
-      const account = (await get('/member/accounts'))[0];
+      const account = (await get('/member-accounts'))[0];
       const refusal = async () =>
         (
           await memberOperation(
@@ -475,7 +475,7 @@ for (const kind of DATABASE_KINDS) {
       const closed = await memberOperation(h, zhang, 'm.zhangsan', 'closeAccount', {}, { phone: ZHANG_PHONE });
       expect(closed.body).toMatchObject({ closed: true });
       // closing ends the member's sessions and the login with them
-      const after = await h.request({ method: 'GET', url: '/member/accounts', token: zhang });
+      const after = await h.request({ method: 'GET', url: '/member-accounts', token: zhang });
       expect(after.statusCode).toBe(401);
       const relogin = await h.request({
         method: 'POST',
@@ -553,7 +553,7 @@ for (const kind of DATABASE_KINDS) {
       expect(single.preview.needsReview).toBe(false);
       expect(single.body).toMatchObject({ state: 'executed', checker: null });
       // revoked at once: the live session of the operator loses deposit at its next request
-      const denied = await h.request({ method: 'GET', url: '/ebank/member-accounts', token: opToken });
+      const denied = await h.request({ method: 'GET', url: '/member-accounts', token: opToken });
       expect(denied.statusCode).toBe(403);
     });
 

@@ -234,7 +234,7 @@ for (const kind of DATABASE_KINDS) {
       const token = login.json().token;
       expect(login.json().otpStep).toEqual({ phone: '139****9001' });
       // nothing works before the code
-      const early = await h.request({ method: 'GET', url: '/member/accounts', token });
+      const early = await h.request({ method: 'GET', url: '/member-accounts', token });
       expect(early.json().error.code).toBe('AUTH_OTP_STEP_REQUIRED');
       const sent = await post('/auth/otp/send', undefined, 'zh-CN', token);
       const verified = await post(
@@ -245,7 +245,7 @@ for (const kind of DATABASE_KINDS) {
       );
       expect(verified.statusCode, verified.body).toBe(200);
       expect(verified.json().profile).toMatchObject({ mustChangePassword: true, system: 'member' });
-      const forced = await h.request({ method: 'GET', url: '/member/accounts', token });
+      const forced = await h.request({ method: 'GET', url: '/member-accounts', token });
       expect(forced.json().error.code).toBe('AUTH_PASSWORD_CHANGE_REQUIRED');
       const changed = await post(
         '/auth/password',

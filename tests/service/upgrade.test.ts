@@ -92,7 +92,7 @@ for (const kind of DATABASE_KINDS) {
       const op = await h.signedIn('trade.operator');
       const rev = await h.signedIn('trade.reviewer');
       const get = async (url: string) => (await h.request({ method: 'GET', url, token: op, lang: 'en' })).json();
-      const exch = (await get('/ebank/markets')).find((m: any) => m.code === 'EXCH01').id;
+      const exch = (await get('/markets/mine')).find((m: any) => m.code === 'EXCH01').id;
       const account = (await get('/ebank/accounts'))[0].id;
       const sign = await submitInstruction(h, op, 'trade.operator', {
         kind: 'sign',
@@ -101,7 +101,7 @@ for (const kind of DATABASE_KINDS) {
         boundAccountId: account,
       });
       expect((await decide(h, rev, 'trade.reviewer', sign.body.id, 'approve')).body.state).toBe('executed');
-      const contract = (await get('/ebank/member-accounts'))[0].contractId;
+      const contract = (await get('/member-accounts'))[0].contractId;
       const money = async (kindOf: 'deposit' | 'withdraw', amount: number) =>
         (await submitInstruction(h, op, 'trade.operator', { kind: kindOf, contractId: contract, amount })).body;
       for (const [kindOf, amount] of [
@@ -142,7 +142,7 @@ for (const kind of DATABASE_KINDS) {
 
       // The withdrawal that waited across the upgrade is approved, and the books still tie.
       expect((await decide(h, rev, 'trade.reviewer', waiting.id, 'approve')).body.state).toBe('executed');
-      expect((await get(`/ebank/member-accounts/${contract}`)).balance).toBe(50_000);
+      expect((await get(`/member-accounts/${contract}`)).balance).toBe(50_000);
       expect((await verifyAudit(h.ctx.db)).breaks).toEqual([]);
     });
   });

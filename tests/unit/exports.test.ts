@@ -2,7 +2,7 @@
 import ExcelJS from 'exceljs';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
-import { buildExport, safeFilename } from '../../src-main/core/exports';
+import { buildExport, safeFilename } from '../../src-main/flows/exports';
 import type { ExportRequest } from '../../src-shared/ipc/contract';
 
 const request = (format: 'xlsx' | 'csv'): ExportRequest => ({

@@ -2,12 +2,12 @@
 // pages show — every page of them, not just the one on screen.
 import ExcelJS from 'exceljs';
 import Papa from 'papaparse';
-import { z } from 'zod';
-import { InstructionPage, MemberAccount, TransactionPage } from '../../src-shared/api/settlement';
 import { AppError } from '../../src-shared/errors';
 import type { ExportRequest } from '../../src-shared/ipc/contract';
 import { balance, fenToPlain } from '../../src-shared/money';
-import type { SettlementClient } from './settlement-client';
+import { desktopRoutes as routes } from '../../src-shared/routes';
+import type { FlowDeps, Handlers } from '../core/handler-types';
+import type { SettlementClient } from '../core/settlement-client';
 
 const MAX_ROWS = 20_000;
 const PAGE = 200;
@@ -30,14 +30,13 @@ async function allPages<T>(fetchPage: (page: number) => Promise<{ items: T[]; to
 }
 
 /** The rows of a source, flattened to the keys the columns name. */
-export async function exportRows(client: SettlementClient, source: ExportRequest['source']): Promise<Row[]> {
+export async function exportRows(
+  client: Pick<SettlementClient, 'route'>,
+  source: ExportRequest['source'],
+): Promise<Row[]> {
   switch (source.kind) {
-    case 'memberAccounts':
-    case 'subLedgers': {
-      const url = source.kind === 'subLedgers' ? '/member/accounts' : '/ebank/member-accounts';
-      const accounts = await client.call('GET', url, z.array(MemberAccount), undefined, {
-        params: { status: 'all' },
-      });
+    case 'memberAccounts': {
+      const accounts = await client.route(routes['accounts.list'], { status: 'all' });
       return accounts.map((a) => ({
         memberCode: a.memberCode,
         market: a.market.name,
@@ -50,16 +49,14 @@ export async function exportRows(client: SettlementClient, source: ExportRequest
       }));
     }
     case 'memberTransactions':
-    case 'memberLedger':
     case 'transactions': {
-      const url =
-        source.kind === 'transactions'
-          ? '/ebank/transactions'
-          : source.kind === 'memberLedger'
-            ? `/member/accounts/${source.contractId}/transactions`
-            : `/ebank/member-accounts/${source.contractId}/transactions`;
       const items = await allPages((page) =>
-        client.call('GET', url, TransactionPage, undefined, { params: { ...source.query, page, pageSize: PAGE } }),
+        source.kind === 'transactions'
+          ? client.route(routes['ebank.transactions'], { ...source.query, page, pageSize: PAGE })
+          : client.route(routes['accounts.transactions'], {
+              contractId: source.contractId,
+              query: { ...source.query, page, pageSize: PAGE },
+            }),
       );
       return items.map((t) => ({
         serial: t.serial,
@@ -76,9 +73,7 @@ export async function exportRows(client: SettlementClient, source: ExportRequest
     }
     case 'instructions': {
       const items = await allPages((page) =>
-        client.call('GET', '/instructions', InstructionPage, undefined, {
-          params: { ...source.query, page, pageSize: PAGE },
-        }),
+        client.route(routes['instructions.list'], { ...source.query, page, pageSize: PAGE }),
       );
       return items.map((i) => ({
         serial: i.serial,
@@ -126,6 +121,18 @@ export async function buildExport(
     data: Buffer.from(await book.xlsx.writeBuffer()),
     mime: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
     extension: 'xlsx',
+  };
+}
+
+/** A list saved as a file: where the user chose (Electron) or as a one-time download (browser shell). */
+export function fileFlows(deps: Pick<FlowDeps, 'client' | 'files'>): Pick<Handlers, 'export.table' | 'print.page'> {
+  return {
+    'export.table': async (request) => {
+      const rows = await exportRows(deps.client, request.source);
+      const file = await buildExport(request, rows);
+      return deps.files.save(safeFilename(request.title, file.extension), file.mime, file.data);
+    },
+    'print.page': async ({ title }) => deps.files.print(title),
   };
 }
 

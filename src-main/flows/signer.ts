@@ -1,7 +1,13 @@
 // Signing on the user's behalf: the main process builds the canonical bytes
 // (the renderer never chooses what is signed), the token host signs them with
 // the certificate's key, and the envelopes go to the service.
-import { canonicalBytes, type SignatureEnvelope, type SignedPayload } from '../../src-shared/signing';
+import {
+  canonicalBytes,
+  signedPayload,
+  type SignatureEnvelope,
+  type SignedKind,
+  type SignedPayload,
+} from '../../src-shared/signing';
 import type { SignWith } from '../../src-shared/token';
 import type { TokenHostClient } from '../token/host-client';
 
@@ -32,4 +38,31 @@ export async function signPayloads(
     challenge: p.challenge,
     signature: signatures[i],
   }));
+}
+
+/** What the service hands out to be signed: the fields it read, and a challenge with its time. */
+export interface Challenged {
+  fields: Record<string, string | number>;
+  challenge: string;
+  issuedAt: string;
+}
+
+/** The payload of a challenge the service issued, dated by the service's clock. */
+export function payloadOf(kind: SignedKind, issued: Challenged, receivedAt: number): SignedPayload {
+  return signedPayload(kind, issued.fields, {
+    challenge: issued.challenge,
+    time: serviceTime(issued.issuedAt, receivedAt),
+  });
+}
+
+/** Signs exactly what the service described: one record, one PIN entry. */
+export async function signChallenge(
+  tokens: Pick<TokenHostClient, 'request'>,
+  sign: SignWith,
+  kind: SignedKind,
+  issued: Challenged,
+  receivedAt: number,
+): Promise<SignatureEnvelope> {
+  const [signature] = await signPayloads(tokens, sign, [payloadOf(kind, issued, receivedAt)]);
+  return signature;
 }
