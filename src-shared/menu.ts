@@ -62,104 +62,75 @@ export interface MenuNode {
   children?: MenuNode[];
 }
 
+/** A page: its key, its path segment and the code that opens it. */
+const page = (key: string, path: string, perm?: Permission): MenuNode => (perm ? { key, path, perm } : { key, path });
+/** A branch of pages. */
+const branch = (key: string, path: string, ...children: MenuNode[]): MenuNode => ({ key, path, children });
+
 export const MENU_TREE: MenuNode[] = [
-  {
-    key: 'payment',
-    path: 'payment',
-    children: [
-      {
-        key: 'settlement',
-        path: 'settlement',
-        children: [
-          {
-            key: 'contract',
-            path: 'contract',
-            children: [
-              { key: 'contractSign', path: 'sign', perm: 'ebank.settle.contract' },
-              { key: 'contractCancel', path: 'cancel', perm: 'ebank.settle.contract' },
-            ],
-          },
-          { key: 'deposit', path: 'deposit', perm: 'ebank.settle.deposit' },
-          { key: 'withdraw', path: 'withdraw', perm: 'ebank.settle.withdraw' },
-          { key: 'memberAccounts', path: 'member-accounts', perm: 'ebank.settle.memberQuery' },
-        ],
-      },
-    ],
-  },
-  {
-    key: 'authorization',
-    path: 'authorization',
-    children: [{ key: 'review', path: 'review', perm: 'ebank.authorize.review' }],
-  },
-  {
-    key: 'queryCenter',
-    path: 'query',
-    children: [
-      {
-        key: 'accountQuery',
-        path: 'account',
-        children: [{ key: 'txnDetail', path: 'transactions', perm: 'ebank.query.txnDetail' }],
-      },
-    ],
-  },
-  {
-    key: 'customerService',
-    path: 'service',
-    children: [
-      {
-        key: 'internal',
-        path: 'internal',
-        children: [
-          { key: 'operators', path: 'operators', perm: 'ebank.admin.operators' },
-          { key: 'internalReview', path: 'review', perm: 'ebank.admin.review' },
-        ],
-      },
-    ],
-  },
-  {
-    key: 'mContract',
-    path: 'member/contract',
-    children: [
-      { key: 'mSign', path: 'sign', perm: 'member.contract' },
-      { key: 'mCancel', path: 'cancel', perm: 'member.contract' },
-      { key: 'mBoundCard', path: 'bound-card', perm: 'member.contract' },
-    ],
-  },
-  {
-    key: 'mQuery',
-    path: 'member/query',
-    children: [{ key: 'mLedger', path: 'ledger', perm: 'member.ledger' }],
-  },
-  {
-    key: 'mTrade',
-    path: 'member/trade',
-    children: [
-      { key: 'mTradePending', path: 'pending', perm: 'member.tradeReview' },
-      { key: 'mTradeHistory', path: 'history', perm: 'member.tradeReview' },
-    ],
-  },
-  {
-    key: 'mSuspenseRoot',
-    path: 'member/suspense',
-    children: [{ key: 'mSuspense', path: 'records', perm: 'member.suspense' }],
-  },
-  {
-    key: 'mAccount',
-    path: 'member/account',
-    children: [
-      { key: 'mTransferOut', path: 'transfer-out', perm: 'member.account' },
-      { key: 'mClose', path: 'close', perm: 'member.account' },
-    ],
-  },
-  {
-    key: 'mSelf',
-    path: 'member/self',
-    children: [
-      { key: 'mInfo', path: 'info', perm: 'member.self' },
-      { key: 'mCredentials', path: 'credentials', perm: 'member.self' },
-      { key: 'mPhone', path: 'phone', perm: 'member.phone' },
-    ],
-  },
+  // corporate e-banking (企业网银)
+  branch(
+    'payment',
+    'payment',
+    branch(
+      'settlement',
+      'settlement',
+      branch(
+        'contract',
+        'contract',
+        page('contractSign', 'sign', 'ebank.settle.contract'),
+        page('contractCancel', 'cancel', 'ebank.settle.contract'),
+      ),
+      page('deposit', 'deposit', 'ebank.settle.deposit'),
+      page('withdraw', 'withdraw', 'ebank.settle.withdraw'),
+      page('memberAccounts', 'member-accounts', 'ebank.settle.memberQuery'),
+    ),
+  ),
+  branch('authorization', 'authorization', page('review', 'review', 'ebank.authorize.review')),
+  branch(
+    'queryCenter',
+    'query',
+    branch('accountQuery', 'account', page('txnDetail', 'transactions', 'ebank.query.txnDetail')),
+  ),
+  branch(
+    'customerService',
+    'service',
+    branch(
+      'internal',
+      'internal',
+      page('operators', 'operators', 'ebank.admin.operators'),
+      page('internalReview', 'review', 'ebank.admin.review'),
+    ),
+  ),
+  // the member-management system (电商平台会员管理系统)
+  branch(
+    'mContract',
+    'member/contract',
+    page('mSign', 'sign', 'member.contract'),
+    page('mCancel', 'cancel', 'member.contract'),
+    page('mBoundCard', 'bound-card', 'member.contract'),
+  ),
+  branch('mQuery', 'member/query', page('mLedger', 'ledger', 'member.ledger')),
+  branch(
+    'mTrade',
+    'member/trade',
+    page('mTradePending', 'pending', 'member.tradeReview'),
+    page('mTradeHistory', 'history', 'member.tradeReview'),
+  ),
+  branch('mSuspenseRoot', 'member/suspense', page('mSuspense', 'records', 'member.suspense')),
+  branch(
+    'mAccount',
+    'member/account',
+    page('mTransferOut', 'transfer-out', 'member.account'),
+    page('mClose', 'close', 'member.account'),
+  ),
+  branch(
+    'mSelf',
+    'member/self',
+    page('mInfo', 'info', 'member.self'),
+    page('mCredentials', 'credentials', 'member.self'),
+    page('mPhone', 'phone', 'member.phone'),
+  ),
 ];
 
 export interface MenuLeaf {

@@ -1,6 +1,7 @@
 // Signing on the user's behalf: the main process builds the canonical bytes
 // (the renderer never chooses what is signed), the token host signs them with
 // the certificate's key, and the envelopes go to the service.
+import type { ChallengeToSign } from '../../src-shared/api/common';
 import {
   canonicalBytes,
   signedPayload,
@@ -40,15 +41,8 @@ export async function signPayloads(
   }));
 }
 
-/** What the service hands out to be signed: the fields it read, and a challenge with its time. */
-export interface Challenged {
-  fields: Record<string, string | number>;
-  challenge: string;
-  issuedAt: string;
-}
-
 /** The payload of a challenge the service issued, dated by the service's clock. */
-export function payloadOf(kind: SignedKind, issued: Challenged, receivedAt: number): SignedPayload {
+export function payloadOf(kind: SignedKind, issued: ChallengeToSign, receivedAt: number): SignedPayload {
   return signedPayload(kind, issued.fields, {
     challenge: issued.challenge,
     time: serviceTime(issued.issuedAt, receivedAt),
@@ -60,7 +54,7 @@ export async function signChallenge(
   tokens: Pick<TokenHostClient, 'request'>,
   sign: SignWith,
   kind: SignedKind,
-  issued: Challenged,
+  issued: ChallengeToSign,
   receivedAt: number,
 ): Promise<SignatureEnvelope> {
   const [signature] = await signPayloads(tokens, sign, [payloadOf(kind, issued, receivedAt)]);

@@ -13,8 +13,13 @@ export type DomainClient<P extends string> = {
 
 export function domainClient<P extends string>(prefix: P): DomainClient<P> {
   return new Proxy({} as DomainClient<P>, {
+    // Vue probes objects used in templates for `__v_*` flags, and `await` looks
+    // for `then`; answering those with a method would make a client look
+    // reactive or thenable. No contract method has such a name.
     get: (_, name) =>
-      typeof name === 'string' ? (arg?: unknown) => call(`${prefix}.${name}` as IpcMethod, arg as never) : undefined,
+      typeof name === 'string' && name !== 'then' && !name.startsWith('__')
+        ? (arg?: unknown) => call(`${prefix}.${name}` as IpcMethod, arg as never)
+        : undefined,
   });
 }
 

@@ -1,8 +1,9 @@
-// The member's sub-accounts (one per signed market), loaded when the page
-// opens and again after an operation changes them.
+// The owner's member accounts (one per signed market; the service resolves
+// the enterprise or the member from the session), loaded when the page opens
+// and again after an operation changes them.
 import { onMounted, ref } from 'vue';
 import type { MemberAccount } from '../../src-shared/api/settlement';
-import { call } from '../api/bridge';
+import { accountsApi } from '../api/domains';
 
 export function useMemberAccounts(fail: (error: unknown) => void, options: { includeCancelled?: boolean } = {}) {
   const accounts = ref<MemberAccount[]>([]);
@@ -11,7 +12,7 @@ export function useMemberAccounts(fail: (error: unknown) => void, options: { inc
   async function load() {
     loading.value = true;
     try {
-      accounts.value = await call('accounts.list', options.includeCancelled ? { status: 'all' } : undefined);
+      accounts.value = await accountsApi.list({ status: options.includeCancelled ? 'all' : 'active' });
     } catch (error) {
       fail(error);
     } finally {

@@ -2,7 +2,7 @@
 // the browser shell opens the browser's print dialog.
 import { ElMessage } from 'element-plus';
 import { useI18n } from 'vue-i18n';
-import { call } from '../api/bridge';
+import { filesApi } from '../api/domains';
 import { useErrorText } from './useErrorText';
 
 export function usePrint() {
@@ -10,7 +10,7 @@ export function usePrint() {
   const errorText = useErrorText();
   return async (title: string) => {
     try {
-      const result = await call('print.page', { title });
+      const result = await filesApi.print({ title });
       if ('browserPrint' in result) window.print();
       else if ('saved' in result) ElMessage.success(t('export.saved', { path: result.saved }));
     } catch (error) {

@@ -26,7 +26,8 @@ const VIEWS: Record<string, { component: Lazy; props?: Record<string, unknown> }
   contractCancel: { component: () => import('../views/ebank/ContractCancelView.vue') },
   deposit: { component: () => import('../views/ebank/MoneyView.vue'), props: { kind: 'deposit' } },
   withdraw: { component: () => import('../views/ebank/MoneyView.vue'), props: { kind: 'withdraw' } },
-  memberAccounts: { component: () => import('../views/ebank/MemberAccountsView.vue') },
+  // one page for what both systems share: the owner comes from the session
+  memberAccounts: { component: () => import('../views/MemberAccountsView.vue') },
   review: { component: () => import('../views/ebank/ReviewView.vue') },
   txnDetail: { component: () => import('../views/ebank/TxnDetailView.vue') },
   operators: { component: () => import('../views/ebank/OperatorsView.vue') },
@@ -34,7 +35,7 @@ const VIEWS: Record<string, { component: Lazy; props?: Record<string, unknown> }
   mSign: { component: () => import('../views/member/SignView.vue') },
   mCancel: { component: () => import('../views/member/CancelView.vue') },
   mBoundCard: { component: () => import('../views/member/BoundCardView.vue') },
-  mLedger: { component: () => import('../views/member/LedgerView.vue') },
+  mLedger: { component: () => import('../views/MemberAccountsView.vue') },
   mTradePending: { component: () => import('../views/member/TradesView.vue'), props: { mode: 'pending' } },
   mTradeHistory: { component: () => import('../views/member/TradesView.vue'), props: { mode: 'approved' } },
   mSuspense: { component: () => import('../views/member/SuspenseView.vue') },

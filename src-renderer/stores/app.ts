@@ -7,7 +7,7 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { Lang } from '../../src-shared/errors';
 import type { AppInfo, Settings, SettingsPatch } from '../../src-shared/ipc/settings';
-import { call } from '../api/bridge';
+import { appApi, settingsApi } from '../api/domains';
 import { i18n } from '../i18n';
 
 export const useAppStore = defineStore('app', () => {
@@ -24,20 +24,20 @@ export const useAppStore = defineStore('app', () => {
   }
 
   async function load() {
-    settings.value = await call('settings.get');
+    settings.value = await settingsApi.get();
     applyLanguage(settings.value.language);
-    info.value = await call('app.info');
+    info.value = await appApi.info();
   }
 
   async function setLanguage(lang: Lang) {
     applyLanguage(lang);
-    settings.value = await call('settings.update', { language: lang });
+    settings.value = await settingsApi.update({ language: lang });
   }
 
   async function saveSettings(patch: SettingsPatch) {
-    settings.value = await call('settings.update', patch);
+    settings.value = await settingsApi.update(patch);
     applyLanguage(settings.value.language);
-    info.value = await call('app.info');
+    info.value = await appApi.info();
   }
 
   return { language, info, settings, load, setLanguage, saveSettings, applyLanguage };

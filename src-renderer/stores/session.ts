@@ -7,7 +7,8 @@ import type { OtpAnswer } from '../../src-shared/api/registration';
 import type { SignWith } from '../../src-shared/token';
 import type { Permission } from '../../src-shared/menu';
 import type { IpcInput } from '../../src-shared/ipc/contract';
-import { call, onCall } from '../api/bridge';
+import { onCall } from '../api/bridge';
+import { authApi } from '../api/domains';
 
 const WARNING_SECONDS = 60;
 
@@ -72,13 +73,13 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   async function login(input: IpcInput<'auth.login'>) {
-    const reply = await call('auth.login', input);
+    const reply = await authApi.login(input);
     accept(reply.profile, reply.idleTimeoutSeconds, reply.certificateStep, reply.certificateNotice, reply.otpStep);
     return reply.profile;
   }
 
   async function restore() {
-    const reply = await call('auth.session');
+    const reply = await authApi.session();
     if (reply)
       accept(reply.profile, reply.idleTimeoutSeconds, reply.certificateStep, reply.certificateNotice, reply.otpStep);
     else reset();
@@ -87,16 +88,16 @@ export const useSessionStore = defineStore('session', () => {
   async function changePassword(input: IpcInput<'auth.changePassword'>) {
     const previousLogin = profile.value?.lastLoginAt ?? null;
     // "last login" stays the one before this session, not this session's own login
-    profile.value = { ...(await call('auth.changePassword', input)), lastLoginAt: previousLogin };
+    profile.value = { ...(await authApi.changePassword(input)), lastLoginAt: previousLogin };
   }
 
   async function keepAlive() {
-    const reply = await call('auth.keepAlive');
+    const reply = await authApi.keepAlive();
     accept(reply.profile, reply.idleTimeoutSeconds, reply.certificateStep, reply.certificateNotice, reply.otpStep);
   }
 
   async function passCertificateStep(sign: SignWith) {
-    const reply = await call('auth.certificate', { sign });
+    const reply = await authApi.certificate({ sign });
     const previousLogin = profile.value?.lastLoginAt ?? null;
     accept(
       { ...reply.profile, lastLoginAt: previousLogin },
@@ -107,18 +108,18 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   async function passOtpStep(answer: OtpAnswer) {
-    const reply = await call('auth.otp', answer);
+    const reply = await authApi.otp(answer);
     const previousLogin = profile.value?.lastLoginAt ?? null;
     accept({ ...reply.profile, lastLoginAt: previousLogin }, reply.idleTimeoutSeconds, null, null, null);
   }
 
   async function logout() {
-    await call('auth.logout').catch(() => undefined);
+    await authApi.logout().catch(() => undefined);
     reset('logout');
   }
 
   async function expire() {
-    await call('auth.logout').catch(() => undefined);
+    await authApi.logout().catch(() => undefined);
     reset('idle');
   }
 

@@ -4,7 +4,8 @@ import { ElMessage } from 'element-plus';
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { TokenCertificate, TokenStatus } from '../../src-shared/token';
-import { call, onEvent } from '../api/bridge';
+import { onEvent } from '../api/bridge';
+import { tokenApi } from '../api/domains';
 import { i18n } from '../i18n';
 
 export const useTokenStore = defineStore('token', () => {
@@ -40,7 +41,7 @@ export const useTokenStore = defineStore('token', () => {
     listen();
     loading.value = true;
     try {
-      apply(await call('token.status'));
+      apply(await tokenApi.status());
       await loadCertificates();
     } finally {
       loading.value = false;
@@ -49,7 +50,7 @@ export const useTokenStore = defineStore('token', () => {
 
   async function loadCertificates() {
     try {
-      certificates.value = await call('token.certificates');
+      certificates.value = await tokenApi.certificates();
     } catch {
       certificates.value = [];
     }

@@ -15,25 +15,31 @@ export async function outsideAccountOf(trx: Transaction<Database>, contract: Con
   return contract.bound_account_id ?? (await accountByKind(trx, 'other_banks'));
 }
 
-async function markMoneyMoved(trx: Transaction<Database>, contractId: number, today: string) {
-  await trx.updateTable('contracts').set({ last_money_date: today }).where('id', '=', contractId).execute();
+/** What a deposit or a withdrawal posts: the member's amount, its serial and journal kind. */
+interface MoneyMovement {
+  contract: ContractRow;
+  amount: Balance;
+  serial: string;
+  kind: string;
+  reference: string;
+  memo?: string;
 }
 
-export async function postDeposit(
+/**
+ * One balanced entry between the member's detail sub-account and the outside account (the
+ * bound settlement account, or other banks unless given), marking the contract's "money moved today".
+ */
+async function postMovement(
   trx: Transaction<Database>,
   ctx: ServiceContext,
-  input: {
-    contract: ContractRow;
-    amount: Balance;
-    serial: string;
-    kind: string;
-    reference: string;
-    memo?: string;
-    from?: number;
-  },
+  input: MoneyMovement,
+  direction: 'in' | 'out',
+  outside: number | undefined,
+  holdId?: number,
 ): Promise<number> {
   const today = ctx.clock.today();
-  const from = input.from ?? (await outsideAccountOf(trx, input.contract));
+  const other = outside ?? (await outsideAccountOf(trx, input.contract));
+  const member = input.contract.detail_account_id;
   const entryId = await postEntry(trx, {
     serial: input.serial,
     kind: input.kind,
@@ -41,43 +47,33 @@ export async function postDeposit(
     createdAt: ctx.clock.nowIso(),
     memo: input.memo,
     reference: input.reference,
-    lines: [
-      { accountId: from, debit: input.amount },
-      { accountId: input.contract.detail_account_id, credit: input.amount },
-    ],
+    lines:
+      direction === 'in'
+        ? [
+            { accountId: other, debit: input.amount },
+            { accountId: member, credit: input.amount },
+          ]
+        : [
+            { accountId: member, debit: input.amount, holdId },
+            { accountId: other, credit: input.amount },
+          ],
   });
-  await markMoneyMoved(trx, input.contract.id, today);
+  await trx.updateTable('contracts').set({ last_money_date: today }).where('id', '=', input.contract.id).execute();
   return entryId;
 }
 
-export async function postWithdrawal(
+export function postDeposit(
   trx: Transaction<Database>,
   ctx: ServiceContext,
-  input: {
-    contract: ContractRow;
-    amount: Balance;
-    serial: string;
-    kind: string;
-    reference: string;
-    holdId?: number;
-    memo?: string;
-    to?: number;
-  },
+  input: MoneyMovement & { from?: number },
 ): Promise<number> {
-  const today = ctx.clock.today();
-  const to = input.to ?? (await outsideAccountOf(trx, input.contract));
-  const entryId = await postEntry(trx, {
-    serial: input.serial,
-    kind: input.kind,
-    businessDate: today,
-    createdAt: ctx.clock.nowIso(),
-    memo: input.memo,
-    reference: input.reference,
-    lines: [
-      { accountId: input.contract.detail_account_id, debit: input.amount, holdId: input.holdId },
-      { accountId: to, credit: input.amount },
-    ],
-  });
-  await markMoneyMoved(trx, input.contract.id, today);
-  return entryId;
+  return postMovement(trx, ctx, input, 'in', input.from);
+}
+
+export function postWithdrawal(
+  trx: Transaction<Database>,
+  ctx: ServiceContext,
+  input: MoneyMovement & { holdId?: number; to?: number },
+): Promise<number> {
+  return postMovement(trx, ctx, input, 'out', input.to, input.holdId);
 }

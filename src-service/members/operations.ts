@@ -10,7 +10,14 @@ import { appendAudit } from '../audit/log';
 import type { ServiceContext } from '../context';
 import { accountByKind, accountNumber, balancesOf } from '../ledger/accounts';
 import { nextSerial } from '../ledger/serials';
-import { cancelRefusals, checkSignable, closeContract, openContract, ownContract } from '../markets/contracts';
+import {
+  cancelRefusals,
+  checkSignable,
+  closeContract,
+  openContract,
+  ownContract,
+  type ContractRow,
+} from '../markets/contracts';
 import { marketById } from '../markets/markets';
 import { postWithdrawal } from '../markets/money';
 import { checkRecreditable, creditFromSuspense } from '../markets/suspense';
@@ -35,6 +42,18 @@ export interface MemberOperation<I, R> {
 }
 
 const blank = { market: '', memberCode: '', account: '', amount: 0, details: '' };
+
+/** What every operation on a contract signs: its market and member code, and the account it names. */
+async function contractFields(db: Db, operation: string, contract: ContractRow, account?: string) {
+  const market = await marketById(db, contract.market_id);
+  return {
+    ...blank,
+    operation,
+    market: market.code,
+    memberCode: contract.member_code,
+    account: account ?? (await accountNumber(db, contract.detail_account_id)),
+  };
+}
 
 async function cardNumber(db: Db, memberId: number, cardId: number) {
   const card = await usableCard(db, memberId, cardId);
@@ -81,14 +100,7 @@ export const cancelContract: MemberOperation<{ contractId: number }, { contractI
     const contract = await ownContract(db, input.contractId, { memberId: actor.member.id });
     const [refusal] = await cancelRefusals(db, ctx, contract);
     if (refusal) throw new AppError(refusal.code, refusal.params);
-    const market = await marketById(db, contract.market_id);
-    return {
-      ...blank,
-      operation: this.name,
-      market: market.code,
-      memberCode: contract.member_code,
-      account: await accountNumber(db, contract.detail_account_id),
-    };
+    return contractFields(db, this.name, contract);
   },
   async run(trx, ctx, actor, input) {
     await closeContract(trx, ctx, await ownContract(trx, input.contractId, { memberId: actor.member.id }));
@@ -100,16 +112,11 @@ export const changeBoundCard: MemberOperation<{ contractId: number; cardId: numb
   name: 'changeBoundCard',
   async fields(db, _ctx, actor, input) {
     const contract = await ownContract(db, input.contractId, { memberId: actor.member.id });
-    const market = await marketById(db, contract.market_id);
     const old = contract.bound_card_id
       ? await db.selectFrom('cards').select('card_no').where('id', '=', contract.bound_card_id).executeTakeFirst()
       : undefined;
     return {
-      ...blank,
-      operation: this.name,
-      market: market.code,
-      memberCode: contract.member_code,
-      account: await cardNumber(db, actor.member.id, input.cardId),
+      ...(await contractFields(db, this.name, contract, await cardNumber(db, actor.member.id, input.cardId))),
       details: old?.card_no ?? '',
     };
   },
@@ -159,13 +166,9 @@ export const recreditSuspense: MemberOperation<{ recordId: number }, { recordId:
   name: 'recreditSuspense',
   async fields(db, _ctx, actor, input) {
     const { record, contract } = await checkRecreditable(db, input.recordId, actor.member.id);
-    const market = await marketById(db, record.market_id);
+    // The suspense record's market is the contract's (checkRecreditable matched them).
     return {
-      ...blank,
-      operation: this.name,
-      market: market.code,
-      memberCode: contract.member_code,
-      account: await accountNumber(db, contract.detail_account_id),
+      ...(await contractFields(db, this.name, contract)),
       amount: Number(record.amount),
       details: record.serial,
     };
@@ -213,15 +216,8 @@ export const transferOut: MemberOperation<{ contractId: number }, { amount: numb
     const contract = await ownContract(db, input.contractId, { memberId: actor.member.id });
     const { available } = await balancesOf(db, contract.detail_account_id);
     if (available <= 0) throw new AppError('INSUFFICIENT_FUNDS');
-    const market = await marketById(db, contract.market_id);
-    return {
-      ...blank,
-      operation: this.name,
-      market: market.code,
-      memberCode: contract.member_code,
-      account: await cardNumber(db, actor.member.id, member.transfer_out_card_id),
-      amount: available,
-    };
+    const card = await cardNumber(db, actor.member.id, member.transfer_out_card_id);
+    return { ...(await contractFields(db, this.name, contract, card)), amount: available };
   },
   async run(trx, ctx, actor, input, serial) {
     const contract = await ownContract(trx, input.contractId, { memberId: actor.member.id });

@@ -37,3 +37,10 @@ export type HealthReply = z.infer<typeof HealthReply>;
 
 /** A date as the service and the forms exchange it. */
 export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'RULE_FORMAT' });
+
+/** The fields of a record's canonical bytes, in signing order. */
+export const SignedFields = z.record(z.string(), z.union([z.string(), z.number()]));
+
+/** What the service hands out to be signed: the fields it read, and a challenge with its time. */
+export const ChallengeToSign = z.object({ challenge: z.string(), issuedAt: z.string(), fields: SignedFields });
+export type ChallengeToSign = z.infer<typeof ChallengeToSign>;

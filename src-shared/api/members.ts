@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { isValidPassword, LOGIN_NAME_MAX, PASSWORD_MAX } from '../credentials';
 import { SignatureEnvelope } from '../signing';
 import { CardDetails, Mobile, NewLoginName } from './registration';
-import { IsoDate } from './common';
-import { Id, MarketSummary, MoneyOut } from './settlement';
+import { ChallengeToSign, IsoDate } from './common';
+import { BankCardSummary, Id, MarketSummary, MoneyOut } from './settlement';
 
 export const MemberProof = z.union([
   z.strictObject({ usbkey: SignatureEnvelope }),
@@ -79,13 +79,7 @@ export const SuspenseStatus = z.enum(SUSPENSE_STATUSES);
 export type SuspenseStatus = z.infer<typeof SuspenseStatus>;
 
 export const PrepareReply = z.union([
-  z.object({
-    method: z.literal('usbkey'),
-    serial: z.string(),
-    challenge: z.string(),
-    issuedAt: z.string(),
-    fields: z.record(z.string(), z.union([z.string(), z.number()])),
-  }),
+  ChallengeToSign.extend({ method: z.literal('usbkey'), serial: z.string() }),
   z.object({
     method: z.literal('otp'),
     codeId: z.string(),
@@ -108,13 +102,7 @@ export const CardAuthRequest = z.strictObject({
 });
 export type CardAuthRequest = z.infer<typeof CardAuthRequest>;
 
-export const Card = z.object({
-  id: Id,
-  cardNo: z.string(),
-  bankName: z.string(),
-  branchName: z.string(),
-  bankNameEn: z.string(),
-  branchNameEn: z.string(),
+export const Card = BankCardSummary.extend({
   holderName: z.string(),
   purpose: CardPurpose,
   status: z.string(),

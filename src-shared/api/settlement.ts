@@ -5,7 +5,7 @@ import { ASSIGNABLE_PERMISSIONS } from '../menu';
 import { MAX_FEN } from '../money';
 import { SignatureEnvelope } from '../signing';
 import { Role } from './auth';
-import { ErrorParamsSchema, IsoDate } from './common';
+import { ChallengeToSign, ErrorParamsSchema, IsoDate, SignedFields } from './common';
 
 /**
  * The one bound of every single amount and fee a request carries — customer,
@@ -67,6 +67,16 @@ export const ContractStatus = z.enum(CONTRACT_STATUSES);
 export type ContractStatus = z.infer<typeof ContractStatus>;
 
 /** 会员账户: a contract and its detail sub-account. */
+/** A bank card as lists show it: masked number, and its bank and branch in both languages. */
+export const BankCardSummary = z.object({
+  id: Id,
+  cardNo: z.string(),
+  bankName: z.string(),
+  branchName: z.string(),
+  bankNameEn: z.string(),
+  branchNameEn: z.string(),
+});
+
 export const MemberAccount = z.object({
   contractId: Id,
   market: MarketSummary,
@@ -85,16 +95,7 @@ export const MemberAccount = z.object({
   signedAt: z.string(),
   cancelledAt: z.string().nullable(),
   boundAccount: z.object({ id: Id, number: z.string(), name: z.string() }).nullable(),
-  boundCard: z
-    .object({
-      id: Id,
-      cardNo: z.string(),
-      bankName: z.string(),
-      branchName: z.string(),
-      bankNameEn: z.string(),
-      branchNameEn: z.string(),
-    })
-    .nullable(),
+  boundCard: BankCardSummary.nullable(),
 });
 export type MemberAccount = z.infer<typeof MemberAccount>;
 
@@ -137,13 +138,9 @@ export const InstructionDraft = z.discriminatedUnion('kind', [
 export type InstructionDraft = z.infer<typeof InstructionDraft>;
 
 /** What the maker is about to sign: the service's reading of the draft, a reserved serial and a challenge. */
-export const InstructionPreview = z.object({
+export const InstructionPreview = ChallengeToSign.extend({
   kind: InstructionKind,
   serial: z.string(),
-  challenge: z.string(),
-  issuedAt: z.string(),
-  /** The fields of the canonical bytes, in signing order. */
-  fields: z.record(z.string(), z.union([z.string(), z.number()])),
   /** Refusals known now (a deposit to a market not signed in, a contract that cannot be cancelled). */
   refusals: z.array(Refusal),
   /** Single-admin enterprises: a menu change takes effect at once. */
@@ -178,7 +175,7 @@ export const Instruction = z.object({
   market: z.object({ id: Id, code: z.string(), name: z.string(), nameEn: z.string() }).nullable(),
   memberCode: z.string().nullable(),
   /** The signed fields, as the maker signed them. */
-  fields: z.record(z.string(), z.union([z.string(), z.number()])),
+  fields: SignedFields,
   maker: z.object({ id: Id, loginName: z.string(), displayName: z.string() }),
   checker: z.object({ id: Id, loginName: z.string(), displayName: z.string() }).nullable(),
   makerSignature: z.object({ certSerial: z.string(), time: z.string(), verified: z.boolean() }),
@@ -207,11 +204,7 @@ export const PendingCounts = z.object(
 );
 export type PendingCounts = z.infer<typeof PendingCounts>;
 
-export const DecisionChallenge = z.object({
-  challenge: z.string(),
-  issuedAt: z.string(),
-  fields: z.record(z.string(), z.union([z.string(), z.number()])),
-});
+export const DecisionChallenge = ChallengeToSign;
 export type DecisionChallenge = z.infer<typeof DecisionChallenge>;
 
 export const DecisionRequest = z.strictObject({
@@ -299,12 +292,7 @@ export type EnterpriseUser = z.infer<typeof EnterpriseUser>;
 export const AdminOperation = z.enum(['unlock', 'resetPassword']);
 export type AdminOperation = z.infer<typeof AdminOperation>;
 
-export const AdminOperationPreview = z.object({
-  serial: z.string(),
-  challenge: z.string(),
-  issuedAt: z.string(),
-  fields: z.record(z.string(), z.union([z.string(), z.number()])),
-});
+export const AdminOperationPreview = ChallengeToSign.extend({ serial: z.string() });
 export type AdminOperationPreview = z.infer<typeof AdminOperationPreview>;
 
 export const AdminOperationResult = z.object({

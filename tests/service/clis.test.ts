@@ -44,26 +44,12 @@ describe('npm run market / npm run service -- verify-audit', () => {
     expect(JSON.parse(recon.stdout)).toMatchObject({ ties: true, summary: expect.stringMatching(/ties$/) });
     const custody = cli('src-market-sim/cli.ts', ['--market', 'EXCH01', 'custody']);
     expect(JSON.parse(custody.stdout)).toMatchObject({ ties: true });
-    const bad = cli('src-market-sim/cli.ts', [
-      '--market',
-      'EXCH01',
-      'deposit',
-      '--code',
-      'EX1001',
-      '--amount',
-      '1.234',
-    ]);
+    const depositToEX1001 = (amount: string) =>
+      cli('src-market-sim/cli.ts', ['--market', 'EXCH01', 'deposit', '--code', 'EX1001', '--amount', amount]);
+    const bad = depositToEX1001('1.234');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--amount: The amount has at most two decimals/);
-    const noContract = cli('src-market-sim/cli.ts', [
-      '--market',
-      'EXCH01',
-      'deposit',
-      '--code',
-      'EX1001',
-      '--amount',
-      '1.00',
-    ]);
+    const noContract = depositToEX1001('1.00');
     expect(noContract.status).toBe(1);
     expect(noContract.stderr).toMatch(/签约关系不存在/);
   });

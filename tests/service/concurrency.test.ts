@@ -4,7 +4,7 @@
 // in parallel makes one instruction.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
-import { decide, payloadOf, submitInstruction } from '../support/instructions';
+import { decide, payloadOf, signedContract, submitInstruction } from '../support/instructions';
 import { startHarness, type Harness } from '../support/service-harness';
 import { signEnvelope } from '../support/soft-certificates';
 
@@ -20,16 +20,7 @@ for (const kind of DATABASE_KINDS) {
       h = await startHarness(kind);
       op = await h.signedIn('trade.operator');
       rev = await h.signedIn('trade.reviewer');
-      const markets = (await h.request({ method: 'GET', url: '/markets/mine', token: op })).json();
-      const account = (await h.request({ method: 'GET', url: '/ebank/accounts', token: op })).json()[0].id;
-      const sign = await submitInstruction(h, op, 'trade.operator', {
-        kind: 'sign',
-        marketId: markets.find((m: any) => m.code === 'EXCH01').id,
-        memberCode: 'EX1002',
-        boundAccountId: account,
-      });
-      await decide(h, rev, 'trade.reviewer', sign.body.id, 'approve');
-      contract = (await h.request({ method: 'GET', url: '/member-accounts', token: op })).json()[0].contractId;
+      contract = (await signedContract(h, op, rev)).contractId;
       const dep = await submitInstruction(h, op, 'trade.operator', {
         kind: 'deposit',
         contractId: contract,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src-service/audit/verify';
 import { openStore } from '../../src-service/store/db';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
-import { decide, payloadOf, submitInstruction } from '../support/instructions';
+import { payloadOf, signedContract } from '../support/instructions';
 import { READY_PASSWORD, startHarness, type Harness } from '../support/service-harness';
 import { SERVICE_FROM_SOURCE, startServiceProcess } from '../support/service-process';
 import { signEnvelope, type SoftKey } from '../support/soft-certificates';
@@ -58,16 +58,7 @@ for (const kind of DATABASE_KINDS) {
       const rev = await h.signedIn('trade.reviewer');
       opKey = await h.keyOf('trade.operator');
       revKey = await h.keyOf('trade.reviewer');
-      const markets = (await h.request({ method: 'GET', url: '/markets/mine', token: op })).json();
-      const account = (await h.request({ method: 'GET', url: '/ebank/accounts', token: op })).json()[0].id;
-      const sign = await submitInstruction(h, op, 'trade.operator', {
-        kind: 'sign',
-        marketId: markets.find((m: any) => m.code === 'EXCH01').id,
-        memberCode: 'EX1002',
-        boundAccountId: account,
-      });
-      await decide(h, rev, 'trade.reviewer', sign.body.id, 'approve');
-      contract = (await h.request({ method: 'GET', url: '/member-accounts', token: op })).json()[0].contractId;
+      contract = (await signedContract(h, op, rev)).contractId;
       // From here on a separate service process owns the database.
       await h.app.close();
     });

@@ -17,6 +17,7 @@ import { checkAvailable, DATABASE_KINDS, sqlite } from '../support/databases';
 import { startHarness, type Harness } from '../support/service-harness';
 import { startServiceProcess } from '../support/service-process';
 import { softCsr } from '../support/soft-certificates';
+import { CORPORATE_APPLICANT } from '../support/members';
 
 /** Starts a bundled service on the test's bank HSM, NODE_ENV=test in its environment. */
 const startBundle = (cli: string, args: string[]) =>
@@ -170,12 +171,7 @@ describe('an oversized archive sent without Content-Length', () => {
     const base64 = Buffer.alloc(9 * 1024 * 1024, 7).toString('base64');
     const body = Buffer.from(
       JSON.stringify({
-        name: '星河示范供应链有限公司',
-        certType: 'USCC',
-        certNo: '91330100MA2H4K7Q2K',
-        contactName: '陈晓',
-        phone: '13900139003',
-        address: '浙江省杭州市西湖区文三路 100 号',
+        ...CORPORATE_APPLICANT,
         archive: { name: 'docs.zip', base64 },
         otp: { codeId: 'x', code: '123456' },
       }),

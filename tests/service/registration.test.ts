@@ -8,20 +8,14 @@ import { approveRegistration, registrationArchive, rejectRegistration } from '..
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { startHarness, type Harness } from '../support/service-harness';
 import { makeZip, zipOfSize } from '../support/zip';
+import { CORPORATE_APPLICANT } from '../support/members';
 
 const ZIP = makeZip([
   { name: '营业执照.pdf', content: 'license' },
   { name: '法定代表人身份证.jpg', content: 'id card' },
 ]);
 
-const CORPORATE = {
-  name: '星河示范供应链有限公司',
-  certType: 'USCC',
-  certNo: '91330100MA2H4K7Q2K',
-  contactName: '陈晓',
-  phone: '13900139003',
-  address: '浙江省杭州市西湖区文三路 100 号',
-};
+const CORPORATE = CORPORATE_APPLICANT;
 
 const LISI = {
   name: '李四',

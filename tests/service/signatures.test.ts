@@ -183,56 +183,32 @@ for (const kind of DATABASE_KINDS) {
       expect(blockedPw.json().error.code).toBe('AUTH_CERTIFICATE_STEP_REQUIRED');
       // a signature by someone else's key does not pass it
       const other = await h.keyOf('demo.reviewer');
-      const wrong = await h.request({
-        method: 'POST',
-        url: '/auth/certificate',
-        token: login.token,
-        body: {
-          step: 'signOff',
-          signature: signEnvelope(other, {
-            kind: 'signOff',
-            loginName: 'trade.reviewer',
-            certSerial: other.serial,
-            challenge: login.body.certificateStep.challenge,
-            time: h.clock.nowIso(),
-          }),
-        },
+      const wrong = await h.certificateAnswer(login.token, {
+        step: 'signOff',
+        key: other,
+        loginName: 'trade.reviewer',
+        challenge: login.body.certificateStep.challenge,
+        kind: 'signOff',
       });
       expect(wrong.json().error.code).toBe('CERT_NOT_OWNED');
       // asking for a signed login while the certificate still awaits sign-off is refused
       const key = await h.keyOf('trade.reviewer');
       const fresh = (await h.request({ method: 'GET', url: '/auth/session', token: login.token })).json()
         .certificateStep;
-      const asSignIn = await h.request({
-        method: 'POST',
-        url: '/auth/certificate',
-        token: login.token,
-        body: {
-          step: 'signIn',
-          signature: signEnvelope(key, {
-            kind: 'login',
-            loginName: 'trade.reviewer',
-            certSerial: key.serial,
-            challenge: fresh.challenge,
-            time: h.clock.nowIso(),
-          }),
-        },
+      const asSignIn = await h.certificateAnswer(login.token, {
+        step: 'signIn',
+        key: key,
+        loginName: 'trade.reviewer',
+        challenge: fresh.challenge,
+        kind: 'login',
       });
       expect(asSignIn.json().error.code).toBe('CERT_ALREADY_ACTIVATED');
-      const ok = await h.request({
-        method: 'POST',
-        url: '/auth/certificate',
-        token: login.token,
-        body: {
-          step: 'signOff',
-          signature: signEnvelope(key, {
-            kind: 'signOff',
-            loginName: 'trade.reviewer',
-            certSerial: key.serial,
-            challenge: fresh.challenge,
-            time: h.clock.nowIso(),
-          }),
-        },
+      const ok = await h.certificateAnswer(login.token, {
+        step: 'signOff',
+        key: key,
+        loginName: 'trade.reviewer',
+        challenge: fresh.challenge,
+        kind: 'signOff',
       });
       expect(ok.statusCode).toBe(200);
       // (the certificate list needs the forced password change first; the store says it is activated)
@@ -257,20 +233,12 @@ for (const kind of DATABASE_KINDS) {
       const key = await issueSoftKey(h.ctx, 'trade.admin', { validityDays: 20 });
       const login = await h.login('trade.admin', DEMO_PASSWORD, { certificate: false });
       const step = login.body.certificateStep;
-      const res = await h.request({
-        method: 'POST',
-        url: '/auth/certificate',
-        token: login.token,
-        body: {
-          step: 'signOff',
-          signature: signEnvelope(key, {
-            kind: 'signOff',
-            loginName: 'trade.admin',
-            certSerial: key.serial,
-            challenge: step.challenge,
-            time: h.clock.nowIso(),
-          }),
-        },
+      const res = await h.certificateAnswer(login.token, {
+        step: 'signOff',
+        key: key,
+        loginName: 'trade.admin',
+        challenge: step.challenge,
+        kind: 'signOff',
       });
       expect(res.json().certificateNotice).toMatchObject({ serial: key.serial, daysLeft: expect.any(Number) });
       expect(res.json().certificateNotice.daysLeft).toBeLessThanOrEqual(20);

@@ -79,3 +79,25 @@ export async function decide(
   });
   return { status: res.statusCode, body: res.json() };
 }
+
+/**
+ * trade.operator signs EXCH01 as member EX1002 and trade.reviewer approves: the contract most
+ * tests start from. Returns its id and the enterprise's settlement account.
+ */
+export async function signedContract(
+  h: Harness,
+  op: string,
+  rev: string,
+): Promise<{ contractId: number; accountId: number }> {
+  const markets = (await h.request({ method: 'GET', url: '/markets/mine', token: op })).json();
+  const accountId = (await h.request({ method: 'GET', url: '/ebank/accounts', token: op })).json()[0].id;
+  const sign = await submitInstruction(h, op, 'trade.operator', {
+    kind: 'sign',
+    marketId: markets.find((m: { code: string }) => m.code === 'EXCH01').id,
+    memberCode: 'EX1002',
+    boundAccountId: accountId,
+  });
+  await decide(h, rev, 'trade.reviewer', sign.body.id, 'approve');
+  const contractId = (await h.request({ method: 'GET', url: '/member-accounts', token: op })).json()[0].contractId;
+  return { contractId, accountId };
+}

@@ -5,6 +5,16 @@ import type { Harness } from './service-harness';
 import { payloadOf } from './instructions';
 import { signEnvelope } from './soft-certificates';
 
+/** A corporate applicant's identity and contact details, as the registration form sends them. */
+export const CORPORATE_APPLICANT = {
+  name: '星河示范供应链有限公司',
+  certType: 'USCC',
+  certNo: '91330100MA2H4K7Q2K',
+  contactName: '陈晓',
+  phone: '13900139003',
+  address: '浙江省杭州市西湖区文三路 100 号',
+};
+
 export async function lastSmsCode(h: Harness, phone: string): Promise<string> {
   const row = await h.ctx.db
     .selectFrom('sms_outbox')

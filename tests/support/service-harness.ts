@@ -54,6 +54,20 @@ export interface Harness {
   signedIn(loginName: string): Promise<string>;
   /** The software key of a user, issued on first use. */
   keyOf(loginName: string): Promise<SoftKey>;
+  /**
+   * Answers a login's USB-KEY step: `step` as the client names it, signed by `key` (a test may
+   * pass someone else's) as `kind` (by default the one that step asks for).
+   */
+  certificateAnswer(
+    token: string,
+    answer: {
+      step: 'signOff' | 'signIn';
+      key: SoftKey;
+      loginName: string;
+      challenge: string;
+      kind?: 'signOff' | 'login';
+    },
+  ): Promise<LightMyRequestResponse>;
   /** The newest SMS the simulator "sent" to a phone. */
   lastSms(phone: string): Promise<string>;
   /** The one-time code in the newest SMS to a phone. */
@@ -166,19 +180,7 @@ export async function startHarness(
       const step = body.certificateStep as { step: 'signOff' | 'signIn'; challenge: string; issuedAt: string } | null;
       if (!step || options.certificate === false) return { token, body };
       const key = await harness.keyOf(loginName);
-      const signature = signEnvelope(key, {
-        kind: step.step === 'signOff' ? 'signOff' : 'login',
-        loginName,
-        certSerial: key.serial,
-        challenge: step.challenge,
-        time: clock.nowIso(),
-      });
-      const verified = await harness.request({
-        method: 'POST',
-        url: '/auth/certificate',
-        token,
-        body: { step: step.step, signature },
-      });
+      const verified = await harness.certificateAnswer(token, { ...step, key, loginName });
       if (verified.statusCode !== 200)
         throw new Error(`certificate step of ${loginName} refused: ${verified.statusCode} ${verified.body}`);
       return { token, body: { ...body, ...verified.json() } };
@@ -197,6 +199,16 @@ export async function startHarness(
         changed.add(loginName);
       }
       return token;
+    },
+    certificateAnswer(token, { step, key, loginName, challenge, kind }) {
+      const signature = signEnvelope(key, {
+        kind: kind ?? (step === 'signOff' ? 'signOff' : 'login'),
+        loginName,
+        certSerial: key.serial,
+        challenge,
+        time: clock.nowIso(),
+      });
+      return harness.request({ method: 'POST', url: '/auth/certificate', token, body: { step, signature } });
     },
     async keyOf(loginName) {
       const existing = keys.get(loginName);

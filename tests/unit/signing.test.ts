@@ -45,6 +45,15 @@ const values = {
 const text = (...lines: string[]) =>
   ['SETTLEKEY-SIGNED/1', ...lines, `challenge=${env.challenge}`, `time=${env.time}`, ''].join('\n');
 
+const MONEY_LINES = [
+  'serial=20250314000123',
+  'enterprise=91310000MA1FL0XX2K',
+  'market=SHFE-DEMO',
+  'memberCode=M0001',
+  'fromAccount=31001234567890',
+  'toAccount=8800100000001',
+  'amount=123456',
+];
 const EXPECTED: Record<SignedKind, string> = {
   login: text('kind=login', 'loginName=demo.operator', 'certSerial=0A1B2C'),
   signOff: text('kind=signOff', 'loginName=demo.operator', 'certSerial=0A1B2C'),
@@ -70,26 +79,9 @@ const EXPECTED: Record<SignedKind, string> = {
     'memberCode=M0001',
     'detailAccount=8800100000001',
   ),
-  deposit: text(
-    'kind=deposit',
-    'serial=20250314000123',
-    'enterprise=91310000MA1FL0XX2K',
-    'market=SHFE-DEMO',
-    'memberCode=M0001',
-    'fromAccount=31001234567890',
-    'toAccount=8800100000001',
-    'amount=123456',
-  ),
-  withdraw: text(
-    'kind=withdraw',
-    'serial=20250314000123',
-    'enterprise=91310000MA1FL0XX2K',
-    'market=SHFE-DEMO',
-    'memberCode=M0001',
-    'fromAccount=31001234567890',
-    'toAccount=8800100000001',
-    'amount=123456',
-  ),
+  // a deposit and a withdrawal sign the same fields; only the kind tells them apart
+  deposit: text('kind=deposit', ...MONEY_LINES),
+  withdraw: text('kind=withdraw', ...MONEY_LINES),
   menu: text(
     'kind=menu',
     'serial=20250314000123',
