@@ -86,7 +86,23 @@ export function useInstructionWizard<K extends InstructionKind>(kind: K) {
     clear();
   }
 
-  return { kind, stage, preview, result, busy, signing, failure, fail, clear, toConfirm, submit, back, restart };
+  return {
+    /** The strategy WizardShell reads: an operator signs, a reviewer approves. */
+    party: 'maker-checker' as const,
+    kind,
+    stage,
+    preview,
+    result,
+    busy,
+    signing,
+    failure,
+    fail,
+    clear,
+    toConfirm,
+    submit,
+    back,
+    restart,
+  };
 }
 
 export type InstructionWizard<K extends InstructionKind = InstructionKind> = ReturnType<typeof useInstructionWizard<K>>;

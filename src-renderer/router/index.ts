@@ -22,7 +22,8 @@ type Lazy = () => Promise<Component>;
 
 /** Pages that exist, by menu key (and the props their route gives them). */
 const VIEWS: Record<string, { component: Lazy; props?: Record<string, unknown> }> = {
-  contractSign: { component: () => import('../views/ebank/ContractSignView.vue') },
+  // one 签约 for both systems: the session's system chooses maker-checker or single party
+  contractSign: { component: () => import('../views/ContractSignView.vue') },
   contractCancel: { component: () => import('../views/ebank/ContractCancelView.vue') },
   deposit: { component: () => import('../views/ebank/MoneyView.vue'), props: { kind: 'deposit' } },
   withdraw: { component: () => import('../views/ebank/MoneyView.vue'), props: { kind: 'withdraw' } },
@@ -32,7 +33,7 @@ const VIEWS: Record<string, { component: Lazy; props?: Record<string, unknown> }
   txnDetail: { component: () => import('../views/ebank/TxnDetailView.vue') },
   operators: { component: () => import('../views/ebank/OperatorsView.vue') },
   internalReview: { component: () => import('../views/ebank/InternalReviewView.vue') },
-  mSign: { component: () => import('../views/member/SignView.vue') },
+  mSign: { component: () => import('../views/ContractSignView.vue') },
   mCancel: { component: () => import('../views/member/CancelView.vue') },
   mBoundCard: { component: () => import('../views/member/BoundCardView.vue') },
   mLedger: { component: () => import('../views/MemberAccountsView.vue') },

@@ -6,12 +6,11 @@ import { flushPromises, mount } from '@vue/test-utils';
 import ElementPlus from 'element-plus';
 import { createPinia } from 'pinia';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { InstructionPreview } from '../../src-shared/api/settlement';
 import { AppError } from '../../src-shared/errors';
 import type { SignWith, TokenCertificate } from '../../src-shared/token';
 import InstructionSignStep from '../../src-renderer/components/InstructionSignStep.vue';
 import { i18n } from '../../src-renderer/i18n';
-import { installBridge } from './fake-bridge';
+import { DEPOSIT_PREVIEW as PREVIEW, installBridge } from './fake-bridge';
 
 function cert(slotId: string, keyId: string, serial: string, name: string): TokenCertificate {
   return {
@@ -38,16 +37,6 @@ const token = (slotId: string, label: string) => ({
   model: 'v2',
   pinState: 'ok',
 });
-
-const PREVIEW: InstructionPreview = {
-  kind: 'deposit',
-  serial: '2026113000000001',
-  challenge: 'c',
-  issuedAt: '2026-11-30T10:00:00Z',
-  fields: { serial: '2026113000000001', memberCode: 'EX1002', amount: 100_000 },
-  refusals: [],
-  needsReview: true,
-};
 
 function setUp(submit: (sign: SignWith) => Promise<unknown>, lang: 'zh-CN' | 'en' = 'zh-CN') {
   i18n.global.locale.value = lang;
