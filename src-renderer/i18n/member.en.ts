@@ -137,7 +137,7 @@ const en: typeof zh = {
     verifyTitle: 'Confirm the contract',
     done: 'Contract signed',
   },
-  mCancel: { done: 'Contract cancelled' },
+  mCancel: { steps: { result: 'Result' }, done: 'Contract cancelled' },
   mBoundCard: {
     current: 'Bound card',
     change: 'Change card',

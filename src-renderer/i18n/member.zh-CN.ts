@@ -135,7 +135,7 @@ export default {
     verifyTitle: '签约确认',
     done: '签约成功',
   },
-  mCancel: { done: '解约成功' },
+  mCancel: { steps: { result: '解约结果' }, done: '解约成功' },
   mBoundCard: {
     current: '当前绑定卡',
     change: '绑卡维护',

@@ -24,7 +24,8 @@ type Lazy = () => Promise<Component>;
 const VIEWS: Record<string, { component: Lazy; props?: Record<string, unknown> }> = {
   // one 签约 for both systems: the session's system chooses maker-checker or single party
   contractSign: { component: () => import('../views/ContractSignView.vue') },
-  contractCancel: { component: () => import('../views/ebank/ContractCancelView.vue') },
+  // and one 解约
+  contractCancel: { component: () => import('../views/ContractCancelView.vue') },
   deposit: { component: () => import('../views/ebank/MoneyView.vue'), props: { kind: 'deposit' } },
   withdraw: { component: () => import('../views/ebank/MoneyView.vue'), props: { kind: 'withdraw' } },
   // one page for what both systems share: the owner comes from the session
@@ -34,7 +35,7 @@ const VIEWS: Record<string, { component: Lazy; props?: Record<string, unknown> }
   operators: { component: () => import('../views/ebank/OperatorsView.vue') },
   internalReview: { component: () => import('../views/ebank/InternalReviewView.vue') },
   mSign: { component: () => import('../views/ContractSignView.vue') },
-  mCancel: { component: () => import('../views/member/CancelView.vue') },
+  mCancel: { component: () => import('../views/ContractCancelView.vue') },
   mBoundCard: { component: () => import('../views/member/BoundCardView.vue') },
   mLedger: { component: () => import('../views/MemberAccountsView.vue') },
   mTradePending: { component: () => import('../views/member/TradesView.vue'), props: { mode: 'pending' } },

@@ -1,10 +1,10 @@
 // @vitest-environment jsdom
 // The one wizard shell and its two strategies: maker-checker (the service's
 // preview, the USB-KEY signature, submitted for review) and single party
-// (MemberVerify, done at once); and 签约, one page for both systems, picking
+// (MemberVerify, done at once); and 签约 and 解约, each one page for both systems, picking
 // the strategy from the session. The bridge is the recording fake, so what is
 // asserted is what crossed it and what the user sees.
-import { flushPromises, mount } from '@vue/test-utils';
+import { enableAutoUnmount, flushPromises, mount } from '@vue/test-utils';
 import ElementPlus from 'element-plus';
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -17,8 +17,12 @@ import { useInstructionWizard } from '../../src-renderer/composables/useInstruct
 import { useMemberWizard, type WizardStrategy } from '../../src-renderer/composables/useMemberWizard';
 import { i18n } from '../../src-renderer/i18n';
 import { useSessionStore } from '../../src-renderer/stores/session';
+import ContractCancelView from '../../src-renderer/views/ContractCancelView.vue';
 import ContractSignView from '../../src-renderer/views/ContractSignView.vue';
 import { DEPOSIT_PREVIEW as PREVIEW, installBridge } from './fake-bridge';
+
+// a page left mounted would still take the keys Enter and Esc on the window
+enableAutoUnmount(afterEach);
 
 const SIGN = { slotId: '1', keyId: 'ab01', certSerial: '1F2E', pin: '123456' };
 const CALL: MemberOperationCall = {
@@ -189,4 +193,92 @@ describe('签约, one page for both systems', () => {
     expect(wrapper.find('[data-testid="m-sign-form"]').exists()).toBe(true);
     expect(wrapper.findAll('.el-step__title')[2].text()).toBe(i18n.global.t('mSign.steps.agreement'));
   });
+});
+
+describe('解约, one page for both systems', () => {
+  afterEach(() => {
+    document.body.innerHTML = '';
+  });
+
+  const ACCOUNT = {
+    contractId: 7,
+    market: { ...MARKET, requiresTradeReview: false, summaryAccount: { number: '1', name: 'x', branch: 'y' } },
+    memberCode: 'EX1002',
+    detailAccountNo: '3100000000000007',
+    balance: 5000,
+    status: 'active',
+  };
+  const REFUSED = {
+    ok: false,
+    refusals: [{ code: 'CANCEL_BALANCE_NOT_ZERO', message: 'balance', params: { balance: 5000 } }],
+  };
+  const CANCEL_PREVIEW = {
+    ...PREVIEW,
+    kind: 'cancel',
+    fields: { serial: PREVIEW.serial, market: 'EXCH01', memberCode: 'EX1002' },
+  };
+
+  async function open(system: 'ebank' | 'member', check: unknown) {
+    const bridge = installBridge({
+      'accounts.list': [ACCOUNT],
+      'accounts.cancelCheck': check,
+      'instructions.preview': CANCEL_PREVIEW,
+      'member.prepare': { method: 'sms', fields: { operation: 'cancelContract', memberCode: 'EX1002' } },
+    });
+    const { pinia, plugins: list } = plugins();
+    useSessionStore(pinia).profile = { system } as Profile;
+    const wrapper = mount(ContractCancelView, { global: { plugins: list }, attachTo: document.body });
+    await flushPromises();
+    await wrapper.find('[data-testid="cancel-EXCH01"]').trigger('click');
+    await flushPromises();
+    return { wrapper, bridge };
+  }
+
+  /** The confirmation button, as the e2e specs find it; Enter is the other way to it. */
+  const confirmButton = (wrapper: ReturnType<typeof mount>) => wrapper.find('[data-testid="wizard-next"]');
+  async function pressEnter() {
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter' }));
+    await flushPromises();
+  }
+
+  it('an enterprise gets the maker-checker strategy: the cancel check, then the service previews what is signed', async () => {
+    const { wrapper, bridge } = await open('ebank', { ok: true, refusals: [] });
+    expect(wrapper.find('[data-testid="contract-cancel"]').exists()).toBe(true);
+    expect(bridge.methods()).toEqual(['accounts.list', 'accounts.cancelCheck', 'instructions.preview']);
+    expect(bridge.calls[2].arg).toEqual({ draft: { contractId: 7, kind: 'cancel' } });
+    expect(active(wrapper)).toBe(1);
+    expect(wrapper.find('[data-testid="instruction-fields"]').text()).toContain('EX1002');
+    expect(wrapper.find('[data-testid="cancel-refusals"]').exists()).toBe(false);
+    expect(confirmButton(wrapper).attributes('disabled')).toBeUndefined();
+    expect(wrapper.findAll('.el-step__title')[2].text()).toBe(i18n.global.t('cancel.steps.result'));
+  });
+
+  it('a member gets the single-party strategy: no preview, no instruction to sign; verified with the very call', async () => {
+    const { wrapper, bridge } = await open('member', { ok: true, refusals: [] });
+    expect(wrapper.find('[data-testid="m-cancel"]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid="instruction-sign-step"]').exists()).toBe(false);
+    expect(wrapper.findAll('[data-testid="wizard-next"]')).toHaveLength(1);
+    expect(wrapper.find('[data-testid="wizard-confirm-step"]').text()).toContain('3100000000000007');
+    expect(wrapper.findAll('.el-step__title')[2].text()).toBe(i18n.global.t('mCancel.steps.result'));
+    await confirmButton(wrapper).trigger('click');
+    await flushPromises();
+    expect(bridge.methods()).toEqual(['accounts.list', 'accounts.cancelCheck', 'member.prepare']);
+    expect(bridge.calls[2].arg).toEqual({ operation: 'cancelContract', input: { contractId: 7 } });
+  });
+
+  it.each(['ebank', 'member'] as const)(
+    '%s: a refused cancel check is shown before anything is signed, and nothing can be confirmed',
+    async (system) => {
+      const { wrapper, bridge } = await open(system, REFUSED);
+      expect(active(wrapper)).toBe(1);
+      const refusals = wrapper.find('[data-testid="cancel-refusals"]');
+      expect(refusals.find('[data-code="CANCEL_BALANCE_NOT_ZERO"]').isVisible()).toBe(true);
+      expect(confirmButton(wrapper).attributes('disabled')).toBeDefined();
+      await pressEnter();
+      // nothing previewed, prepared or signed: only the list and the check crossed
+      expect(bridge.methods()).toEqual(['accounts.list', 'accounts.cancelCheck']);
+      expect(wrapper.find('[data-testid="member-verify"] .el-dialog').exists()).toBe(false);
+      expect(document.querySelector('.el-overlay:not([style*="display: none"])')).toBeNull();
+    },
+  );
 });
