@@ -19,6 +19,12 @@ import { migrateToLatest } from '../src-service/store/migrations';
 import { payloadOf } from '../tests/support/instructions';
 import { postgres as pgKind } from '../tests/support/databases';
 import { issueSoftKey, signEnvelope, type SoftKey } from '../tests/support/soft-certificates';
+import { allRoutes } from '../src-shared/routes';
+import { requestOf } from '../src-shared/routes/define';
+
+/** A route's path from the service's tables, its parameters filled in. */
+const at = (key: keyof typeof allRoutes, params?: Record<string, unknown>) =>
+  requestOf(allRoutes[key], params ? params : undefined).url;
 
 const PASSWORD = 'Demo1234';
 const NEW_PASSWORD = 'Bench2026go';
@@ -142,8 +148,8 @@ async function call(url: string, path: string, token: string | null, method = 'G
 }
 
 async function login(url: string, loginName: string, key: SoftKey): Promise<string> {
-  const captcha = await call(url, '/auth/captcha', null, 'POST', {});
-  const answer = (await call(url, `/__test/captcha/${captcha.captchaId}`, null)).answer;
+  const captcha = await call(url, at('auth.captcha'), null, 'POST', {});
+  const answer = (await call(url, at('test.captcha', { id: captcha.captchaId }), null)).answer;
   let reply = await fetch(`${url}/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -151,9 +157,9 @@ async function login(url: string, loginName: string, key: SoftKey): Promise<stri
   }).then((r) => r.json() as Promise<any>);
   let first = false;
   if (reply.error) {
-    const c2 = await call(url, '/auth/captcha', null, 'POST', {});
-    const a2 = (await call(url, `/__test/captcha/${c2.captchaId}`, null)).answer;
-    reply = await call(url, '/auth/login', null, 'POST', {
+    const c2 = await call(url, at('auth.captcha'), null, 'POST', {});
+    const a2 = (await call(url, at('test.captcha', { id: c2.captchaId }), null)).answer;
+    reply = await call(url, at('auth.login'), null, 'POST', {
       loginName,
       password: PASSWORD,
       captchaId: c2.captchaId,
@@ -171,9 +177,9 @@ async function login(url: string, loginName: string, key: SoftKey): Promise<stri
       new Date().toISOString(),
     ),
   );
-  await call(url, '/auth/certificate', reply.token, 'POST', { step: step.step, signature });
+  await call(url, at('auth.certificate'), reply.token, 'POST', { step: step.step, signature });
   if (first)
-    await call(url, '/auth/password', reply.token, 'POST', {
+    await call(url, at('auth.changePassword'), reply.token, 'POST', {
       oldPassword: PASSWORD,
       newPassword: NEW_PASSWORD,
       confirmPassword: NEW_PASSWORD,
@@ -208,9 +214,11 @@ async function approvals(
   const makers = Array.from({ length: 8 }, async () => {
     while (ids.length < count) {
       const draft = { kind: 'deposit', contractId, amount: 1 };
-      const p = await call(url, '/instructions/preview', op, 'POST', draft);
+      const p = await call(url, at('instructions.preview'), op, 'POST', draft);
       const signature = signEnvelope(opKey, payloadOf('deposit', p.fields, p.challenge, new Date().toISOString()));
-      ids.push((await call(url, '/instructions', op, 'POST', { draft, idempotencyKey: p.serial, signature })).id);
+      ids.push(
+        (await call(url, at('instructions.submit'), op, 'POST', { draft, idempotencyKey: p.serial, signature })).id,
+      );
     }
   });
   await Promise.all(makers);
@@ -219,12 +227,15 @@ async function approvals(
   await Promise.all(
     Array.from({ length: clients }, async () => {
       for (let id = queue.pop(); id !== undefined; id = queue.pop()) {
-        const ch = await call(url, `/instructions/${id}/decision-challenge`, rev, 'POST', { decision: 'approve' });
+        const ch = await call(url, at('instructions.decisionChallenge', { id }), rev, 'POST', { decision: 'approve' });
         const signature = signEnvelope(
           revKey,
           payloadOf('decision', ch.fields, ch.challenge, new Date().toISOString()),
         );
-        const done = await call(url, `/instructions/${id}/decision`, rev, 'POST', { decision: 'approve', signature });
+        const done = await call(url, at('instructions.decision', { id }), rev, 'POST', {
+          decision: 'approve',
+          signature,
+        });
         if (done.state !== 'executed') throw new Error(`instruction ${id} ended ${done.state}`);
       }
     }),
@@ -274,26 +285,28 @@ async function benchDatabase(name: string, setting: string, raw: string) {
   try {
     const op = await login(url, 'trade.operator', opKey);
     const rev = await login(url, 'trade.reviewer', revKey);
-    const markets = await call(url, '/ebank/markets', op);
-    const account = (await call(url, '/ebank/accounts', op))[0].id;
+    const markets = await call(url, at('accounts.markets'), op);
+    const account = (await call(url, at('ebank.accounts'), op))[0].id;
     const signDraft = {
       kind: 'sign',
       marketId: markets.find((m: any) => m.code === 'EXCH01').id,
       memberCode: 'EX1002',
       boundAccountId: account,
     };
-    const p = await call(url, '/instructions/preview', op, 'POST', signDraft);
-    const s = await call(url, '/instructions', op, 'POST', {
+    const p = await call(url, at('instructions.preview'), op, 'POST', signDraft);
+    const s = await call(url, at('instructions.submit'), op, 'POST', {
       draft: signDraft,
       idempotencyKey: p.serial,
       signature: signEnvelope(opKey, payloadOf('sign', p.fields, p.challenge, new Date().toISOString())),
     });
-    const ch = await call(url, `/instructions/${s.id}/decision-challenge`, rev, 'POST', { decision: 'approve' });
-    await call(url, `/instructions/${s.id}/decision`, rev, 'POST', {
+    const ch = await call(url, at('instructions.decisionChallenge', { id: s.id }), rev, 'POST', {
+      decision: 'approve',
+    });
+    await call(url, at('instructions.decision', { id: s.id }), rev, 'POST', {
       decision: 'approve',
       signature: signEnvelope(revKey, payloadOf('decision', ch.fields, ch.challenge, new Date().toISOString())),
     });
-    const contract = (await call(url, '/ebank/member-accounts', op))[0];
+    const contract = (await call(url, at('accounts.list'), op))[0];
 
     const one = await approvals(url, op, rev, opKey, revKey, contract.contractId, 150, 1);
     const cpu0 = cpuSeconds(child.pid!);
@@ -338,14 +351,14 @@ async function benchDatabase(name: string, setting: string, raw: string) {
         const a = performance.now();
         await call(
           again.url,
-          `/ebank/member-accounts/${contract.contractId}/transactions?period=history&from=2025-11-28&to=2026-11-27&category=all&page=1&pageSize=20`,
+          `${at('accounts.transactions', { contractId: contract.contractId })}?period=history&from=2025-11-28&to=2026-11-27&category=all&page=1&pageSize=20`,
           op2,
         );
         times.push(performance.now() - a);
         const b = performance.now();
         await call(
           again.url,
-          `/ebank/member-accounts/${contract.contractId}/transactions?period=history&from=2025-11-28&to=2026-11-27&category=all&page=${1 + (i % 200)}&pageSize=20`,
+          `${at('accounts.transactions', { contractId: contract.contractId })}?period=history&from=2025-11-28&to=2026-11-27&category=all&page=${1 + (i % 200)}&pageSize=20`,
           op2,
         );
         deep.push(performance.now() - b);
