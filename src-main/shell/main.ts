@@ -48,15 +48,17 @@ async function main(): Promise<void> {
     port: Number(values.port),
     testMode: demo && process.env.NODE_ENV === 'test',
   });
-  // Start the embedded service and the token host now rather than at the first click.
+  // Start the embedded service now rather than at the first click: the login page needs it (its captcha).
   await core.client.currentUrl().catch((error: unknown) => console.error(String(error)));
+  // The demo's USB-KEYs are checked (and made, the first time) off the path to the login page: a login
+  // waits for this same run (auth.login → deliverDemoTokens), and nothing needs them sooner.
   if (demo) {
-    const provisioned = await provisionDemoTokens(core).catch((error: unknown) => {
-      console.error(`demo tokens could not be provisioned: ${String(error)}`);
-      return [];
-    });
-    if (provisioned.length > 0)
-      process.stdout.write(`Demo USB-KEYs provisioned for: ${provisioned.join(', ')} (PIN 123456)\n`);
+    void provisionDemoTokens(core)
+      .then((provisioned) => {
+        if (provisioned.length > 0)
+          process.stdout.write(`Demo USB-KEYs provisioned for: ${provisioned.join(', ')} (PIN 123456)\n`);
+      })
+      .catch((error: unknown) => console.error(`demo tokens could not be provisioned: ${String(error)}`));
   }
   process.stdout.write(`SettleKey browser shell ready. Open: ${shell.launchUrl}\n`);
   const stop = () => {
