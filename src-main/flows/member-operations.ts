@@ -2,7 +2,8 @@
 // prepared (the service names the fields and the challenge), shown, and signed
 // here on the USB-KEY — the renderer never chooses what is signed; an
 // individual's is prepared (an SMS code goes out) and performed with the code.
-import type { MemberOperationName, PrepareReply } from '../../src-shared/api/members';
+import type { z } from 'zod';
+import type { MemberOperationName, OperationResult, PrepareReply } from '../../src-shared/api/members';
 import { AppError } from '../../src-shared/errors';
 import type { RouteSpec } from '../../src-shared/routes/define';
 import { memberOperationRoutes } from '../../src-shared/routes/members';
@@ -18,8 +19,13 @@ interface Prepared {
 /** An operation and its input, as the contract's schema has read it. */
 type Call = { operation: MemberOperationName; input: unknown };
 
-const routeOf = (step: 'prepare' | 'perform', call: Call): RouteSpec =>
-  memberOperationRoutes[`member.${step}.${call.operation}`];
+/** Any operation's route: its body checked by the service against that operation's schema, its reply typed. */
+type OperationRoute<Reply extends z.ZodType> = RouteSpec & { readonly input: z.ZodType; readonly reply: Reply };
+
+const prepareRoute = (call: Call): OperationRoute<typeof PrepareReply> =>
+  memberOperationRoutes[`member.prepare.${call.operation}`];
+const performRoute = (call: Call): OperationRoute<typeof OperationResult> =>
+  memberOperationRoutes[`member.perform.${call.operation}`];
 
 export function memberOperationFlows(deps: FlowDeps): Pick<Handlers, 'member.prepare' | 'member.perform'> {
   const { client } = deps;
@@ -29,21 +35,21 @@ export function memberOperationFlows(deps: FlowDeps): Pick<Handlers, 'member.pre
   return {
     'member.prepare': async (call) => {
       const receivedAt = Date.now();
-      const reply = (await client.route(routeOf('prepare', call), call.input as never)) as PrepareReply;
+      const reply = await client.route(prepareRoute(call), call.input);
       if (reply.method === 'usbkey') prepared.set(key(call), { reply, receivedAt });
       return reply;
     },
 
     'member.perform': async ({ call, otp, sign }) => {
-      const perform = routeOf('perform', call);
-      if (otp) return client.route(perform, { input: call.input, proof: { otp } } as never) as never;
+      const perform = performRoute(call);
+      if (otp) return client.route(perform, { input: call.input, proof: { otp } });
       if (!sign) throw new AppError('VERIFICATION_REQUIRED');
       const held = prepared.get(key(call));
       if (!held) throw new AppError('CHALLENGE_UNKNOWN');
       const signature = await signChallenge(deps.tokens, sign, 'memberOperation', held.reply, held.receivedAt);
-      const result = await client.route(perform, { input: call.input, proof: { usbkey: signature } } as never);
+      const result = await client.route(perform, { input: call.input, proof: { usbkey: signature } });
       prepared.delete(key(call));
-      return result as never;
+      return result;
     },
   };
 }
