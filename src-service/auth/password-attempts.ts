@@ -75,7 +75,10 @@ async function lockIfExhausted(db: Kysely<Database>, userId: number): Promise<bo
 
 /**
  * A right password forgives its own attempt and those taken before it; attempts
- * of the same burst taken after it stay counted.
+ * of the same burst taken after it stay counted. A wrong one of the burst may
+ * have locked the user on a count that included those forgiven ones: the same
+ * update lifts that lock: at most the limit is ever counted, so fewer are left
+ * (and a lock is only ever set by lockIfExhausted, so no other is lifted).
  */
 async function forgiveAttempts(db: Kysely<Database>, userId: number, place: number): Promise<void> {
   await db
@@ -87,6 +90,7 @@ async function forgiveAttempts(db: Kysely<Database>, userId: number, place: numb
         .then(eb('failed_attempts', '-', place))
         .else(0)
         .end(),
+      locked: 0,
     }))
     .where('id', '=', userId)
     .execute();
