@@ -22,7 +22,13 @@ export function addDays(date: string, days: number): string {
 
 export class Clock {
   private offsetMs = 0;
+  /** How often it was moved: what was worked out for "today" holds only until the next move. */
+  private moved = 0;
   constructor(readonly adjustable: boolean) {}
+
+  get moves(): number {
+    return this.moved;
+  }
 
   now(): Date {
     return new Date(Date.now() + this.offsetMs);
@@ -41,10 +47,12 @@ export class Clock {
   set(instant: Date): void {
     if (!this.adjustable) throw new AppError('FORBIDDEN');
     this.offsetMs = instant.getTime() - Date.now();
+    this.moved += 1;
   }
 
   advance(ms: number): void {
     if (!this.adjustable) throw new AppError('FORBIDDEN');
     this.offsetMs += ms;
+    this.moved += 1;
   }
 }

@@ -5,6 +5,8 @@ import { Sessions } from './auth/sessions';
 import { BankKeys } from './bank-keys/bank-keys';
 import { dataDirFor, type HsmSettings } from './bank-keys/settings';
 import { Clock } from './clock';
+import { AccessCache } from './auth/access-cache';
+import { SerialNumbers } from './ledger/serials';
 import type { Store } from './store/db';
 import type { Database } from './store/schema';
 import { demoBranchRegister, type BranchRegister } from './banks/register';
@@ -48,18 +50,24 @@ export interface ServiceContext {
   branches: BranchRegister;
   /** The bank's CA key and document-signing key (in the HSM; opened at the first use, or at start). */
   bankKeys: BankKeys;
+  /** Certificates, permissions and enterprises, used under the version read in the request. */
+  access: AccessCache;
+  /** 流水号: blocks reserved per instance on PostgreSQL (ledger/serials.ts). */
+  serials: SerialNumbers;
   options: ServiceOptions;
 }
 
 export function createContext(store: Store, options: ServiceOptions, clock?: Clock): ServiceContext {
   // Only the demo's clock can be moved; a production service keeps the machine's time.
   const theClock = clock ?? new Clock(options.demo);
+  const access = new AccessCache();
   return {
     store,
     db: store.db,
     clock: theClock,
     captchas: new Captchas(store.db, theClock, options.testMode),
-    sessions: new Sessions(store.db, theClock),
+    sessions: new Sessions(store.db, theClock, access),
+    access,
     sms: outboxSmsSimulator(store.db, () => theClock.nowIso()),
     cardAuth: cardAuthSimulator(DEMO_CARD_RECORDS),
     branches: demoBranchRegister(),
@@ -69,6 +77,7 @@ export function createContext(store: Store, options: ServiceOptions, clock?: Clo
       demo: options.keys?.demo ?? options.demo,
       demoStore: options.keys?.demoStore,
     }),
+    serials: new SerialNumbers(store),
     options,
   };
 }

@@ -1,10 +1,26 @@
-// The append-only audit log: every state change writes a record holding the
-// previous record's hash. The head row is locked by each writer (last, in the
-// fixed lock order), so concurrent transactions append one after the other and
-// the chain never forks; a record and the change it describes commit together.
-import { createHash } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+// The append-only audit log: every state change leaves a record, committed
+// with the change it describes. Records form 16 hash chains (audit_head holds
+// each chain's last seq and hash): a record holds its predecessor's hash and is
+// hashed with its position in its chain (./hash). appendAudit only queues the
+// record on the transaction (./pending); store/tx.ts writes the queue just
+// before the commit — one chain head locked, every record in one insert, the
+// head moved on: three statements per transaction, however many records it made,
+// and the head held only from that write to the commit. On PostgreSQL a
+// transaction takes a head no one else holds (skip locked), so writers do not
+// queue behind one row; SQLite has one writer and always uses chain 1.
+// verify-audit walks every chain (./verify-chains).
+import { sql, SqliteAdapter, type Transaction } from 'kysely';
 import type { Database } from '../store/schema';
+import { canonicalJson, recordHash, type AuditContent } from './hash';
+import { queueAudit, takeAuditQueue } from './pending';
+
+export { canonicalJson, recordHash } from './hash';
+export { verifyAuditChain, type ChainReport } from './verify-chains';
+
+/** The chains (audit_head rows 1..16, made by migration 009). */
+export const AUDIT_CHAINS = 16;
+/** Rows per insert, well under either database's limit of bound parameters. */
+const ROWS_PER_INSERT = 500;
 
 export interface AuditInput {
   at: string;
@@ -15,38 +31,13 @@ export interface AuditInput {
   details?: Record<string, unknown>;
 }
 
-/** JSON with sorted keys, so a record hashes the same wherever it is recomputed. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
-
-export function recordHash(
-  prevHash: string,
-  id: number,
-  record: { at: string; actor: string; action: string; entity: string; entity_id: string; details: string },
-): string {
-  return createHash('sha256')
-    .update(
-      `${prevHash}\n${id}\n${record.at}\n${record.actor}\n${record.action}\n${record.entity}\n${record.entity_id}\n${record.details}`,
-    )
-    .digest('hex');
-}
-
+/**
+ * Records a change in the caller's transaction. The record's content (its time
+ * included) is fixed now; it is written when the transaction's work is done. A
+ * transaction that store/tx.ts did not open has no queue: the record is written at once.
+ */
 export async function appendAudit(trx: Transaction<Database>, input: AuditInput): Promise<void> {
-  // An update that changes nothing takes the row lock (PostgreSQL) on either database.
-  const head = await trx
-    .updateTable('audit_head')
-    .set((eb) => ({ last_id: eb.ref('last_id') }))
-    .where('id', '=', 1)
-    .returning(['last_id', 'last_hash'])
-    .executeTakeFirstOrThrow();
-  const id = head.last_id + 1;
-  const record = {
+  const record: AuditContent = {
     at: input.at,
     actor: input.actor,
     action: input.action,
@@ -54,49 +45,67 @@ export async function appendAudit(trx: Transaction<Database>, input: AuditInput)
     entity_id: String(input.entityId),
     details: canonicalJson(input.details ?? {}),
   };
-  const hash = recordHash(head.last_hash, id, record);
-  await trx
-    .insertInto('audit_log')
-    .values({ id, ...record, prev_hash: head.last_hash, hash })
-    .execute();
-  await trx.updateTable('audit_head').set({ last_id: id, last_hash: hash }).where('id', '=', 1).execute();
+  if (!queueAudit(trx, record)) await writeAudit(trx, [record]);
 }
 
-export interface ChainReport {
-  records: number;
-  breaks: string[];
+/** Writes what the transaction queued; the last thing a transaction does before its commit. */
+export async function flushAudit(trx: Transaction<Database>): Promise<void> {
+  const records = takeAuditQueue(trx);
+  if (records.length > 0) await writeAudit(trx, records);
 }
 
-/** Walks the chain from the first record: each must hold its predecessor's hash and hash to its own. */
-export async function verifyAuditChain(db: Kysely<Database>): Promise<ChainReport> {
-  const breaks: string[] = [];
-  let prev = '0'.repeat(64);
-  let expectedId = 1;
-  let records = 0;
-  const pageSize = 5000;
-  for (let after = 0; ;) {
-    const rows = await db
-      .selectFrom('audit_log')
-      .selectAll()
-      .where('id', '>', after)
-      .orderBy('id')
-      .limit(pageSize)
+async function writeAudit(trx: Transaction<Database>, records: AuditContent[]): Promise<void> {
+  const head = await lockHead(trx);
+  let seq = head.last_seq;
+  let prev = head.last_hash;
+  const rows = records.map((record) => {
+    seq += 1;
+    const hash = recordHash(prev, seq, record);
+    const row = { ...record, chain: head.id, seq, prev_hash: prev, hash };
+    prev = hash;
+    return row;
+  });
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    await trx
+      .insertInto('audit_log')
+      .values(rows.slice(i, i + ROWS_PER_INSERT))
       .execute();
-    if (rows.length === 0) break;
-    for (const row of rows) {
-      records += 1;
-      if (row.id !== expectedId) breaks.push(`audit record ${expectedId} is missing (found ${row.id})`);
-      if (row.prev_hash !== prev)
-        breaks.push(`audit record ${row.id}: previous hash does not match record ${row.id - 1}`);
-      if (recordHash(row.prev_hash, row.id, row) !== row.hash)
-        breaks.push(`audit record ${row.id}: its hash does not match its content`);
-      prev = row.hash;
-      expectedId = row.id + 1;
-      after = row.id;
-    }
   }
-  const head = await db.selectFrom('audit_head').selectAll().where('id', '=', 1).executeTakeFirst();
-  if (head && (head.last_id !== expectedId - 1 || head.last_hash !== prev))
-    breaks.push('the audit head does not point at the last record');
-  return { records, breaks };
+  await trx.updateTable('audit_head').set({ last_seq: seq, last_hash: prev }).where('id', '=', head.id).execute();
+}
+
+// Each process starts its search for a free head one further on every time, so
+// concurrent transactions rarely even look at the same head.
+let turn = Math.floor(Math.random() * AUDIT_CHAINS);
+
+/** Locks a chain head for the rest of the transaction; its seq and hash are then the chain's end. */
+async function lockHead(trx: Transaction<Database>): Promise<{ id: number; last_seq: number; last_hash: string }> {
+  if (trx.getExecutor().adapter instanceof SqliteAdapter) {
+    // An update that changes nothing takes the write lock before the head is read.
+    return trx
+      .updateTable('audit_head')
+      .set((eb) => ({ last_seq: eb.ref('last_seq') }))
+      .where('id', '=', 1)
+      .returning(['id', 'last_seq', 'last_hash'])
+      .executeTakeFirstOrThrow();
+  }
+  const start = turn;
+  turn = (turn + 1) % AUDIT_CHAINS;
+  const free = await trx
+    .selectFrom('audit_head')
+    .select(['id', 'last_seq', 'last_hash'])
+    .orderBy(sql`(id + ${AUDIT_CHAINS - 1 - start}) % ${AUDIT_CHAINS}`)
+    .orderBy('id')
+    .limit(1)
+    .forUpdate()
+    .skipLocked()
+    .executeTakeFirst();
+  if (free) return free;
+  // Every head is held: wait for one, as every writer once waited for the only one.
+  return trx
+    .selectFrom('audit_head')
+    .select(['id', 'last_seq', 'last_hash'])
+    .where('id', '=', start + 1)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
 }

@@ -1,9 +1,9 @@
-// `npm run service -- verify-audit`: the audit chain and the ledger, checked
+// `npm run service -- verify-audit`: the audit chains and the ledger, checked
 // from the database alone. Any break makes the command exit non-zero.
 import type { Kysely } from 'kysely';
 import { verifyLedger } from '../ledger/verify';
 import type { Database } from '../store/schema';
-import { verifyAuditChain } from './log';
+import { verifyAuditChain } from './verify-chains';
 
 export interface AuditReport {
   auditRecords: number;

@@ -7,7 +7,7 @@ import type { Clock } from '../clock';
 import type { SessionContext } from '../http/context';
 import type { Database } from '../store/schema';
 import { atomically } from '../store/tx';
-import { findUserById, permissionsOf } from './users';
+import type { AccessCache } from './access-cache';
 
 export const IDLE_TIMEOUT_SECONDS = 600;
 const TOUCH_EVERY_MS = 15_000;
@@ -20,6 +20,7 @@ export class Sessions {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
+    private readonly access: AccessCache,
   ) {}
 
   async start(
@@ -36,21 +37,44 @@ export class Sessions {
     return { token, tokenHash };
   }
 
-  /** Resolves a bearer token to its live session and marks it seen; an idle one is ended. */
+  /**
+   * Resolves a bearer token to its live session and marks it seen; an idle one
+   * is ended. One statement reads the session, its user and the access version;
+   * the permissions come from the instance's copy of that version.
+   */
   async resume(token: string): Promise<SessionContext> {
     const tokenHash = hashToken(token);
-    const row = await this.db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .selectAll('users')
+      .select([
+        'sessions.last_seen_at as session_last_seen_at',
+        'sessions.ended_at as session_ended_at',
+        'sessions.end_reason as session_end_reason',
+        'sessions.stage as session_stage',
+        (eb) => eb.selectFrom('cache_versions').select('version').where('name', '=', 'access').as('access_version'),
+      ])
+      .where('sessions.token_hash', '=', tokenHash)
+      .executeTakeFirst();
     if (!row) throw new AppError('AUTH_SESSION_REQUIRED');
-    if (row.ended_at !== null) {
-      throw new AppError(row.end_reason === 'idle' ? 'AUTH_SESSION_EXPIRED' : 'AUTH_SESSION_REQUIRED');
+    const {
+      session_last_seen_at: lastSeenAt,
+      session_ended_at: endedAt,
+      session_end_reason: endReason,
+      session_stage: stage,
+      access_version: accessVersion,
+      ...user
+    } = row;
+    if (endedAt !== null) {
+      throw new AppError(endReason === 'idle' ? 'AUTH_SESSION_EXPIRED' : 'AUTH_SESSION_REQUIRED');
     }
     const now = this.clock.now();
-    if (now.getTime() - Date.parse(row.last_seen_at) > IDLE_TIMEOUT_SECONDS * 1000) {
+    if (now.getTime() - Date.parse(lastSeenAt) > IDLE_TIMEOUT_SECONDS * 1000) {
       await this.end(tokenHash, 'idle');
       throw new AppError('AUTH_SESSION_EXPIRED');
     }
-    const user = await findUserById(this.db, row.user_id);
-    if (!user || user.status !== 'active') {
+    if (user.status !== 'active') {
       await this.end(tokenHash, 'disabled');
       throw new AppError('AUTH_USER_DISABLED');
     }
@@ -60,7 +84,7 @@ export class Sessions {
     }
     // Marking the session seen is a write (an fsync on SQLite): once every 15 seconds is
     // precise enough for a ten-minute idle timeout.
-    if (now.getTime() - Date.parse(row.last_seen_at) > TOUCH_EVERY_MS) {
+    if (now.getTime() - Date.parse(lastSeenAt) > TOUCH_EVERY_MS) {
       await atomically(this.db, (trx) =>
         trx
           .updateTable('sessions')
@@ -70,8 +94,15 @@ export class Sessions {
           .execute(),
       );
     }
-    // Permissions are read on every request so that a revoked one stops working at once.
-    return { tokenHash, user, stage: row.stage, permissions: await permissionsOf(this.db, user.id) };
+    const version = String(accessVersion);
+    // Permissions are those of the version just read, so a revoked one stops working at once.
+    return {
+      tokenHash,
+      user,
+      stage,
+      accessVersion: version,
+      permissions: await this.access.permissionsOf(this.db, version, user.id),
+    };
   }
 
   async markVerified(tokenHash: string): Promise<void> {

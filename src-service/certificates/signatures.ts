@@ -8,6 +8,7 @@ import type { Selectable } from 'kysely';
 import { AppError } from '../../src-shared/errors';
 import { canonicalBytes, type SignatureEnvelope, type SignedPayload } from '../../src-shared/signing';
 import { normaliseSerial } from '../../src-shared/token';
+import { readAccessVersion } from '../auth/access-cache';
 import type { ServiceContext } from '../context';
 import type { CertificatesTable } from '../store/schema';
 import { atomically } from '../store/tx';
@@ -64,7 +65,10 @@ export async function issueChallenge(
   return id;
 }
 
-/** Uses a challenge up: once, by its user, for its purpose, within five minutes. */
+/**
+ * Uses a challenge up: once, by its user, for its purpose, within five minutes.
+ * One conditional update does it; only a refusal reads the row, to say why.
+ */
 async function consumeChallenge(
   ctx: ServiceContext,
   id: string,
@@ -72,25 +76,36 @@ async function consumeChallenge(
   purpose: string,
   reference?: string,
 ): Promise<void> {
+  const now = ctx.clock.now();
+  // ISO times of one format compare as strings.
+  const oldest = new Date(now.getTime() - CHALLENGE_TTL_SECONDS * 1000).toISOString();
+  let use = ctx.db
+    .updateTable('challenges')
+    .set({ used_at: now.toISOString() })
+    .where('id', '=', id)
+    .where('used_at', 'is', null)
+    .where('user_id', '=', userId)
+    .where('purpose', '=', purpose)
+    .where('created_at', '>=', oldest);
+  if (reference !== undefined) use = use.where('reference', '=', reference);
+  const used = await use.executeTakeFirst();
+  if (Number(used.numUpdatedRows) === 1) return;
   const row = await ctx.db.selectFrom('challenges').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row || row.user_id !== userId || row.purpose !== purpose) throw new AppError('CHALLENGE_UNKNOWN');
   if (reference !== undefined && row.reference !== reference) throw new AppError('CHALLENGE_UNKNOWN');
   if (row.used_at !== null) throw new AppError('CHALLENGE_REUSED');
-  if (ctx.clock.now().getTime() - Date.parse(row.created_at) > CHALLENGE_TTL_SECONDS * 1000) {
-    throw new AppError('CHALLENGE_EXPIRED');
-  }
-  const used = await ctx.db
-    .updateTable('challenges')
-    .set({ used_at: ctx.clock.nowIso() })
-    .where('id', '=', id)
-    .where('used_at', 'is', null)
-    .executeTakeFirst();
+  if (row.created_at < oldest) throw new AppError('CHALLENGE_EXPIRED');
   // Two requests racing with one challenge: one of them finds it used.
-  if (Number(used.numUpdatedRows) !== 1) throw new AppError('CHALLENGE_REUSED');
+  throw new AppError('CHALLENGE_REUSED');
 }
 
+/**
+ * A certificate by serial, from the instance's copy when the access version
+ * read now (inside the caller's transaction, when there is one) is the copy's:
+ * a revocation through any instance bumps it.
+ */
 export async function certificateBySerial(ctx: ServiceContext, serial: string): Promise<CertificateRow | undefined> {
-  return ctx.db.selectFrom('certificates').selectAll().where('serial', '=', normaliseSerial(serial)).executeTakeFirst();
+  return ctx.access.certificate(ctx.db, await readAccessVersion(ctx.db), normaliseSerial(serial));
 }
 
 /** Status and validity of a certificate at the service's time; revocation is read every time. */

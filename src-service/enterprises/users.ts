@@ -15,7 +15,6 @@ import { hashPassword, randomInitialPassword } from '../auth/passwords';
 import { issueChallenge, verifySigned } from '../certificates/signatures';
 import type { ServiceContext } from '../context';
 import type { Actor } from '../instructions/service';
-import { nextSerial } from '../ledger/serials';
 import { atomically } from '../store/tx';
 
 function enterpriseIdOf(actor: Actor): number {
@@ -92,7 +91,7 @@ export async function previewAdminOperation(
   const enterpriseId = enterpriseIdOf(actor);
   const fields = await fieldsOf(ctx, enterpriseId, userId, operation);
   const { serial, challenge } = await atomically(ctx.db, async (trx) => {
-    const reserved = await nextSerial(trx, ctx.clock.today());
+    const reserved = await ctx.serials.next(trx, ctx.clock.today());
     return {
       serial: reserved,
       challenge: await issueChallenge({ ...ctx, db: trx }, actor.user.id, 'adminOperation', reserved),

@@ -21,11 +21,11 @@ import type { Permission } from '../../src-shared/menu';
 import { balanceFromDb } from '../../src-shared/money';
 import { canonicalBytes, signedPayload } from '../../src-shared/signing';
 import { canonicalJson } from '../audit/log';
+import type { AccessVersion } from '../auth/access-cache';
 import type { UserRow } from '../auth/users';
 import { issueChallenge, issuedByBank, publicKeyOf, verifySigned } from '../certificates/signatures';
 import type { ServiceContext } from '../context';
 import { voidHold } from '../ledger/holds';
-import { nextSerial } from '../ledger/serials';
 import { describeRefusals } from '../markets/contracts';
 import type { Database, InstructionsTable } from '../store/schema';
 import { atomically, isUniqueViolation } from '../store/tx';
@@ -35,13 +35,17 @@ import { isAlreadyHandled, leavePending, recordTransition } from './transitions'
 export interface Actor {
   user: UserRow;
   permissions: ReadonlySet<Permission>;
+  /** The access version read with the session: the enterprise may come from the instance's copy of it. */
+  accessVersion?: AccessVersion;
 }
 
 type Row = Selectable<InstructionsTable>;
 
-async function enterpriseOf(db: Kysely<Database>, actor: Actor): Promise<Enterprise> {
+async function enterpriseOf(ctx: ServiceContext, actor: Actor): Promise<Enterprise> {
   if (!actor.user.enterprise_id) throw new AppError('FORBIDDEN');
-  return db
+  if (actor.accessVersion !== undefined)
+    return ctx.access.enterprise(ctx.db, actor.accessVersion, actor.user.enterprise_id);
+  return ctx.db
     .selectFrom('enterprises')
     .select(['id', 'name', 'credit_code', 'admin_mode'])
     .where('id', '=', actor.user.enterprise_id)
@@ -74,10 +78,10 @@ export async function previewInstruction(
 ): Promise<InstructionPreview> {
   const spec = kindSpec(draft.kind);
   requirePermission(actor, spec.maker);
-  const enterprise = await enterpriseOf(ctx.db, actor);
+  const enterprise = await enterpriseOf(ctx, actor);
   const derived = await spec.derive(ctx.db, ctx, enterprise, draft);
   const { serial, challenge } = await atomically(ctx.db, async (trx) => {
-    const reserved = await nextSerial(trx, ctx.clock.today());
+    const reserved = await ctx.serials.next(trx, ctx.clock.today());
     return {
       serial: reserved,
       challenge: await issueChallenge({ ...ctx, db: trx }, actor.user.id, `instruction:${draft.kind}`, reserved),
@@ -107,7 +111,7 @@ export async function submitInstruction(ctx: ServiceContext, actor: Actor, body:
   const { draft, idempotencyKey, signature } = body;
   const spec = kindSpec(draft.kind);
   requirePermission(actor, spec.maker);
-  const enterprise = await enterpriseOf(ctx.db, actor);
+  const enterprise = await enterpriseOf(ctx, actor);
   const hash = bodyHash(draft);
   const replay = async () => {
     const existing = await byIdempotencyKey(ctx.db, enterprise.id, idempotencyKey);
@@ -198,23 +202,26 @@ async function approveAndExecute(
   try {
     const { draft } = JSON.parse(row.payload) as StoredPayload;
     const entryId = await atomically(trx, (inner) => kindSpec(draft.kind).execute(inner, ctx, row, draft));
-    await trx
+    const executed = await trx
       .updateTable('instructions')
       .set({ state: 'executed', journal_entry_id: entryId })
       .where('id', '=', row.id)
-      .execute();
+      .returningAll()
+      .executeTakeFirstOrThrow();
     await recordTransition(trx, ctx, row, 'approved', 'executed', checker, null, null);
+    return executed;
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
     if (row.hold_id) await voidHold(trx, row.hold_id, ctx.clock.nowIso());
-    await trx
+    const failed = await trx
       .updateTable('instructions')
       .set({ state: 'failed', failure_code: error.code, payload: withFailureParams(row.payload, error.params) })
       .where('id', '=', row.id)
-      .execute();
+      .returningAll()
+      .executeTakeFirstOrThrow();
     await recordTransition(trx, ctx, row, 'approved', 'failed', checker, null, error.code);
+    return failed;
   }
-  return trx.selectFrom('instructions').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
 }
 
 /**
@@ -241,7 +248,7 @@ async function loadForDecision(
   actor: Actor,
   id: number,
 ): Promise<{ row: Row; enterprise: Enterprise }> {
-  const enterprise = await enterpriseOf(ctx.db, actor);
+  const enterprise = await enterpriseOf(ctx, actor);
   await expireStale(ctx, enterprise.id);
   const row = await ctx.db.selectFrom('instructions').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row || row.enterprise_id !== enterprise.id) throw new AppError('INSTRUCTION_NOT_FOUND');
@@ -312,8 +319,29 @@ export async function decideInstruction(
   });
 }
 
+/**
+ * The business date through which each enterprise's stale instructions were
+ * expired, per database: an instruction is made with today's date, so none
+ * becomes stale again before the date changes — every instance checks once a
+ * day, not on every request.
+ */
+const expiredThrough = new WeakMap<object, Map<number | 'all', string>>();
+
 /** Instructions not reviewed by the end of their business day expire; their holds are voided. */
 export async function expireStale(ctx: ServiceContext, enterpriseId?: number): Promise<number> {
+  // Inside a caller's transaction (which may yet roll back) nothing is remembered.
+  const remember = ctx.db === ctx.store.db;
+  let done = expiredThrough.get(ctx.store.db);
+  if (!done) expiredThrough.set(ctx.store.db, (done = new Map()));
+  // A moved clock (tests, the demo) may have gone back and forth over a day: worked out again.
+  const today = `${ctx.clock.today()}#${ctx.clock.moves}`;
+  if (remember && (done.get(enterpriseId ?? 'all') === today || done.get('all') === today)) return 0;
+  const expired = await expireStaleNow(ctx, enterpriseId);
+  if (remember) done.set(enterpriseId ?? 'all', today);
+  return expired;
+}
+
+async function expireStaleNow(ctx: ServiceContext, enterpriseId?: number): Promise<number> {
   let q = ctx.db
     .selectFrom('instructions')
     .selectAll()
@@ -342,7 +370,7 @@ export async function expireStale(ctx: ServiceContext, enterpriseId?: number): P
 }
 
 export async function pendingCounts(ctx: ServiceContext, actor: Actor): Promise<PendingCounts> {
-  const enterprise = await enterpriseOf(ctx.db, actor);
+  const enterprise = await enterpriseOf(ctx, actor);
   await expireStale(ctx, enterprise.id);
   const rows = await ctx.db
     .selectFrom('instructions')
@@ -364,7 +392,7 @@ export async function listInstructions(
   query: { kind?: string; state?: string; reviewable?: boolean; page: number; pageSize: number },
   lang: Lang,
 ): Promise<{ items: Instruction[]; total: number; page: number; pageSize: number }> {
-  const enterprise = await enterpriseOf(ctx.db, actor);
+  const enterprise = await enterpriseOf(ctx, actor);
   await expireStale(ctx, enterprise.id);
   let q = ctx.db.selectFrom('instructions').where('enterprise_id', '=', enterprise.id);
   if (query.kind) q = q.where('kind', '=', query.kind as Row['kind']);
@@ -391,7 +419,7 @@ export async function instructionDetail(
   id: number,
   lang: Lang,
 ): Promise<Instruction> {
-  const enterprise = await enterpriseOf(ctx.db, actor);
+  const enterprise = await enterpriseOf(ctx, actor);
   await expireStale(ctx, enterprise.id);
   const row = await ctx.db.selectFrom('instructions').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row || row.enterprise_id !== enterprise.id) throw new AppError('INSTRUCTION_NOT_FOUND');
@@ -402,8 +430,29 @@ export async function instructionRow(db: Kysely<Database>, id: number): Promise<
   return db.selectFrom('instructions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
-/** The maker's signature checked again now, against the stored bytes (for the reviewer's eyes). */
+/**
+ * Whether a stored maker's signature verified, by a digest of everything it
+ * depends on: the stored bytes never change, and a certificate's trust and
+ * owner do not either (its status does, but a revocation does not undo a
+ * signature made before it). A tampered row has another digest and is checked.
+ */
+const makerVerdicts = new Map<string, boolean>();
+
+/** The maker's signature checked again, against the stored bytes (for the reviewer's eyes). */
 async function makerSignatureValid(ctx: ServiceContext, row: Row): Promise<boolean> {
+  const digest = createHash('sha256')
+    .update(JSON.stringify([row.kind, row.serial, row.maker_id, row.payload, row.maker_signature]))
+    .digest('base64');
+  let verdict = makerVerdicts.get(digest);
+  if (verdict === undefined) {
+    verdict = await checkMakerSignature(ctx, row);
+    if (makerVerdicts.size >= 20_000) makerVerdicts.clear();
+    makerVerdicts.set(digest, verdict);
+  }
+  return verdict;
+}
+
+async function checkMakerSignature(ctx: ServiceContext, row: Row): Promise<boolean> {
   const envelope = JSON.parse(row.maker_signature) as {
     certSerial: string;
     challenge: string;

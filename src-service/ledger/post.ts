@@ -12,7 +12,7 @@
 // ninety maximum transfers and then refuse everyone's, and would be one hot row
 // that every transfer waits on. Their lines are written with no balance after,
 // and their figure is the exact sum of their lines (sums.ts).
-import type { Transaction } from 'kysely';
+import { PostgresAdapter, type Transaction } from 'kysely';
 import { AppError } from '../../src-shared/errors';
 import { balanceFromDb, MAX_BALANCE, type Balance } from '../../src-shared/money';
 import type { Database } from '../store/schema';
@@ -69,25 +69,49 @@ export async function postEntry(trx: Transaction<Database>, input: EntryInput): 
     .executeTakeFirstOrThrow();
   // Accounts are touched in id order so two entries never wait on each other in a cycle.
   const lines = [...input.lines].sort((a, b) => a.accountId - b.accountId);
+  await lockAccounts(trx, lines);
+  const rows = [];
   for (const line of lines) {
     const balanceAfter =
       line.holdId !== undefined
         ? await settleHold(trx, line.accountId, line.debit as Balance, line.holdId, input.createdAt)
         : await moveBalance(trx, line.accountId, ((line.credit ?? 0) - (line.debit ?? 0)) as Balance);
-    await trx
-      .insertInto('journal_lines')
-      .values({
-        entry_id: entry.id,
-        account_id: line.accountId,
-        debit: line.debit ?? 0,
-        credit: line.credit ?? 0,
-        balance_after: balanceAfter,
-        business_date: input.businessDate,
-        kind: input.kind,
-      })
-      .execute();
+    rows.push({
+      entry_id: entry.id,
+      account_id: line.accountId,
+      debit: line.debit ?? 0,
+      credit: line.credit ?? 0,
+      balance_after: balanceAfter,
+      business_date: input.businessDate,
+      kind: input.kind,
+    });
   }
+  await trx.insertInto('journal_lines').values(rows).execute();
   return entry.id;
+}
+
+/**
+ * PostgreSQL: the entry's accounts locked at once, in id order, by one
+ * SELECT … FOR UPDATE (pgledger's pattern): whatever else the transaction
+ * holds, two postings meet on their accounts in one order, so they queue
+ * instead of deadlocking and being retried. Contra accounts are left out:
+ * their row is never written, and locking it would make it the hot row every
+ * incoming transfer waits on. SQLite has one writer and no row locks.
+ */
+async function lockAccounts(trx: Transaction<Database>, lines: readonly EntryLine[]): Promise<void> {
+  if (!(trx.getExecutor().adapter instanceof PostgresAdapter)) return;
+  await trx
+    .selectFrom('accounts')
+    .select('id')
+    .where(
+      'id',
+      'in',
+      lines.map((l) => l.accountId),
+    )
+    .where('allow_negative', '=', 0)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
 }
 
 /** A debit that settles a pending hold; a balance only goes down here, so no upper bound is involved. */

@@ -13,7 +13,6 @@ import { accountByKind } from '../ledger/accounts';
 import { requireSingleAmounts } from '../ledger/amounts';
 import { placeHold, voidHold } from '../ledger/holds';
 import { postEntry, type EntryLine } from '../ledger/post';
-import { nextSerial } from '../ledger/serials';
 import type { Database } from '../store/schema';
 import { atomically, isUniqueViolation } from '../store/tx';
 import type { ContractRow } from './contracts';
@@ -133,7 +132,7 @@ export async function incomingTransfer(ctx: ServiceContext, input: IncomingTrans
       }
       const reason = !isSignedIn(tctx, market)
         ? 'notSignedIn'
-        : !(await marketAcceptsDeposit(trx, market.id))
+        : !(await marketAcceptsDeposit(trx, market))
           ? 'marketRefused'
           : null;
       if (reason) {
@@ -148,7 +147,7 @@ export async function incomingTransfer(ctx: ServiceContext, input: IncomingTrans
         });
         return { outcome: 'suspense' as const, reason, suspenseId: id };
       }
-      const serial = await nextSerial(trx, tctx.clock.today());
+      const serial = await tctx.serials.next(trx, tctx.clock.today());
       await postDeposit(trx, tctx, {
         contract,
         amount: input.amount,
@@ -176,7 +175,7 @@ export async function marketMoney(
       if (!isSignedIn(tctx, market))
         throw new AppError('MARKET_NOT_SIGNED_IN', { market: { 'zh-CN': market.name, en: market.name_en } });
       const contract = await contractByCode(trx, market, input.memberCode);
-      const serial = await nextSerial(trx, tctx.clock.today());
+      const serial = await tctx.serials.next(trx, tctx.clock.today());
       const args = { contract, amount: input.amount, serial, kind, reference: `event:${input.key}` };
       if (input.direction === 'deposit') await postDeposit(trx, tctx, args);
       else await postWithdrawal(trx, tctx, args);
@@ -199,7 +198,7 @@ export async function clearing(
         throw new AppError('VALIDATION', { detail: 'payer and payee are the same member' });
       const payer = await contractByCode(trx, market, input.payerCode);
       const payee = await contractByCode(trx, market, input.payeeCode);
-      const serial = await nextSerial(trx, tctx.clock.today());
+      const serial = await tctx.serials.next(trx, tctx.clock.today());
       const lines: EntryLine[] = [
         // the payer's one debit is the amount and its fee together: at most twice MAX_FEN, a Balance
         { accountId: payer.detail_account_id, debit: (input.amount + input.fee) as Balance },
@@ -339,7 +338,7 @@ export async function allocateSuspense(
     { kind: 'allocateSuspense', marketCode: input.marketCode, key: input.key, body: { ...input } },
     async (trx, market, tctx) => {
       const contract = await contractByCode(trx, market, input.memberCode);
-      const serial = await nextSerial(trx, tctx.clock.today());
+      const serial = await tctx.serials.next(trx, tctx.clock.today());
       await creditFromSuspense(trx, tctx, {
         recordId: input.suspenseId,
         contract,

@@ -120,11 +120,16 @@ export async function registerMemberCode(
 }
 
 /** The market's answer to a deposit: it may have been told to refuse the next ones. */
-export async function marketAcceptsDeposit(trx: Transaction<Database>, marketId: number): Promise<boolean> {
+export async function marketAcceptsDeposit(
+  trx: Transaction<Database>,
+  market: Pick<MarketRow, 'id' | 'refuse_next_deposits'>,
+): Promise<boolean> {
+  // The row was read in this transaction: with no refusal asked for, nothing to take (no write, no lock).
+  if (market.refuse_next_deposits <= 0) return true;
   const refused = await trx
     .updateTable('markets')
     .set((eb) => ({ refuse_next_deposits: eb('refuse_next_deposits', '-', 1) }))
-    .where('id', '=', marketId)
+    .where('id', '=', market.id)
     .where('refuse_next_deposits', '>', 0)
     .executeTakeFirst();
   return Number(refused.numUpdatedRows) === 0;

@@ -58,7 +58,9 @@ async function postMovement(
             { accountId: other, credit: input.amount },
           ],
   });
-  await trx.updateTable('contracts').set({ last_money_date: today }).where('id', '=', input.contract.id).execute();
+  // Read in this transaction: the mark is written once a day, not with every movement.
+  if (input.contract.last_money_date !== today)
+    await trx.updateTable('contracts').set({ last_money_date: today }).where('id', '=', input.contract.id).execute();
   return entryId;
 }
 

@@ -10,7 +10,6 @@ import { appendAudit } from '../audit/log';
 import type { ServiceContext } from '../context';
 import { accountByKind } from '../ledger/accounts';
 import { postEntry } from '../ledger/post';
-import { nextSerial } from '../ledger/serials';
 import type { Database, SuspenseReason } from '../store/schema';
 import type { ContractRow } from './contracts';
 
@@ -28,7 +27,7 @@ export async function toSuspense(
   },
 ): Promise<number> {
   const today = ctx.clock.today();
-  const serial = await nextSerial(trx, today);
+  const serial = await ctx.serials.next(trx, today);
   await postEntry(trx, {
     serial,
     kind: 'suspense',

@@ -11,7 +11,6 @@ import type { ServiceContext } from '../context';
 import { accountByKind } from '../ledger/accounts';
 import { placeHold, voidHold } from '../ledger/holds';
 import { postEntry, type EntryLine } from '../ledger/post';
-import { nextSerial } from '../ledger/serials';
 import type { Database } from '../store/schema';
 import { atomically } from '../store/tx';
 import type { ContractRow } from './contracts';
@@ -24,7 +23,7 @@ export async function pushTrade(
   input: { marketId: number; payer: ContractRow; payee: ContractRow; amount: Fen; fee: Fen; description: string },
 ): Promise<{ tradeId: number; serial: string }> {
   const today = ctx.clock.today();
-  const serial = await nextSerial(trx, today);
+  const serial = await ctx.serials.next(trx, today);
   const holdId = await placeHold(trx, {
     accountId: input.payer.detail_account_id,
     amount: (input.amount + input.fee) as Balance,

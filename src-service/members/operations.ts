@@ -9,7 +9,6 @@ import { formatFen, type Balance } from '../../src-shared/money';
 import { appendAudit } from '../audit/log';
 import type { ServiceContext } from '../context';
 import { accountByKind, accountNumber, balancesOf } from '../ledger/accounts';
-import { nextSerial } from '../ledger/serials';
 import {
   cancelRefusals,
   checkSignable,
@@ -402,7 +401,7 @@ export async function performOperation<I, R>(
   return atomically(ctx.db, async (trx) => {
     const tctx = { ...ctx, db: trx };
     const verified = await verifySignature(tctx, actor, fields, proof);
-    const serial = verified.serial ?? (await nextSerial(trx, ctx.clock.today()));
+    const serial = verified.serial ?? (await ctx.serials.next(trx, ctx.clock.today()));
     const result = await op.run(trx, tctx, actor, input, serial);
     await trx
       .insertInto('member_operations')

@@ -8,7 +8,6 @@ import { signedPayload } from '../../src-shared/signing';
 import type { UserRow } from '../auth/users';
 import { issueChallenge, verifySigned } from '../certificates/signatures';
 import type { ServiceContext } from '../context';
-import { nextSerial } from '../ledger/serials';
 import { atomically } from '../store/tx';
 import { sendOtp, verifyOtp } from './otp';
 import type { SmsGateway } from './sms';
@@ -74,7 +73,7 @@ export async function startVerification(
 > {
   if (actor.member.member_type === 'corporate') {
     const { serial, challenge } = await atomically(ctx.db, async (trx) => {
-      const reserved = await nextSerial(trx, ctx.clock.today());
+      const reserved = await ctx.serials.next(trx, ctx.clock.today());
       return {
         serial: reserved,
         challenge: await issueChallenge({ ...ctx, db: trx }, actor.user.id, purposeOf(fields.operation), reserved),

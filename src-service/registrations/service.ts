@@ -16,7 +16,6 @@ import { AppError, type ErrorCode, type ErrorParams } from '../../src-shared/err
 import { appendAudit } from '../audit/log';
 import { hashPassword, randomInitialPassword } from '../auth/passwords';
 import type { ServiceContext } from '../context';
-import { nextSerial } from '../ledger/serials';
 import { marketByCode } from '../markets/markets';
 import { authenticateCard, checkCardFree, recordCard } from '../members/cards';
 import { sendOtp, verifyOtp } from '../members/otp';
@@ -123,7 +122,7 @@ export async function registerCorporate(
   const marketId = await marketIdOf(ctx.db, input.marketCode);
   await verifyOtp(ctx, { ...input.otp, phone: input.phone, purpose: publicPurpose('register') });
   const serial = await atomically(ctx.db, async (trx) => {
-    const reserved = await nextSerial(trx, ctx.clock.today());
+    const reserved = await ctx.serials.next(trx, ctx.clock.today());
     await trx
       .insertInto('registrations')
       .values({
@@ -193,7 +192,7 @@ export async function registerIndividual(
       status: 'active',
       at: ctx.clock.nowIso(),
     });
-    const serial = await nextSerial(trx, ctx.clock.today());
+    const serial = await ctx.serials.next(trx, ctx.clock.today());
     await trx
       .insertInto('registrations')
       .values({

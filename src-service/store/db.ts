@@ -2,7 +2,16 @@
 // postgres:// URL. Everything above this module is dialect-free Kysely.
 import BetterSqlite3 from 'better-sqlite3';
 import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import {
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type UnknownRow,
+} from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema';
 
@@ -17,7 +26,28 @@ export interface Store {
   schema?: string;
   /** SQLite: the database file (its folder is the service's data folder). */
   file?: string;
+  /** Statements sent so far (savepoints included, begin and commit not): what a request costs. */
+  statements(): number;
+  /**
+   * For a short write that commits on its own while the caller's transaction
+   * is open (a block of serials): PostgreSQL, one connection apart from the
+   * pool, so it never waits for a pool whose every connection waits for it;
+   * SQLite, null (its one writer is the caller's transaction).
+   */
+  autonomous: Kysely<Database> | null;
   close(): Promise<void>;
+}
+
+/** Counts the statements Kysely sends; an integer per statement, nothing else. */
+class StatementCounter implements KyselyPlugin {
+  count = 0;
+  transformQuery(args: PluginTransformQueryArgs) {
+    this.count += 1;
+    return args.node;
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result;
+  }
 }
 
 export function isPostgresUrl(setting: string): boolean {
@@ -53,12 +83,18 @@ function openSqlite(path: string): Store {
   sqlite.pragma('busy_timeout = 5000');
   // WAL mode made the -wal and -shm files just now: checked as well.
   ownerOnly(path);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const counter = new StatementCounter();
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    plugins: [counter],
+  });
   return {
     db,
     dialect: 'sqlite',
     describe: `sqlite:${path}`,
     file: path,
+    statements: () => counter.count,
+    autonomous: null,
     close: () => db.destroy(),
   };
 }
@@ -84,6 +120,20 @@ function withStatementCache(sqlite: BetterSqlite3.Database, size = 2000) {
   };
 }
 
+/**
+ * Connections to PostgreSQL per service instance. SETTLEKEY_DB_POOL overrides
+ * the default, which bench:ledger chose by measurement (README, Performance).
+ */
+export function poolSize(): number {
+  const setting = process.env.SETTLEKEY_DB_POOL;
+  if (setting === undefined || setting === '') return 10;
+  const n = Number(setting);
+  if (!Number.isInteger(n) || n < 1 || n > 200) {
+    throw new Error(`SETTLEKEY_DB_POOL must be a whole number of connections from 1 to 200: ${setting}`);
+  }
+  return n;
+}
+
 function openPostgres(url: string): Store {
   const parsed = new URL(url);
   // ?schema=name puts every table in that schema (tests isolate themselves this way).
@@ -93,12 +143,15 @@ function openPostgres(url: string): Store {
     throw new Error(`schema must be a lower-case SQL identifier: ${schema}`);
   }
   // BIGINT (int8) arrives as a string; it is parsed and range-checked by balanceFromDb (a sum: sumFromDb).
-  const pool = new pg.Pool({
-    connectionString: parsed.toString(),
-    max: 10,
-    ...(schema ? { options: `-c search_path=${schema}` } : {}),
-  });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const connect = (max: number) =>
+    new pg.Pool({
+      connectionString: parsed.toString(),
+      max,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
+  const counter = new StatementCounter();
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: connect(poolSize()) }), plugins: [counter] });
+  const autonomous = new Kysely<Database>({ dialect: new PostgresDialect({ pool: connect(1) }), plugins: [counter] });
   const safe = new URL(parsed.toString());
   safe.password = '';
   return {
@@ -106,6 +159,11 @@ function openPostgres(url: string): Store {
     dialect: 'postgres',
     schema: schema ?? 'public',
     describe: `${safe.toString()}${schema ? ` (schema ${schema})` : ''}`,
-    close: () => db.destroy(),
+    statements: () => counter.count,
+    autonomous,
+    close: async () => {
+      await autonomous.destroy();
+      await db.destroy();
+    },
   };
 }

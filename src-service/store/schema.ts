@@ -433,11 +433,16 @@ export interface AuditLogTable {
   details: string;
   prev_hash: string;
   hash: string;
+  /** The chain the record belongs to: an audit_head id. */
+  chain: number;
+  /** The record's position in its chain, from 1; its hash covers it. */
+  seq: number;
 }
 
+/** A chain's end: audit_head.id is the chain's number. */
 export interface AuditHeadTable {
   id: number;
-  last_id: number;
+  last_seq: number;
   last_hash: string;
 }
 
@@ -450,6 +455,12 @@ export interface JournalLinesTable {
   balance_after: ColumnType<string | number | null, number | null | undefined, never>;
   business_date: ColumnType<string | null, string | null | undefined, never>;
   kind: ColumnType<string | null, string | null | undefined, never>;
+}
+
+/** Bumped by triggers on every change of what instances cache (migration 010). */
+export interface CacheVersionsTable {
+  name: 'access';
+  version: ColumnType<number | string, number | undefined, number>;
 }
 
 export interface Database {
@@ -486,4 +497,5 @@ export interface Database {
   sms_outbox: SmsOutboxTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
+  cache_versions: CacheVersionsTable;
 }

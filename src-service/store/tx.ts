@@ -5,7 +5,16 @@
 // failures are retried. On SQLite, whose one connection writes one transaction
 // at a time and pays one fsync per commit (synchronous=FULL), concurrent works
 // are committed together: group commit.
+//
+// The audit records a transaction makes are queued on it (audit/pending) and
+// written here, once, just before the commit — after a plain transaction's work,
+// after the last work of a group-committed batch — so an audit chain's head is
+// locked only from that write to the commit. A work that rolls back to its
+// savepoint drops the records it queued. Over a transaction opened elsewhere, the
+// outermost atomically writes its records before it releases its savepoint.
 import { sql, SqliteAdapter, type Kysely, type Transaction } from 'kysely';
+import { flushAudit } from '../audit/log';
+import { auditMark, dropAuditAfter, openAuditQueue, takeAuditQueue } from '../audit/pending';
 import type { Database } from './schema';
 
 let savepoints = 0;
@@ -17,22 +26,33 @@ export async function atomically<T>(
   work: (trx: Transaction<Database>) => Promise<T>,
 ): Promise<T> {
   if (db.isTransaction) {
+    const trx = db as Transaction<Database>;
+    const ownsQueue = openAuditQueue(trx);
+    const mark = auditMark(trx);
     const name = `sk_sp_${++savepoints}`;
-    await sql.raw(`savepoint ${name}`).execute(db);
+    await sql.raw(`savepoint ${name}`).execute(trx);
     try {
-      const result = await work(db as Transaction<Database>);
-      await sql.raw(`release savepoint ${name}`).execute(db);
+      const result = await work(trx);
+      if (ownsQueue) await flushAudit(trx);
+      await sql.raw(`release savepoint ${name}`).execute(trx);
       return result;
     } catch (error) {
-      await sql.raw(`rollback to savepoint ${name}`).execute(db);
-      await sql.raw(`release savepoint ${name}`).execute(db);
+      await sql.raw(`rollback to savepoint ${name}`).execute(trx);
+      await sql.raw(`release savepoint ${name}`).execute(trx);
+      if (ownsQueue) takeAuditQueue(trx);
+      else dropAuditAfter(trx, mark);
       throw error;
     }
   }
   if (db.getExecutor().adapter instanceof SqliteAdapter) return groupCommitter(db).run(work);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction().execute(work);
+      return await db.transaction().execute(async (trx) => {
+        openAuditQueue(trx);
+        const result = await work(trx);
+        await flushAudit(trx);
+        return result;
+      });
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (!code || !RETRYABLE.has(code) || attempt >= MAX_ATTEMPTS) throw error;
@@ -87,7 +107,9 @@ class GroupCommitter {
         const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
         try {
           await this.db.transaction().execute(async (trx) => {
+            openAuditQueue(trx);
             for (const item of batch) {
+              const mark = auditMark(trx);
               const name = `sk_gc_${++savepoints}`;
               await sql.raw(`savepoint ${name}`).execute(trx);
               try {
@@ -97,9 +119,12 @@ class GroupCommitter {
               } catch (error) {
                 await sql.raw(`rollback to savepoint ${name}`).execute(trx);
                 await sql.raw(`release savepoint ${name}`).execute(trx);
+                dropAuditAfter(trx, mark);
                 outcomes.push({ ok: false, error });
               }
             }
+            // The batch's audit records, written once, just before its one commit.
+            await flushAudit(trx);
           });
         } catch (error) {
           // The commit itself failed: nothing of the batch happened.

@@ -23,7 +23,6 @@ import {
 } from '../../src-service/instructions/service';
 import { verifyLedger } from '../../src-service/ledger/verify';
 import { atomically } from '../../src-service/store/tx';
-import { nextSerial } from '../../src-service/ledger/serials';
 import { closeContract, openContract } from '../../src-service/markets/contracts';
 import * as events from '../../src-service/markets/events';
 import { setSignedIn } from '../../src-service/markets/markets';
@@ -336,7 +335,7 @@ for (const kind of DATABASE_KINDS) {
                       }
                       case 'approveTrade': {
                         const id = pick(trades, c.trade);
-                        if (id) await approveTrade(trx, ctx, id, await nextSerial(trx, ctx.clock.today()), 'test');
+                        if (id) await approveTrade(trx, ctx, id, await ctx.serials.next(trx, ctx.clock.today()), 'test');
                         break;
                       }
                       case 'recredit': {
@@ -357,7 +356,7 @@ for (const kind of DATABASE_KINDS) {
                             recordId: id,
                             contract: target,
                             how: record.member_id ? 'recredited' : 'allocated',
-                            serial: await nextSerial(trx, ctx.clock.today()),
+                            serial: await ctx.serials.next(trx, ctx.clock.today()),
                             actor: 'test',
                           });
                         break;

@@ -27,7 +27,7 @@ export const deposit: InstructionKindSpec<'deposit'> = {
       const refusal = notSignedIn(market);
       throw new AppError(refusal.code, refusal.params);
     }
-    if (!(await marketAcceptsDeposit(trx, market.id))) throw new AppError('MARKET_REFUSED');
+    if (!(await marketAcceptsDeposit(trx, market))) throw new AppError('MARKET_REFUSED');
     return postDeposit(trx, ctx, {
       contract,
       amount: balanceFromDb(instruction.amount),

@@ -15,6 +15,8 @@ import { cardNamesEn } from './005_card_names_en';
 import { attemptLimits } from './006_attempt_limits';
 import { amountBounds } from './007_amount_bounds';
 import { bankKeysInHsm } from './008_bank_keys_in_hsm';
+import { auditChains } from './009_audit_chains';
+import { accessVersion } from './010_access_version';
 
 /** In order; each key is its file's name. */
 export const MIGRATIONS: Readonly<Record<string, (dialect: DialectName) => Migration>> = {
@@ -26,6 +28,8 @@ export const MIGRATIONS: Readonly<Record<string, (dialect: DialectName) => Migra
   '006_attempt_limits': attemptLimits,
   '007_amount_bounds': amountBounds,
   '008_bank_keys_in_hsm': bankKeysInHsm,
+  '009_audit_chains': auditChains,
+  '010_access_version': accessVersion,
 };
 
 type AnyDb = Kysely<any>;
