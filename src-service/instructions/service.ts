@@ -30,7 +30,7 @@ import { describeRefusals } from '../markets/contracts';
 import type { Database, InstructionsTable } from '../store/schema';
 import { atomically, isUniqueViolation } from '../store/tx';
 import { CHECKER_PERMISSIONS, kindSpec, type Enterprise, type StoredPayload } from './kinds';
-import { isAlreadyHandled, leavePending, recordTransition } from './transitions';
+import { isAlreadyHandled, leavePending, recordTransition, recordTransitions } from './transitions';
 
 export interface Actor {
   user: UserRow;
@@ -193,12 +193,13 @@ async function approveAndExecute(
   checker: UserRow | null,
   signature: string | null,
 ): Promise<Row> {
-  await leavePending(trx, ctx, row, {
-    to: 'approved',
-    checker,
-    signature,
-    note: checker ? null : 'single-admin mode',
-  });
+  const approved = await leavePending(
+    trx,
+    ctx,
+    row,
+    { to: 'approved', checker, signature, note: checker ? null : 'single-admin mode' },
+    true,
+  );
   try {
     const { draft } = JSON.parse(row.payload) as StoredPayload;
     const entryId = await atomically(trx, (inner) => kindSpec(draft.kind).execute(inner, ctx, row, draft));
@@ -208,7 +209,10 @@ async function approveAndExecute(
       .where('id', '=', row.id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await recordTransition(trx, ctx, row, 'approved', 'executed', checker, null, null);
+    await recordTransitions(trx, ctx, row, [
+      approved,
+      { from: 'approved', to: 'executed', actor: checker, signature: null, note: null },
+    ]);
     return executed;
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
@@ -219,7 +223,10 @@ async function approveAndExecute(
       .where('id', '=', row.id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await recordTransition(trx, ctx, row, 'approved', 'failed', checker, null, error.code);
+    await recordTransitions(trx, ctx, row, [
+      approved,
+      { from: 'approved', to: 'failed', actor: checker, signature: null, note: error.code },
+    ]);
     return failed;
   }
 }
@@ -408,8 +415,9 @@ export async function listInstructions(
     .limit(query.pageSize)
     .offset((query.page - 1) * query.pageSize)
     .execute();
+  const names = await namesOf(ctx, rows);
   const items = [];
-  for (const row of rows) items.push(await instructionView(ctx, row, lang, false));
+  for (const row of rows) items.push(await instructionView(ctx, row, lang, false, names));
   return { items, total, page: query.page, pageSize: query.pageSize };
 }
 
@@ -474,39 +482,75 @@ async function checkMakerSignature(ctx: ServiceContext, row: Row): Promise<boole
     : verify('sha256', bytes, key, signature);
 }
 
+type Person = { id: number; loginName: string; displayName: string };
+type MarketName = { id: number; code: string; name: string; name_en: string };
+
+/** Who and which markets a page of instructions names, read once for the page (no read per row). */
+interface Names {
+  people: Map<number, Person>;
+  markets: Map<number, MarketName>;
+}
+
+async function namesOf(ctx: ServiceContext, rows: readonly Row[], people = new Map<number, Person>()): Promise<Names> {
+  const unnamed = [...new Set(rows.flatMap((r) => [r.maker_id, r.checker_id]))].filter(
+    (id): id is number => id !== null && !people.has(id),
+  );
+  if (unnamed.length > 0) {
+    const users = await ctx.db
+      .selectFrom('users')
+      .select(['id', 'login_name', 'display_name'])
+      .where('id', 'in', unnamed)
+      .execute();
+    for (const u of users) people.set(u.id, { id: u.id, loginName: u.login_name, displayName: u.display_name });
+  }
+  const marketIds = [...new Set(rows.map((r) => r.market_id))].filter((id): id is number => id !== null);
+  const markets = new Map<number, MarketName>();
+  if (marketIds.length > 0) {
+    const found = await ctx.db
+      .selectFrom('markets')
+      .select(['id', 'code', 'name', 'name_en'])
+      .where('id', 'in', marketIds)
+      .execute();
+    for (const m of found) markets.set(m.id, m);
+  }
+  return { people, markets };
+}
+
 export async function instructionView(
   ctx: ServiceContext,
   row: Row,
   lang: Lang,
   withHistory: boolean,
+  names?: Names,
 ): Promise<Instruction> {
   const payload = JSON.parse(row.payload) as StoredPayload;
-  const users = await ctx.db
-    .selectFrom('users')
-    .select(['id', 'login_name', 'display_name'])
-    .where('id', 'in', [row.maker_id, row.checker_id ?? row.maker_id])
-    .execute();
-  const person = (id: number | null) => {
-    const u = users.find((x) => x.id === id);
-    return u ? { id: u.id, loginName: u.login_name, displayName: u.display_name } : null;
-  };
-  const market = row.market_id
-    ? await ctx.db
-        .selectFrom('markets')
-        .select(['id', 'code', 'name', 'name_en'])
-        .where('id', '=', row.market_id)
-        .executeTakeFirst()
-    : undefined;
-  const envelope = JSON.parse(row.maker_signature) as { certSerial: string; time: string };
   const history = withHistory
     ? await ctx.db
         .selectFrom('instruction_events')
         .leftJoin('users', 'users.id', 'instruction_events.actor_id')
-        .select(['from_state', 'to_state', 'at', 'signature', 'note', 'users.display_name'])
+        .select([
+          'from_state',
+          'to_state',
+          'at',
+          'signature',
+          'note',
+          'users.id as actor_id',
+          'users.login_name',
+          'users.display_name',
+        ])
         .where('instruction_id', '=', row.id)
         .orderBy('instruction_events.id')
         .execute()
     : [];
+  // The maker and the checker are among the history's actors; only what it does not name is read.
+  const people = new Map<number, Person>();
+  for (const h of history)
+    if (h.actor_id !== null && h.login_name !== null && h.display_name !== null)
+      people.set(h.actor_id, { id: h.actor_id, loginName: h.login_name, displayName: h.display_name });
+  const { people: named, markets } = names ?? (await namesOf(ctx, [row], people));
+  const person = (id: number | null) => (id === null ? null : (named.get(id) ?? null));
+  const market = row.market_id === null ? undefined : markets.get(row.market_id);
+  const envelope = JSON.parse(row.maker_signature) as { certSerial: string; time: string };
   const failure =
     row.failure_code && isErrorCode(row.failure_code)
       ? {

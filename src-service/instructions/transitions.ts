@@ -14,6 +14,14 @@ interface Transitioning {
   kind: string;
 }
 
+export interface Transition {
+  from: InstructionState | null;
+  to: InstructionState;
+  actor: UserRow | null;
+  signature: string | null;
+  note: string | null;
+}
+
 export async function recordTransition(
   trx: Transaction<Database>,
   ctx: ServiceContext,
@@ -24,27 +32,40 @@ export async function recordTransition(
   signature: string | null,
   note: string | null,
 ) {
+  await recordTransitions(trx, ctx, row, [{ from, to, actor, signature, note }]);
+}
+
+/** Several changes of one instruction (approved, then executed or failed): one insert for their events. */
+export async function recordTransitions(
+  trx: Transaction<Database>,
+  ctx: ServiceContext,
+  row: Transitioning,
+  transitions: readonly Transition[],
+) {
   const at = ctx.clock.nowIso();
   await trx
     .insertInto('instruction_events')
-    .values({
-      instruction_id: row.id,
-      from_state: from,
-      to_state: to,
-      actor_id: actor?.id ?? null,
-      at,
-      signature,
-      note,
-    })
+    .values(
+      transitions.map((t) => ({
+        instruction_id: row.id,
+        from_state: t.from,
+        to_state: t.to,
+        actor_id: t.actor?.id ?? null,
+        at,
+        signature: t.signature,
+        note: t.note,
+      })),
+    )
     .execute();
-  await appendAudit(trx, {
-    at,
-    actor: actor ? `user:${actor.login_name}` : 'system',
-    action: `instruction.${to}`,
-    entity: 'instruction',
-    entityId: row.serial,
-    details: { kind: row.kind, from, note },
-  });
+  for (const t of transitions)
+    await appendAudit(trx, {
+      at,
+      actor: t.actor ? `user:${t.actor.login_name}` : 'system',
+      action: `instruction.${t.to}`,
+      entity: 'instruction',
+      entityId: row.serial,
+      details: { kind: row.kind, from: t.from, note: t.note },
+    });
 }
 
 export interface LeavingPending {
@@ -68,7 +89,9 @@ export async function leavePending(
   ctx: ServiceContext,
   row: Transitioning & { hold_id: number | null },
   change: LeavingPending,
-): Promise<void> {
+  /** Deferred: the caller records the change with the one that follows it (recordTransitions). */
+  deferRecord = false,
+): Promise<Transition> {
   const at = ctx.clock.nowIso();
   const moved = await trx
     .updateTable('instructions')
@@ -91,7 +114,15 @@ export async function leavePending(
     throw new AppError('INSTRUCTION_ALREADY_HANDLED', { state: current.state });
   }
   if (change.to !== 'approved' && row.hold_id) await voidHold(trx, row.hold_id, at);
-  await recordTransition(trx, ctx, row, 'pending', change.to, change.checker, change.signature, change.note);
+  const transition = {
+    from: 'pending' as const,
+    to: change.to,
+    actor: change.checker,
+    signature: change.signature,
+    note: change.note,
+  };
+  if (!deferRecord) await recordTransitions(trx, ctx, row, [transition]);
+  return transition;
 }
 
 export function isAlreadyHandled(error: unknown): boolean {
