@@ -1,9 +1,14 @@
 // `npm run bench:ledger`: approved postings per second over HTTP (each one a
-// decision challenge and a signed approval that posts a deposit) at 1 and 32
-// concurrent clients, on SQLite (synchronous=FULL) and PostgreSQL, next to the
-// raw database's rate for one balanced transfer per commit measured in the same
-// run; then the p50/p95 time to fetch a history page with 1,000,000 journal
-// rows present.
+// signed approval that posts a deposit) at 1 and 32 concurrent clients, on
+// SQLite (synchronous=FULL) and PostgreSQL, beside the raw database's rate for
+// the same rows over the same two accounts at the same concurrency
+// (bench/ledger-raw.ts); the service's CPU per approved posting; then the
+// p50/p95 time to fetch a history page with 1,000,000 journal rows present.
+//
+// BENCH_ONLY=sqlite|postgres runs one database. BENCH_PROFILE=dir writes the
+// service's CPU profiles there. BENCH_POOLS=5,10,20 repeats the PostgreSQL
+// service phase once per pool size (SETTLEKEY_DB_POOL), so the default pool
+// is chosen by measurement; unset, the service's own default is used.
 import BetterSqlite3 from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,13 +19,14 @@ import { Clock } from '../src-service/clock';
 import { createContext } from '../src-service/context';
 import { seedDemo } from '../src-service/demo/seed';
 import { SERVICE_VERSION } from '../src-service/server';
-import { openStore } from '../src-service/store/db';
+import { openStore, poolSize } from '../src-service/store/db';
 import { migrateToLatest } from '../src-service/store/migrations';
 import { payloadOf } from '../tests/support/instructions';
 import { postgres as pgKind } from '../tests/support/databases';
 import { issueSoftKey, signEnvelope, type SoftKey } from '../tests/support/soft-certificates';
 import { allRoutes } from '../src-shared/routes';
 import { requestOf } from '../src-shared/routes/define';
+import { rawPostgres, rawSqlite, type AccountPair } from './ledger-raw';
 
 /** A route's path from the service's tables, its parameters filled in. */
 const at = (key: keyof typeof allRoutes, params?: Record<string, unknown>) =>
@@ -51,62 +57,8 @@ function cpuSeconds(pid: number): number {
 /** n with d decimals, for printing timings and ratios (never money). */
 const dec = (n: number, d: number) => String(Math.round(n * 10 ** d) / 10 ** d);
 
-// Two demo settlement accounts with opening balances: a contra account keeps no row balance (its CHECK refuses one).
-const RAW_FROM = 9;
-const RAW_TO = 10;
-
-/** One balanced transfer per commit, straight on the database: the baseline. */
-async function rawRate(setting: string, n: number): Promise<number> {
-  if (setting.startsWith('postgres')) {
-    const url = new URL(setting);
-    const schema = url.searchParams.get('schema')!;
-    url.searchParams.delete('schema');
-    const client = new pg.Client({ connectionString: url.toString(), options: `-c search_path=${schema}` });
-    await client.connect();
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) {
-      await client.query('begin');
-      await client.query(`update accounts set balance = balance - 1 where id = ${RAW_FROM}`);
-      await client.query(`update accounts set balance = balance + 1 where id = ${RAW_TO}`);
-      const e = await client.query(
-        "insert into journal_entries (serial, kind, business_date, created_at, memo) values ($1, 'raw', '2026-01-01', 'x', '') returning id",
-        [`RAW${i}`],
-      );
-      await client.query(
-        `insert into journal_lines (entry_id, account_id, debit, credit) values ($1, ${RAW_FROM}, 1, 0), ($1, ${RAW_TO}, 0, 1)`,
-        [e.rows[0].id],
-      );
-      await client.query('commit');
-    }
-    const rate = (n * 1000) / (performance.now() - t0);
-    await client.end();
-    return rate;
-  }
-  const db = new BetterSqlite3(setting);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  const debit = db.prepare(`update accounts set balance = balance - 1 where id = ${RAW_FROM}`);
-  const credit = db.prepare(`update accounts set balance = balance + 1 where id = ${RAW_TO}`);
-  const entry = db.prepare(
-    "insert into journal_entries (serial, kind, business_date, created_at, memo) values (?, 'raw', '2026-01-01', 'x', '')",
-  );
-  const lines = db.prepare(
-    `insert into journal_lines (entry_id, account_id, debit, credit) values (?, ${RAW_FROM}, 1, 0), (?, ${RAW_TO}, 0, 1)`,
-  );
-  const transfer = db.transaction((i: number) => {
-    debit.run();
-    credit.run();
-    const id = entry.run(`RAW${i}`).lastInsertRowid;
-    lines.run(id, id);
-  });
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) transfer(i);
-  const rate = (n * 1000) / (performance.now() - t0);
-  db.close();
-  return rate;
-}
-
-async function startService(setting: string): Promise<{ child: ChildProcess; url: string }> {
+/** pool: connections per instance (SETTLEKEY_DB_POOL); undefined leaves the service's default. */
+async function startService(setting: string, pool?: number): Promise<{ child: ChildProcess; url: string }> {
   // BENCH_PROFILE=dir writes a CPU profile of the service there.
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   // --demo: the bench has no HSM, so the bank's keys are the demo's stand-in (made by prepare()).
@@ -121,7 +73,7 @@ async function startService(setting: string): Promise<{ child: ChildProcess; url
     '--demo',
   ];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', ...service], {
-    env: { ...process.env, NODE_ENV: 'test' },
+    env: { ...process.env, NODE_ENV: 'test', ...(pool === undefined ? {} : { SETTLEKEY_DB_POOL: String(pool) }) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -134,6 +86,13 @@ async function startService(setting: string): Promise<{ child: ChildProcess; url
     child.on('exit', (code) => reject(new Error(`service exited ${code}`)));
   });
   return { child, url };
+}
+
+async function stopService(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
 }
 
 async function call(url: string, path: string, token: string | null, method = 'GET', body?: unknown) {
@@ -199,48 +158,80 @@ async function prepare(setting: string) {
   return { opKey, revKey };
 }
 
+interface Sessions {
+  url: string;
+  op: string;
+  rev: string;
+  opKey: SoftKey;
+  revKey: SoftKey;
+}
+
+interface ApprovalFigures {
+  /** Decisions posted per second: the service's figure. */
+  rate: number;
+  /** Challenges fetched and signed per second by the bench client, ahead of the timed phase. */
+  prepared: number;
+  /** Service CPU per approved posting, in ms, over the timed phase only. */
+  serviceCpuMs: number;
+  /** The bench client's CPU over the timed phase, in s: shows it was not the bottleneck. */
+  clientCpu: number;
+}
+
+/** Runs `count` workers at most `clients` at a time, each taking the next index. */
+async function inParallel(count: number, clients: number, work: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (let i = next++; i < count; i = next++) await work(i);
+    }),
+  );
+}
+
 async function approvals(
-  url: string,
-  op: string,
-  rev: string,
-  opKey: SoftKey,
-  revKey: SoftKey,
+  s: Sessions,
+  servicePid: number,
   contractId: number,
   count: number,
   clients: number,
-) {
+): Promise<ApprovalFigures> {
   // Pending deposits, made before the clock starts.
   const ids: number[] = [];
-  const makers = Array.from({ length: 8 }, async () => {
-    while (ids.length < count) {
-      const draft = { kind: 'deposit', contractId, amount: 1 };
-      const p = await call(url, at('instructions.preview'), op, 'POST', draft);
-      const signature = signEnvelope(opKey, payloadOf('deposit', p.fields, p.challenge, new Date().toISOString()));
-      ids.push(
-        (await call(url, at('instructions.submit'), op, 'POST', { draft, idempotencyKey: p.serial, signature })).id,
-      );
-    }
+  await inParallel(count, 8, async () => {
+    const draft = { kind: 'deposit', contractId, amount: 1 };
+    const p = await call(s.url, at('instructions.preview'), s.op, 'POST', draft);
+    const signature = signEnvelope(s.opKey, payloadOf('deposit', p.fields, p.challenge, new Date().toISOString()));
+    ids.push(
+      (await call(s.url, at('instructions.submit'), s.op, 'POST', { draft, idempotencyKey: p.serial, signature })).id,
+    );
   });
-  await Promise.all(makers);
-  const queue = ids.slice(0, count);
+  // The reviewer's challenges, fetched and signed ahead: signing is the key holder's
+  // time, not the service's (a challenge lives five minutes, plenty for this).
+  const signed: { id: number; signature: unknown }[] = [];
+  const p0 = performance.now();
+  await inParallel(count, clients, async (i) => {
+    const id = ids[i];
+    const ch = await call(s.url, at('instructions.decisionChallenge', { id }), s.rev, 'POST', { decision: 'approve' });
+    signed.push({
+      id,
+      signature: signEnvelope(s.revKey, payloadOf('decision', ch.fields, ch.challenge, new Date().toISOString())),
+    });
+  });
+  const prepared = (count * 1000) / (performance.now() - p0);
+  const cpu0 = cpuSeconds(servicePid);
+  const self0 = process.cpuUsage();
   const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      for (let id = queue.pop(); id !== undefined; id = queue.pop()) {
-        const ch = await call(url, at('instructions.decisionChallenge', { id }), rev, 'POST', { decision: 'approve' });
-        const signature = signEnvelope(
-          revKey,
-          payloadOf('decision', ch.fields, ch.challenge, new Date().toISOString()),
-        );
-        const done = await call(url, at('instructions.decision', { id }), rev, 'POST', {
-          decision: 'approve',
-          signature,
-        });
-        if (done.state !== 'executed') throw new Error(`instruction ${id} ended ${done.state}`);
-      }
-    }),
-  );
-  return (count * 1000) / (performance.now() - t0);
+  await inParallel(count, clients, async (i) => {
+    const { id, signature } = signed[i];
+    const done = await call(s.url, at('instructions.decision', { id }), s.rev, 'POST', {
+      decision: 'approve',
+      signature,
+    });
+    if (done.state !== 'executed') throw new Error(`instruction ${id} ended ${done.state}`);
+  });
+  const rate = (count * 1000) / (performance.now() - t0);
+  const serviceCpuMs = ((cpuSeconds(servicePid) - cpu0) * 1000) / count;
+  const self = process.cpuUsage(self0);
+  return { rate, prepared, serviceCpuMs, clientCpu: (self.user + self.system) / 1e6 };
 }
 
 async function fillHistory(setting: string, detailAccountId: number, entries: number, mine: number): Promise<void> {
@@ -278,125 +269,187 @@ async function fillHistory(setting: string, detailAccountId: number, entries: nu
   }
 }
 
-async function benchDatabase(name: string, setting: string, raw: string) {
+async function sessionsOn(url: string, opKey: SoftKey, revKey: SoftKey): Promise<Sessions> {
+  const op = await login(url, 'trade.operator', opKey);
+  const rev = await login(url, 'trade.reviewer', revKey);
+  return { url, op, rev, opKey, revKey };
+}
+
+/** Signs member EX1002 of market EXCH01, bound to the enterprise's first settlement account; the contract's id. */
+async function signContract(s: Sessions): Promise<number> {
+  const markets = await call(s.url, at('accounts.markets'), s.op);
+  const account = (await call(s.url, at('ebank.accounts'), s.op))[0].id;
+  const signDraft = {
+    kind: 'sign',
+    marketId: markets.find((m: any) => m.code === 'EXCH01').id,
+    memberCode: 'EX1002',
+    boundAccountId: account,
+  };
+  const p = await call(s.url, at('instructions.preview'), s.op, 'POST', signDraft);
+  const submitted = await call(s.url, at('instructions.submit'), s.op, 'POST', {
+    draft: signDraft,
+    idempotencyKey: p.serial,
+    signature: signEnvelope(s.opKey, payloadOf('sign', p.fields, p.challenge, new Date().toISOString())),
+  });
+  const ch = await call(s.url, at('instructions.decisionChallenge', { id: submitted.id }), s.rev, 'POST', {
+    decision: 'approve',
+  });
+  await call(s.url, at('instructions.decision', { id: submitted.id }), s.rev, 'POST', {
+    decision: 'approve',
+    signature: signEnvelope(s.revKey, payloadOf('decision', ch.fields, ch.challenge, new Date().toISOString())),
+  });
+  return (await call(s.url, at('accounts.list'), s.op))[0].contractId;
+}
+
+/**
+ * What a deposit on the contract posts between (markets/money.ts postDeposit):
+ * the bound settlement account is debited, the detail sub-account credited.
+ */
+async function depositPair(setting: string, contractId: number): Promise<AccountPair & { detail: number }> {
+  const store = openStore(setting);
+  try {
+    const row = await store.db
+      .selectFrom('contracts')
+      .select(['bound_account_id', 'detail_account_id'])
+      .where('id', '=', contractId)
+      .executeTakeFirstOrThrow();
+    if (row.bound_account_id === null) throw new Error(`contract ${contractId} has no bound settlement account`);
+    return { from: row.bound_account_id, to: row.detail_account_id, detail: row.detail_account_id };
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * A database in the state the approvals start from: migrated, seeded, the
+ * bench's keys issued and the contract signed. The raw baseline's database is
+ * made the same way, so its transfers move money between the same accounts.
+ */
+async function ready(setting: string) {
   const { opKey, revKey } = await prepare(setting);
-  const rawRate1 = await rawRate(raw, 300);
   const { child, url } = await startService(setting);
   try {
-    const op = await login(url, 'trade.operator', opKey);
-    const rev = await login(url, 'trade.reviewer', revKey);
-    const markets = await call(url, at('accounts.markets'), op);
-    const account = (await call(url, at('ebank.accounts'), op))[0].id;
-    const signDraft = {
-      kind: 'sign',
-      marketId: markets.find((m: any) => m.code === 'EXCH01').id,
-      memberCode: 'EX1002',
-      boundAccountId: account,
-    };
-    const p = await call(url, at('instructions.preview'), op, 'POST', signDraft);
-    const s = await call(url, at('instructions.submit'), op, 'POST', {
-      draft: signDraft,
-      idempotencyKey: p.serial,
-      signature: signEnvelope(opKey, payloadOf('sign', p.fields, p.challenge, new Date().toISOString())),
-    });
-    const ch = await call(url, at('instructions.decisionChallenge', { id: s.id }), rev, 'POST', {
-      decision: 'approve',
-    });
-    await call(url, at('instructions.decision', { id: s.id }), rev, 'POST', {
-      decision: 'approve',
-      signature: signEnvelope(revKey, payloadOf('decision', ch.fields, ch.challenge, new Date().toISOString())),
-    });
-    const contract = (await call(url, at('accounts.list'), op))[0];
-
-    const one = await approvals(url, op, rev, opKey, revKey, contract.contractId, 150, 1);
-    const cpu0 = cpuSeconds(child.pid!);
-    const self0 = process.cpuUsage();
-    const many = await approvals(url, op, rev, opKey, revKey, contract.contractId, 600, 32);
-    const serviceCpu = cpuSeconds(child.pid!) - cpu0;
-    const self1 = process.cpuUsage(self0);
-    console.log(
-      `${name.padEnd(10)} raw: one balanced transfer per commit      ${String(round(rawRate1)).padStart(6)} /s`,
-    );
-    console.log(
-      `${name.padEnd(10)} HTTP approvals, 1 client                   ${String(round(one)).padStart(6)} /s  = ${dec(one / rawRate1, 2)}× raw`,
-    );
-    console.log(
-      `${name.padEnd(10)} HTTP approvals, 32 clients                 ${String(round(many)).padStart(6)} /s  = ${dec(many / rawRate1, 2)}× raw`,
-    );
-    console.log(
-      `${name.padEnd(10)} CPU in the 32-client phase (600 submissions + 600 approvals): service ${dec(serviceCpu, 1)} s, bench client ${dec((self1.user + self1.system) / 1e6, 1)} s`,
-    );
-
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    const detail = await (async () => {
-      const store = openStore(setting);
-      const row = await store.db
-        .selectFrom('contracts')
-        .select('detail_account_id')
-        .where('id', '=', contract.contractId)
-        .executeTakeFirstOrThrow();
-      await store.close();
-      return row.detail_account_id;
-    })();
-    const t0 = performance.now();
-    await fillHistory(setting, detail, 500_000, 2_500);
-    console.log(`${name.padEnd(10)} 1,000,000 journal rows written in ${round((performance.now() - t0) / 1000)} s`);
-    const again = await startService(setting);
-    try {
-      const op2 = await login(again.url, 'trade.operator', opKey);
-      const times: number[] = [];
-      const deep: number[] = [];
-      for (let i = 0; i < 60; i++) {
-        const a = performance.now();
-        await call(
-          again.url,
-          `${at('accounts.transactions', { contractId: contract.contractId })}?period=history&from=2025-11-28&to=2026-11-27&category=all&page=1&pageSize=20`,
-          op2,
-        );
-        times.push(performance.now() - a);
-        const b = performance.now();
-        await call(
-          again.url,
-          `${at('accounts.transactions', { contractId: contract.contractId })}?period=history&from=2025-11-28&to=2026-11-27&category=all&page=${1 + (i % 200)}&pageSize=20`,
-          op2,
-        );
-        deep.push(performance.now() - b);
-      }
-      const warm = times.slice(10);
-      const warmDeep = deep.slice(10);
-      console.log(
-        `${name.padEnd(10)} history page 1 (a year, 2,500 of 1,000,000 rows): p50 ${dec(median(warm), 1)} ms, p95 ${dec(p95(warm), 1)} ms`,
-      );
-      console.log(
-        `${name.padEnd(10)} history pages 1–200:                              p50 ${dec(median(warmDeep), 1)} ms, p95 ${dec(p95(warmDeep), 1)} ms`,
-      );
-    } finally {
-      again.child.kill('SIGTERM');
-      await new Promise((r) => again.child.once('exit', r));
-    }
+    const contractId = await signContract(await sessionsOn(url, opKey, revKey));
+    return { opKey, revKey, contractId, pair: await depositPair(setting, contractId) };
   } finally {
-    if (child.exitCode === null) child.kill('SIGTERM');
+    await stopService(child);
   }
+}
+
+const rate = (n: number) => `${String(round(n)).padStart(5)} /s`;
+
+async function benchDatabase(name: string, setting: string, raw: string, pools: (number | undefined)[]) {
+  const isPg = setting.startsWith('postgres');
+  const label = name.padEnd(10);
+  const svc = await ready(setting);
+  const base = await ready(raw);
+  console.log(
+    `${label} every posting debits account ${svc.pair.from} and credits ${svc.pair.to} (raw run: ${base.pair.from} → ${base.pair.to}): one contract, one account pair`,
+  );
+  // The raw runs go first, with no service running to share the two cores with.
+  const raw1 = isPg ? await rawPostgres(raw, base.pair, 1, 600) : rawSqlite(raw, base.pair, 3000);
+  // SQLite has one writer however many clients wait: its one raw rate stands beside both service rates.
+  const raw32 = isPg ? await rawPostgres(raw, base.pair, 32, 3000) : raw1;
+  const rawName1 = isPg ? 'raw 1 conn' : 'raw one writer';
+  const rawName32 = isPg ? 'raw 32 conns' : 'raw one writer';
+  const column = (text: string) => `${label} ${text.padEnd(34)}`;
+  console.log(`${label} raw: entry, 2 lines, 2 conditional balance updates and 1 audit row per commit`);
+  if (isPg) {
+    console.log(`${column('raw, 1 connection')}${rate(raw1)}`);
+    console.log(`${column('raw, 32 connections')}${rate(raw32)}`);
+  } else {
+    console.log(`${column('raw, one writer')}${rate(raw1)}`);
+  }
+  const byPool: string[] = [];
+  for (const pool of pools) {
+    const { child, url } = await startService(setting, pool);
+    try {
+      const s = await sessionsOn(url, svc.opKey, svc.revKey);
+      const one = await approvals(s, child.pid!, svc.contractId, 150, 1);
+      const many = await approvals(s, child.pid!, svc.contractId, 600, 32);
+      const who = isPg ? `pool ${pool ?? poolSize()}, ` : '';
+      for (const [clients, f, r, rawName] of [
+        ['1 client', one, raw1, rawName1],
+        ['32 clients', many, raw32, rawName32],
+      ] as const) {
+        console.log(
+          `${column(`${who}service, ${clients}`)}${rate(f.rate)} = ${dec(f.rate / r, 2).padEnd(4)}× ${`${rawName};`.padEnd(16)}service CPU ${dec(f.serviceCpuMs, 2)} ms per posting`,
+        );
+      }
+      console.log(
+        `${label} ${who}untimed, ahead of those: challenges fetched + signed ${round(one.prepared)} /s (1 client), ${round(many.prepared)} /s (32 clients); bench client CPU in the timed phases ${dec(one.clientCpu, 1)} s, ${dec(many.clientCpu, 1)} s`,
+      );
+      byPool.push(`${pool ?? poolSize()} → ${round(many.rate)} /s (${dec(many.rate / raw32, 2)}×)`);
+    } finally {
+      await stopService(child);
+    }
+  }
+  if (byPool.length > 1) console.log(`${label} by pool size, 32 clients: ${byPool.join(', ')}`);
+
+  const t0 = performance.now();
+  await fillHistory(setting, svc.pair.detail, 500_000, 2_500);
+  console.log(`${label} 1,000,000 journal rows written in ${round((performance.now() - t0) / 1000)} s`);
+  const again = await startService(setting);
+  try {
+    const op2 = await login(again.url, 'trade.operator', svc.opKey);
+    const times: number[] = [];
+    const deep: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const a = performance.now();
+      await call(
+        again.url,
+        `${at('accounts.transactions', { contractId: svc.contractId })}?period=history&from=2025-11-28&to=2026-11-27&category=all&page=1&pageSize=20`,
+        op2,
+      );
+      times.push(performance.now() - a);
+      const b = performance.now();
+      await call(
+        again.url,
+        `${at('accounts.transactions', { contractId: svc.contractId })}?period=history&from=2025-11-28&to=2026-11-27&category=all&page=${1 + (i % 200)}&pageSize=20`,
+        op2,
+      );
+      deep.push(performance.now() - b);
+    }
+    const warm = times.slice(10);
+    const warmDeep = deep.slice(10);
+    console.log(
+      `${label} history page 1 (a year, 2,500 of 1,000,000 rows): p50 ${dec(median(warm), 1)} ms, p95 ${dec(p95(warm), 1)} ms`,
+    );
+    console.log(
+      `${label} history pages 1–200:                              p50 ${dec(median(warmDeep), 1)} ms, p95 ${dec(p95(warmDeep), 1)} ms`,
+    );
+  } finally {
+    await stopService(again.child);
+  }
+}
+
+/** BENCH_POOLS=5,10,20: the pool sizes to measure; unset, the service's default alone. */
+function poolsToMeasure(): (number | undefined)[] {
+  const setting = process.env.BENCH_POOLS;
+  if (!setting) return [undefined];
+  return setting.split(',').map((part) => {
+    const n = Number(part.trim());
+    if (!Number.isInteger(n) || n < 1 || n > 200) throw new Error(`BENCH_POOLS: not a pool size: ${part}`);
+    return n;
+  });
 }
 
 async function main() {
   const only = process.env.BENCH_ONLY; // 'sqlite' or 'postgres'
+  const pools = poolsToMeasure();
   const dir = mkdtempSync(join(tmpdir(), 'sk-bench-ledger-'));
   // The demo's stand-in bank keys of every database go here (a PostgreSQL one has no folder of its own).
   process.env.SETTLEKEY_DATA_DIR = dir;
   try {
-    // The raw baseline runs on a database of the same schema.
-    const rawSqlite = join(dir, 'raw.sqlite');
-    await prepare(rawSqlite);
-    if (only !== 'postgres') await benchDatabase('SQLite', join(dir, 'service.sqlite'), rawSqlite);
+    // SQLite keeps one connection whatever the pool: BENCH_POOLS is PostgreSQL's alone.
+    if (only !== 'postgres')
+      await benchDatabase('SQLite', join(dir, 'service.sqlite'), join(dir, 'raw.sqlite'), [undefined]);
     if (only === 'sqlite') return;
     if ((await pgKind.available()) === true) {
       const svc = await pgKind.create();
       const raw = await pgKind.create();
-      await prepare(raw.setting);
       try {
-        await benchDatabase('PostgreSQL', svc.setting, raw.setting);
+        await benchDatabase('PostgreSQL', svc.setting, raw.setting, pools);
       } finally {
         await svc.drop();
         await raw.drop();
@@ -409,4 +462,7 @@ async function main() {
   }
 }
 
-void main();
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -335,7 +335,8 @@ for (const kind of DATABASE_KINDS) {
                       }
                       case 'approveTrade': {
                         const id = pick(trades, c.trade);
-                        if (id) await approveTrade(trx, ctx, id, await ctx.serials.next(trx, ctx.clock.today()), 'test');
+                        if (id)
+                          await approveTrade(trx, ctx, id, await ctx.serials.next(trx, ctx.clock.today()), 'test');
                         break;
                       }
                       case 'recredit': {
