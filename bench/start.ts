@@ -2,8 +2,10 @@
 // launch → login page interactive in Chromium: captcha shown, button enabled)
 // on an existing user-data folder, the first-ever start (which also seeds the
 // demo data and provisions the demo USB-KEYs) once, and the renderer's
-// JavaScript gzipped.
-import { chromium } from '@playwright/test';
+// JavaScript gzipped: all chunks, and what the login page loads.
+// Issue 12's targets: cold start ≤ 4× the baseline (goal ≤ 3×); the login page's
+// JavaScript ≤ 250 KiB gzipped.
+import { chromium, type Response } from '@playwright/test';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +14,7 @@ import { gzipSync } from 'node:zlib';
 import { CHROMIUM_ARGS } from '../playwright.config';
 
 const RUNS = 5;
+const LOGIN_JS_TARGET_KIB = 250;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -24,7 +27,7 @@ async function main() {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   const ready: number[] = [];
   const interactive: number[] = [];
-  let loginJsBytes = 0;
+  let loginJs = { files: 0, raw: 0, gzipped: 0 };
   const dir = mkdtempSync(join(tmpdir(), 'sk-bench-'));
   let first = 0;
   for (let i = 0; i <= RUNS; i++) {
@@ -44,15 +47,21 @@ async function main() {
     const tUrl = performance.now();
     const context = await browser.newContext();
     const page = await context.newPage();
-    let jsBytes = 0;
-    page.on('response', async (res) => {
-      if (res.url().endsWith('.js')) jsBytes += (await res.body().catch(() => Buffer.alloc(0))).length;
+    const scripts: Response[] = [];
+    page.on('response', (res) => {
+      if (res.url().endsWith('.js')) scripts.push(res);
     });
     await page.goto(url);
     await page.getByTestId('captcha-image').locator('img').waitFor();
     await page.getByTestId('login-submit').isEnabled();
     const t1 = performance.now();
-    loginJsBytes = jsBytes;
+    // read and compressed after the clock stopped, so the measuring costs the start nothing
+    const bodies = await Promise.all(scripts.map((res) => res.body().catch(() => Buffer.alloc(0))));
+    loginJs = {
+      files: bodies.length,
+      raw: bodies.reduce((n, b) => n + b.length, 0),
+      gzipped: bodies.reduce((n, b) => n + gzipSync(b, { level: 9 }).length, 0),
+    };
     await context.close();
     child.kill('SIGTERM');
     await new Promise((r) => child.on('exit', r));
@@ -102,12 +111,14 @@ async function main() {
     `cold start, median of ${RUNS}: shell ready ${Math.round(median(ready))} ms; login page interactive ${Math.round(median(interactive))} ms`,
   );
   console.log(
-    `baseline (bare Node server + one-line page), median of ${RUNS}: ${Math.round(median(baseline))} ms → SettleKey cold start is ${Math.round((10 * median(interactive)) / median(baseline)) / 10}× the baseline`,
+    `baseline (bare Node server + one-line page), median of ${RUNS}: ${Math.round(median(baseline))} ms → SettleKey cold start is ${Math.round((10 * median(interactive)) / median(baseline)) / 10}× the baseline (target ≤ 4×, goal ≤ 3×)`,
   );
   console.log(
     `renderer JavaScript, all chunks: ${Math.round(raw / 1024)} KiB raw, ${Math.round(gz / 1024)} KiB gzipped (${js.length} files)`,
   );
-  console.log(`JavaScript loaded by the login page: ${Math.round(loginJsBytes / 1024)} KiB raw`);
+  console.log(
+    `JavaScript loaded by the login page: ${Math.round(loginJs.raw / 1024)} KiB raw, ${Math.round(loginJs.gzipped / 1024)} KiB gzipped (${loginJs.files} files) = ${Math.round((100 * loginJs.gzipped) / 1024 / LOGIN_JS_TARGET_KIB) / 100}× the ${LOGIN_JS_TARGET_KIB} KiB target`,
+  );
 }
 
 void main();

@@ -16,9 +16,14 @@ async function boot() {
   app.use(i18n);
   const appStore = useAppStore();
   const session = useSessionStore();
-  // Settings first (language), then whether a session is still alive in the main process.
-  await appStore.load().catch(() => appStore.applyLanguage('zh-CN'));
-  await session.restore().catch(() => session.reset());
+  // What the app says about itself waits for the embedded service's start (its URL): it arrives while
+  // the first page shows, and nothing on that page waits for it.
+  void appStore.loadInfo().catch(() => undefined);
+  // Settings (the language) and whether a session is still alive in the main process, asked together.
+  await Promise.all([
+    appStore.load().catch(() => appStore.applyLanguage('zh-CN')),
+    session.restore().catch(() => session.reset()),
+  ]);
   app.use(router);
   await router.isReady();
   app.mount('#app');

@@ -23,6 +23,8 @@ export interface MainCoreOptions {
   /** The embedded default runs with demo data (and, once provisioned, demo tokens). */
   demo: boolean;
   spawnService: ServiceSpawner;
+  /** An embedded service already starting (the browser shell forks it before loading the rest); else one on spawnService. */
+  embedded?: EmbeddedService;
   spawnTokenHost: HostSpawner;
   cacheKeys: (dir: string) => CacheKeyProvider;
   files: FileSaver;
@@ -47,7 +49,8 @@ export class MainCore {
     this.files = options.files;
     this.demo = options.demo;
     this.cache = new SessionCache(join(dir, 'client-cache.sqlite'), options.cacheKeys(dir));
-    this.embedded = new EmbeddedService({ userDataDir: dir, demo: options.demo, spawn: options.spawnService });
+    this.embedded =
+      options.embedded ?? new EmbeddedService({ userDataDir: dir, demo: options.demo, spawn: options.spawnService });
     this.client = new SettlementClient(
       () => this.serviceUrl(),
       () => this.language(),

@@ -6,6 +6,8 @@ import type { Component } from 'vue';
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
 import { menuLeaves, type Permission } from '../../src-shared/menu';
 import { useSessionStore } from '../stores/session';
+// The page every start lands on is part of the entry: its code is fetched with the entry's, not after it.
+import LoginView from '../views/LoginView.vue';
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -59,7 +61,7 @@ const pageRoutes: RouteRecordRaw[] = menuLeaves().map((leaf) => ({
 }));
 
 export const routes: RouteRecordRaw[] = [
-  { path: '/login', name: 'login', component: () => import('../views/LoginView.vue'), meta: { public: true } },
+  { path: '/login', name: 'login', component: LoginView, meta: { public: true } },
   {
     path: '/certificate',
     name: 'certificate',

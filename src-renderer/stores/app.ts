@@ -23,9 +23,13 @@ export const useAppStore = defineStore('app', () => {
     document.title = i18n.global.t('app.name');
   }
 
+  /** The settings and the language; `loadInfo` is asked for separately (it waits for the service's start). */
   async function load() {
     settings.value = await settingsApi.get();
     applyLanguage(settings.value.language);
+  }
+
+  async function loadInfo() {
     info.value = await appApi.info();
   }
 
@@ -37,8 +41,8 @@ export const useAppStore = defineStore('app', () => {
   async function saveSettings(patch: SettingsPatch) {
     settings.value = await settingsApi.update(patch);
     applyLanguage(settings.value.language);
-    info.value = await appApi.info();
+    await loadInfo();
   }
 
-  return { language, info, settings, load, setLanguage, saveSettings, applyLanguage };
+  return { language, info, settings, load, loadInfo, setLanguage, saveSettings, applyLanguage };
 });
