@@ -36,17 +36,24 @@ export async function startService(options: StartOptions): Promise<RunningServic
     // The back office's key comes from the environment, never the command line.
     bankKey: process.env.SETTLEKEY_BANK_KEY || undefined,
   });
-  if (options.demo) await seedDemo(ctx);
   // The bank's keys are opened (and made, the first time) before anything is served:
-  // a start without them — no HSM settings and no --demo — ends here.
-  let keys: Awaited<ReturnType<typeof ctx.bankKeys.ready>>;
+  // a start without them — no HSM settings and no --demo — ends here. Opening them
+  // (an HSM worker thread, a login on the token) runs while the demo is seeded and
+  // the routes are built, which need no key.
+  const opening = ctx.bankKeys.ready();
+  opening.catch(() => undefined);
+  let keys: Awaited<typeof opening>;
+  let app: FastifyInstance | undefined;
   try {
-    keys = await ctx.bankKeys.ready();
+    if (options.demo) await seedDemo(ctx);
+    app = await buildApp(ctx, { level: options.logLevel ?? 'info' });
+    keys = await opening;
   } catch (error) {
+    await app?.close();
+    await opening.then(() => ctx.bankKeys.close()).catch(() => undefined);
     await store.close();
     throw error;
   }
-  const app = await buildApp(ctx, { level: options.logLevel ?? 'info' });
   // Instructions not reviewed on their business day, and trades not reviewed in 30 days, expire.
   const sweep = setInterval(() => {
     void expireStale(ctx).catch((error: unknown) => app.log.error({ err: error }, 'instruction expiry sweep failed'));

@@ -21,11 +21,22 @@ import { testRoutes } from '../testing/routes';
 import { sendError, validatorCompiler } from './errors';
 import { installGuard } from './guard';
 
+function zodOnly(): never {
+  throw new Error('every route is compiled by zod (setValidatorCompiler, setSerializerCompiler)');
+}
+
 export async function buildApp(
   ctx: ServiceContext,
   logger: FastifyServerOptions['logger'] = false,
 ): Promise<FastifyInstance> {
-  const app = Fastify({ logger, bodyLimit: 1024 * 1024, trustProxy: false }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({
+    logger,
+    bodyLimit: 1024 * 1024,
+    trustProxy: false,
+    // zod checks every request and reply (the compilers set below): Fastify's own (Ajv,
+    // fast-json-stringify) would only be loaded at start, a tenth of it, and never used.
+    schemaController: { compilersFactory: { buildValidator: zodOnly, buildSerializer: zodOnly } },
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
