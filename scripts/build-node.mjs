@@ -1,6 +1,9 @@
 // Bundles the Node-side entry points (settlement service, browser shell, CLIs)
-// into dist/ with esbuild. Dependencies stay in node_modules; NODE_ENV is fixed
-// to "production", so the test-mode hooks are compiled out of these bundles.
+// into dist/ with esbuild, their dependencies with them: Node then reads one
+// file where it resolved, read and compiled hundreds (Kysely alone is some 300
+// modules), which was most of the embedded service's start — the start a login
+// page waits for. What cannot be bundled stays in node_modules (EXTERNAL).
+// NODE_ENV is fixed to "production", so the test-mode hooks are compiled out.
 // `--outdir DIR` bundles elsewhere (a test checks what a production bundle serves).
 import { build } from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,6 +21,25 @@ const entries = {
   'token/host': 'src-main/token/host.ts',
 };
 
+/**
+ * Native addons; packages that read files beside their own code (svg-captcha's
+ * font, swagger's YAML, pino's worker transports); and what loads only on a
+ * rare path (ExcelJS for an export).
+ */
+const EXTERNAL = [
+  'better-sqlite3',
+  'pkcs11js',
+  'koffi',
+  'pg-native',
+  'svg-captcha',
+  '@fastify/swagger',
+  'yaml',
+  'pino',
+  'thread-stream',
+  'pino-pretty',
+  'exceljs',
+];
+
 await build({
   entryPoints: entries,
   outdir,
@@ -26,7 +48,7 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  packages: 'external',
+  external: EXTERNAL,
   sourcemap: 'linked',
   minifySyntax: true,
   define: { 'process.env.NODE_ENV': '"production"' },

@@ -61,6 +61,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
   }, 60_000);
   sweep.unref();
   const address = await app.listen({ host: options.host, port: options.port });
+  ctx.captchas.preload();
   app.log.info({ database: store.describe, demo: options.demo, bankKeys: keys }, 'settlement service ready');
   return {
     app,

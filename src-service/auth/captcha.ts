@@ -1,13 +1,23 @@
 // Image captcha: svg-captcha draws it; the answer is kept only as a hash, checked
 // once (the row is deleted by the check, right or wrong) and expires in 2 minutes.
 import { createHash, randomBytes } from 'node:crypto';
-import svgCaptcha from 'svg-captcha';
 import type { Kysely } from 'kysely';
 import { AppError } from '../../src-shared/errors';
 import type { Clock } from '../clock';
 import type { Database } from '../store/schema';
 
 export const CAPTCHA_TTL_SECONDS = 120;
+
+/**
+ * svg-captcha parses its font when loaded (a tenth of the service's start): it is
+ * loaded by the first captcha, or by preload() once the service listens — well
+ * before a login page asks for its first.
+ */
+let drawing: Promise<typeof import('svg-captcha')> | null = null;
+function drawer(): Promise<typeof import('svg-captcha')> {
+  drawing ??= import('svg-captcha').then((m) => ('create' in m ? m : (m as { default: typeof m }).default));
+  return drawing;
+}
 
 function answerHash(id: string, answer: string): string {
   return createHash('sha256').update(`${id}:${answer.trim().toLowerCase()}`).digest('hex');
@@ -25,8 +35,19 @@ export class Captchas {
     this.testAnswers = testMode ? new Map() : null;
   }
 
+  /** Loads the drawing library ahead of the first captcha. */
+  preload(): void {
+    void drawer().catch(() => undefined);
+  }
+
   async create(): Promise<{ captchaId: string; svg: string; expiresInSeconds: number }> {
-    const image = svgCaptcha.create({ size: 4, noise: 2, color: true, ignoreChars: '0oO1ilI', background: '#f4f6fa' });
+    const image = (await drawer()).create({
+      size: 4,
+      noise: 2,
+      color: true,
+      ignoreChars: '0oO1ilI',
+      background: '#f4f6fa',
+    });
     const id = randomBytes(16).toString('hex');
     const now = this.clock.now();
     await this.db

@@ -12,7 +12,7 @@ import {
   type QueryResult,
   type UnknownRow,
 } from 'kysely';
-import pg from 'pg';
+import type { Pool, PoolConfig } from 'pg';
 import type { Database } from './schema';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -143,12 +143,13 @@ function openPostgres(url: string): Store {
     throw new Error(`schema must be a lower-case SQL identifier: ${schema}`);
   }
   // BIGINT (int8) arrives as a string; it is parsed and range-checked by balanceFromDb (a sum: sumFromDb).
-  const connect = (max: number) =>
-    new pg.Pool({
-      connectionString: parsed.toString(),
-      max,
-      ...(schema ? { options: `-c search_path=${schema}` } : {}),
-    });
+  const config = (max: number): PoolConfig => ({
+    connectionString: parsed.toString(),
+    max,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // pg is loaded when the first connection is wanted: a SQLite service never loads it.
+  const connect = (max: number) => async (): Promise<Pool> => new (await import('pg')).default.Pool(config(max));
   const counter = new StatementCounter();
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: connect(poolSize()) }), plugins: [counter] });
   const autonomous = new Kysely<Database>({ dialect: new PostgresDialect({ pool: connect(1) }), plugins: [counter] });
