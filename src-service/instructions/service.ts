@@ -261,6 +261,10 @@ async function loadForDecision(
   if (!row || row.enterprise_id !== enterprise.id) throw new AppError('INSTRUCTION_NOT_FOUND');
   requirePermission(actor, kindSpec(row.kind).checker);
   if (row.maker_id === actor.user.id) throw new AppError('MAKER_CANNOT_CHECK');
+  if (row.state === 'pending' && row.business_date < ctx.clock.today()) {
+    await expireStaleNow(ctx, enterprise.id);
+    throw new AppError('INSTRUCTION_EXPIRED');
+  }
   if (row.state === 'expired') throw new AppError('INSTRUCTION_EXPIRED');
   if (row.state !== 'pending') throw new AppError('INSTRUCTION_ALREADY_HANDLED', { state: row.state });
   return { row, enterprise };
@@ -329,22 +333,24 @@ export async function decideInstruction(
 /**
  * The business date through which each enterprise's stale instructions were
  * expired, per database: an instruction is made with today's date, so none
- * becomes stale again before the date changes — every instance checks once a
- * day, not on every request.
+ * becomes stale again before the date changes — a request checks once a day,
+ * not every time. The service's sweep (no enterprise) always looks, every
+ * minute, for what an instance whose clock lags may still have dated yesterday;
+ * a decision refuses such an instruction by its date whatever was remembered.
  */
-const expiredThrough = new WeakMap<object, Map<number | 'all', string>>();
+const expiredThrough = new WeakMap<object, Map<number, string>>();
 
 /** Instructions not reviewed by the end of their business day expire; their holds are voided. */
 export async function expireStale(ctx: ServiceContext, enterpriseId?: number): Promise<number> {
   // Inside a caller's transaction (which may yet roll back) nothing is remembered.
-  const remember = ctx.db === ctx.store.db;
+  if (enterpriseId === undefined || ctx.db !== ctx.store.db) return expireStaleNow(ctx, enterpriseId);
   let done = expiredThrough.get(ctx.store.db);
   if (!done) expiredThrough.set(ctx.store.db, (done = new Map()));
   // A moved clock (tests, the demo) may have gone back and forth over a day: worked out again.
   const today = `${ctx.clock.today()}#${ctx.clock.moves}`;
-  if (remember && (done.get(enterpriseId ?? 'all') === today || done.get('all') === today)) return 0;
+  if (done.get(enterpriseId) === today) return 0;
   const expired = await expireStaleNow(ctx, enterpriseId);
-  if (remember) done.set(enterpriseId ?? 'all', today);
+  done.set(enterpriseId, today);
   return expired;
 }
 

@@ -1,6 +1,7 @@
 // The corporate flow through the HTTP API, and every rule the service enforces
 // on instructions whatever the client sends.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDays } from '../../src-service/clock';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { decide, submitInstruction } from '../support/instructions';
 import { startHarness, type Harness } from '../support/service-harness';
@@ -263,6 +264,23 @@ for (const kind of DATABASE_KINDS) {
       expect(late.body.error.code).toBe('INSTRUCTION_EXPIRED');
       expect((await get(`/instructions/${w.body.id}`, rev)).state).toBe('expired');
       expect(await get(`/member-accounts/${c}`)).toMatchObject({ available: 5_000, pendingWithdrawals: 0 });
+    });
+
+    it('refuses to approve an instruction of yesterday that another instance, its clock behind, made after today’s expiry ran', async () => {
+      const c = (await get('/member-accounts')).find((a: any) => a.market.code === 'EXCH01').contractId;
+      // Today's expiry has run for the enterprise (and is remembered for the day).
+      await get('/instructions/pending-counts', rev);
+      const w = await submitInstruction(h, op, 'trade.operator', { kind: 'withdraw', contractId: c, amount: 1_00 });
+      expect(w.status).toBe(200);
+      await h.ctx.db
+        .updateTable('instructions')
+        .set({ business_date: addDays(h.clock.today(), -1) })
+        .where('id', '=', w.body.id)
+        .execute();
+      const late = await decide(h, rev, 'trade.reviewer', w.body.id, 'approve');
+      expect(late.body.error.code).toBe('INSTRUCTION_EXPIRED');
+      expect((await get(`/instructions/${w.body.id}`, rev)).state).toBe('expired');
+      expect((await get(`/member-accounts/${c}`)).pendingWithdrawals).toBe(0);
     });
 
     it('re-validates at approval: a market signed out, a contract no longer cancellable — the instruction fails with the reason', async () => {
