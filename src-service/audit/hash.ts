@@ -2,19 +2,13 @@
 // predecessor's hash, its position in its chain and its content, so a record
 // removed, altered or moved to another place no longer links to its neighbours.
 import { createHash } from 'node:crypto';
+import type { AuditLogTable } from '../store/schema';
 
 /** The hash a chain's first record holds as its predecessor's. */
 export const GENESIS_HASH = '0'.repeat(64);
 
 /** The content of a record, as stored and as hashed. */
-export interface AuditContent {
-  at: string;
-  actor: string;
-  action: string;
-  entity: string;
-  entity_id: string;
-  details: string;
-}
+export type AuditContent = Pick<AuditLogTable, 'at' | 'actor' | 'action' | 'entity' | 'entity_id' | 'details'>;
 
 /** JSON with sorted keys, so a record hashes the same wherever it is recomputed. */
 export function canonicalJson(value: unknown): string {

@@ -7,9 +7,10 @@
 // Triggers bump the row on any change of those tables (migration 010), so a
 // revocation made through one instance is refused by every other at once.
 import type { Kysely, Selectable } from 'kysely';
-import { isPermission, type Permission } from '../../src-shared/menu';
+import type { Permission } from '../../src-shared/menu';
 import type { Database, EnterprisesTable } from '../store/schema';
 import type { CertificateRow } from '../certificates/signatures';
+import { permissionsOf } from './users';
 
 export type EnterpriseRow = Pick<
   Selectable<EnterprisesTable>,
@@ -42,10 +43,7 @@ export class AccessCache {
 
   /** A user's permissions as of `version` (read in `db` when no copy of that version is kept). */
   permissionsOf(db: Kysely<Database>, version: AccessVersion, userId: number): Promise<ReadonlySet<Permission>> {
-    return this.cached(this.permissions, userId, version, async () => {
-      const rows = await db.selectFrom('user_permissions').select('code').where('user_id', '=', userId).execute();
-      return new Set(rows.map((r) => r.code).filter(isPermission));
-    });
+    return this.cached(this.permissions, userId, version, () => permissionsOf(db, userId));
   }
 
   /** A certificate by its (normalised) serial as of `version`; its validity dates are the caller's to check. */

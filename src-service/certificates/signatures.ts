@@ -108,6 +108,15 @@ export async function certificateBySerial(ctx: ServiceContext, serial: string): 
   return ctx.access.certificate(ctx.db, await readAccessVersion(ctx.db), normaliseSerial(serial));
 }
 
+/** Whether `signature` (base64) is the certificate's key's over `bytes`: EC as r‖s (what tokens give), or RSA. */
+export function signatureMatches(cert: CertificateRow, bytes: Buffer | Uint8Array, signature: string): boolean {
+  const key = publicKeyOf(cert);
+  const raw = Buffer.from(signature, 'base64');
+  return cert.key_type === 'ec'
+    ? verify('sha256', bytes, { key, dsaEncoding: 'ieee-p1363' }, raw)
+    : verify('sha256', bytes, key, raw);
+}
+
 /** Status and validity of a certificate at the service's time; revocation is read every time. */
 export function checkUsable(ctx: ServiceContext, cert: CertificateRow, need: 'issued' | 'activated'): void {
   if (cert.status === 'revoked') throw new AppError('CERT_REVOKED');
@@ -142,12 +151,6 @@ export async function verifySigned(ctx: ServiceContext, input: VerifyInput): Pro
     throw new AppError('SIGNATURE_TIME_SKEW');
   }
   const bytes = canonicalBytes(input.payload(envelope));
-  const publicKey = publicKeyOf(cert);
-  const signature = Buffer.from(envelope.signature, 'base64');
-  const ok =
-    cert.key_type === 'ec'
-      ? verify('sha256', bytes, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature)
-      : verify('sha256', bytes, publicKey, signature);
-  if (!ok) throw new AppError('SIGNATURE_INVALID');
+  if (!signatureMatches(cert, bytes, envelope.signature)) throw new AppError('SIGNATURE_INVALID');
   return cert;
 }

@@ -4,7 +4,7 @@
 // approved — executed or failed in the same transaction — or rejected with a
 // reason, or expired at the end of its business day. Every transition is kept
 // with who, when and the signature; the maker is never the checker.
-import { createHash, verify } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import {
   InstructionKind,
@@ -21,9 +21,9 @@ import type { Permission } from '../../src-shared/menu';
 import { balanceFromDb } from '../../src-shared/money';
 import { canonicalBytes, signedPayload } from '../../src-shared/signing';
 import { canonicalJson } from '../audit/log';
-import type { AccessVersion } from '../auth/access-cache';
+import { readAccessVersion, type AccessVersion } from '../auth/access-cache';
 import type { UserRow } from '../auth/users';
-import { issueChallenge, issuedByBank, publicKeyOf, verifySigned } from '../certificates/signatures';
+import { issueChallenge, issuedByBank, signatureMatches, verifySigned } from '../certificates/signatures';
 import type { ServiceContext } from '../context';
 import { voidHold } from '../ledger/holds';
 import { describeRefusals } from '../markets/contracts';
@@ -43,13 +43,8 @@ type Row = Selectable<InstructionsTable>;
 
 async function enterpriseOf(ctx: ServiceContext, actor: Actor): Promise<Enterprise> {
   if (!actor.user.enterprise_id) throw new AppError('FORBIDDEN');
-  if (actor.accessVersion !== undefined)
-    return ctx.access.enterprise(ctx.db, actor.accessVersion, actor.user.enterprise_id);
-  return ctx.db
-    .selectFrom('enterprises')
-    .select(['id', 'name', 'credit_code', 'admin_mode'])
-    .where('id', '=', actor.user.enterprise_id)
-    .executeTakeFirstOrThrow();
+  const version = actor.accessVersion ?? (await readAccessVersion(ctx.db));
+  return ctx.access.enterprise(ctx.db, version, actor.user.enterprise_id);
 }
 
 function requirePermission(actor: Actor, perm: Permission) {
@@ -481,11 +476,7 @@ async function checkMakerSignature(ctx: ServiceContext, row: Row): Promise<boole
   if (!cert || cert.user_id !== row.maker_id || !(await issuedByBank(ctx, cert))) return false;
   const { fields } = JSON.parse(row.payload) as StoredPayload;
   const bytes = canonicalBytes(signedPayload(row.kind, { ...fields, serial: row.serial }, envelope));
-  const key = publicKeyOf(cert);
-  const signature = Buffer.from(envelope.signature, 'base64');
-  return cert.key_type === 'ec'
-    ? verify('sha256', bytes, { key, dsaEncoding: 'ieee-p1363' }, signature)
-    : verify('sha256', bytes, key, signature);
+  return signatureMatches(cert, bytes, envelope.signature);
 }
 
 type Person = { id: number; loginName: string; displayName: string };

@@ -10,7 +10,7 @@ import { createContext, type ServiceContext } from '../../src-service/context';
 import { buildApp } from '../../src-service/http/app';
 import { openStore } from '../../src-service/store/db';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
-import { payloadOf, signedContract, submitInstruction } from '../support/instructions';
+import { payloadOf, submitInstruction, tradeDesk } from '../support/instructions';
 import { startHarness, type Harness } from '../support/service-harness';
 import { signEnvelope } from '../support/soft-certificates';
 
@@ -30,9 +30,7 @@ for (const kind of DATABASE_KINDS) {
       const app = await buildApp(ctx);
       await app.ready();
       other = { ctx, app };
-      op = await h.signedIn('trade.operator');
-      rev = await h.signedIn('trade.reviewer');
-      contract = (await signedContract(h, op, rev)).contractId;
+      ({ op, rev, contract } = await tradeDesk(h));
     });
     afterAll(async () => {
       await other?.app.close();

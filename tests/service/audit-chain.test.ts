@@ -19,7 +19,7 @@ import { migrateTo, migrateToLatest } from '../../src-service/store/migrations';
 import type { AuditLogTable, Database } from '../../src-service/store/schema';
 import { atomically } from '../../src-service/store/tx';
 import { checkAvailable, DATABASE_KINDS, sqlite } from '../support/databases';
-import { decide, signedContract, submitInstruction } from '../support/instructions';
+import { decide, submitInstruction, tradeDesk } from '../support/instructions';
 import { startHarness, type Harness } from '../support/service-harness';
 
 type Row = Selectable<AuditLogTable>;
@@ -86,9 +86,7 @@ for (const kind of DATABASE_KINDS) {
 
     beforeAll(async () => {
       h = await startHarness(kind);
-      op = await h.signedIn('trade.operator');
-      rev = await h.signedIn('trade.reviewer');
-      contract = (await signedContract(h, op, rev)).contractId;
+      ({ op, rev, contract } = await tradeDesk(h));
     });
     afterAll(async () => {
       await h?.close();

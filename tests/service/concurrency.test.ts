@@ -4,7 +4,7 @@
 // in parallel makes one instruction.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
-import { decide, payloadOf, signedContract, submitInstruction } from '../support/instructions';
+import { decide, payloadOf, submitInstruction, tradeDesk } from '../support/instructions';
 import { startHarness, type Harness } from '../support/service-harness';
 import { signEnvelope } from '../support/soft-certificates';
 
@@ -18,9 +18,7 @@ for (const kind of DATABASE_KINDS) {
 
     beforeAll(async () => {
       h = await startHarness(kind);
-      op = await h.signedIn('trade.operator');
-      rev = await h.signedIn('trade.reviewer');
-      contract = (await signedContract(h, op, rev)).contractId;
+      ({ op, rev, contract } = await tradeDesk(h));
       const dep = await submitInstruction(h, op, 'trade.operator', {
         kind: 'deposit',
         contractId: contract,

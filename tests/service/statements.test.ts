@@ -4,7 +4,7 @@
 // regression of issue 12 — an extra read per request, or an N+1 loop.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
-import { payloadOf, signedContract } from '../support/instructions';
+import { payloadOf, tradeDesk } from '../support/instructions';
 import { startHarness, type Harness } from '../support/service-harness';
 import { signEnvelope } from '../support/soft-certificates';
 
@@ -18,9 +18,7 @@ for (const kind of DATABASE_KINDS) {
 
     beforeAll(async () => {
       h = await startHarness(kind);
-      op = await h.signedIn('trade.operator');
-      rev = await h.signedIn('trade.reviewer');
-      contract = (await signedContract(h, op, rev)).contractId;
+      ({ op, rev, contract } = await tradeDesk(h));
     });
     afterAll(async () => {
       await h?.close();

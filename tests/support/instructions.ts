@@ -101,3 +101,13 @@ export async function signedContract(
   const contractId = (await h.request({ method: 'GET', url: '/member-accounts', token: op })).json()[0].contractId;
   return { contractId, accountId };
 }
+
+/**
+ * trade.operator and trade.reviewer signed in, and the contract they signed (signedContract): where
+ * most service tests start.
+ */
+export async function tradeDesk(h: Harness): Promise<{ op: string; rev: string; contract: number }> {
+  const op = await h.signedIn('trade.operator');
+  const rev = await h.signedIn('trade.reviewer');
+  return { op, rev, contract: (await signedContract(h, op, rev)).contractId };
+}
