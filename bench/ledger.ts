@@ -6,7 +6,8 @@
 // p50/p95 time to fetch a history page with 1,000,000 journal rows present.
 //
 // BENCH_ONLY=sqlite|postgres runs one database. BENCH_PROFILE=dir writes the
-// service's CPU profiles there. BENCH_POOLS=5,10,20 repeats the PostgreSQL
+// service's CPU profiles there. BENCH_HISTORY=0 leaves out the history phase
+// (a minute of filling on each database) when only the rates are wanted. BENCH_POOLS=5,10,20 repeats the PostgreSQL
 // service phase once per pool size (SETTLEKEY_DB_POOL), so the default pool
 // is chosen by measurement; unset, the service's own default is used.
 import BetterSqlite3 from 'better-sqlite3';
@@ -33,6 +34,8 @@ const at = (key: keyof typeof allRoutes, params?: Record<string, unknown>) =>
   requestOf(allRoutes[key], params ? params : undefined).url;
 
 const PASSWORD = 'Demo1234';
+/** Approvals timed at 32 clients (BENCH_APPROVALS): long enough that the JIT and the machine's noise settle. */
+const APPROVALS = Number(process.env.BENCH_APPROVALS ?? 2000);
 const NEW_PASSWORD = 'Bench2026go';
 
 function median(xs: number[]) {
@@ -366,7 +369,7 @@ async function benchDatabase(name: string, setting: string, raw: string, pools: 
     try {
       const s = await sessionsOn(url, svc.opKey, svc.revKey);
       const one = await approvals(s, child.pid!, svc.contractId, 150, 1);
-      const many = await approvals(s, child.pid!, svc.contractId, 600, 32);
+      const many = await approvals(s, child.pid!, svc.contractId, APPROVALS, 32);
       const who = isPg ? `pool ${pool ?? poolSize()}, ` : '';
       for (const [clients, f, r, rawName] of [
         ['1 client', one, raw1, rawName1],
@@ -385,6 +388,7 @@ async function benchDatabase(name: string, setting: string, raw: string, pools: 
     }
   }
   if (byPool.length > 1) console.log(`${label} by pool size, 32 clients: ${byPool.join(', ')}`);
+  if (process.env.BENCH_HISTORY === '0') return;
 
   const t0 = performance.now();
   await fillHistory(setting, svc.pair.detail, 500_000, 2_500);

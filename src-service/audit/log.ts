@@ -12,7 +12,7 @@
 import { sql, SqliteAdapter, type Transaction } from 'kysely';
 import type { Database } from '../store/schema';
 import { canonicalJson, recordHash, type AuditContent } from './hash';
-import { queueAudit, takeAuditQueue } from './pending';
+import { queueAudit, takeAuditAfter, takeAuditQueue } from './pending';
 
 export { canonicalJson, recordHash } from './hash';
 export { verifyAuditChain, type ChainReport } from './verify-chains';
@@ -51,6 +51,20 @@ export async function appendAudit(trx: Transaction<Database>, input: AuditInput)
 /** Writes what the transaction queued; the last thing a transaction does before its commit. */
 export async function flushAudit(trx: Transaction<Database>): Promise<void> {
   const records = takeAuditQueue(trx);
+  if (records.length > 0) await writeAudit(trx, records);
+}
+
+/**
+ * PostgreSQL: writes now what the transaction queued after `mark`, so that the
+ * rows written after this (an approval's account lines, see withLinesLast) are
+ * held until the commit with no audit statements after them. A rollback to a
+ * savepoint taken before the mark undoes these rows like any other. SQLite:
+ * nothing — its one writer holds no row locks, and a group-committed batch
+ * writes all its records in one go at its end.
+ */
+export async function writeAuditBeforeLastRows(trx: Transaction<Database>, mark: number): Promise<void> {
+  if (trx.getExecutor().adapter instanceof SqliteAdapter) return;
+  const records = takeAuditAfter(trx, mark);
   if (records.length > 0) await writeAudit(trx, records);
 }
 

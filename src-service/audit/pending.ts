@@ -38,6 +38,12 @@ export function dropAuditAfter(trx: Transaction<Database>, mark: number): void {
   if (queue && queue.length > mark) queue.length = mark;
 }
 
+/** Hands over what was queued after the mark, leaving the records before it queued. */
+export function takeAuditAfter(trx: Transaction<Database>, mark: number): AuditContent[] {
+  const queue = queues.get(trx);
+  return queue && queue.length > mark ? queue.splice(mark) : [];
+}
+
 /** Closes the queue and hands over what it holds; later records in the transaction are written at once. */
 export function takeAuditQueue(trx: Transaction<Database>): AuditContent[] {
   const queue = queues.get(trx) ?? [];

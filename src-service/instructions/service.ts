@@ -20,12 +20,14 @@ import { AppError, errorMessage, isErrorCode, type ErrorParams, type Lang } from
 import type { Permission } from '../../src-shared/menu';
 import { balanceFromDb } from '../../src-shared/money';
 import { canonicalBytes, signedPayload } from '../../src-shared/signing';
-import { canonicalJson } from '../audit/log';
+import { canonicalJson, writeAuditBeforeLastRows } from '../audit/log';
+import { auditMark } from '../audit/pending';
 import { readAccessVersion, type AccessVersion } from '../auth/access-cache';
 import type { UserRow } from '../auth/users';
 import { issueChallenge, issuedByBank, signatureMatches, verifySigned } from '../certificates/signatures';
 import type { ServiceContext } from '../context';
 import { voidHold } from '../ledger/holds';
+import { withLinesLast } from '../ledger/post';
 import { describeRefusals } from '../markets/contracts';
 import type { Database, InstructionsTable } from '../store/schema';
 import { atomically, isUniqueViolation } from '../store/tx';
@@ -197,18 +199,29 @@ async function approveAndExecute(
   );
   try {
     const { draft } = JSON.parse(row.payload) as StoredPayload;
-    const entryId = await atomically(trx, (inner) => kindSpec(draft.kind).execute(inner, ctx, row, draft));
-    const executed = await trx
-      .updateTable('instructions')
-      .set({ state: 'executed', journal_entry_id: entryId })
-      .where('id', '=', row.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await recordTransitions(trx, ctx, row, [
-      approved,
-      { from: 'approved', to: 'executed', actor: checker, signature: null, note: null },
-    ]);
-    return executed;
+    return await atomically(trx, async (inner) => {
+      const mark = auditMark(inner);
+      const { result: executed, applyLines } = await withLinesLast(inner, async () => {
+        const entryId = await kindSpec(draft.kind).execute(inner, ctx, row, draft);
+        const done = await inner
+          .updateTable('instructions')
+          .set({ state: 'executed', journal_entry_id: entryId })
+          .where('id', '=', row.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await recordTransitions(inner, ctx, row, [
+          approved,
+          { from: 'approved', to: 'executed', actor: checker, signature: null, note: null },
+        ]);
+        return done;
+      });
+      // The accounts' rows, which every posting of the contract waits on, are
+      // locked last: after the audit records, held only until the commit. A
+      // refused line still undoes all of the above and the instruction fails.
+      await writeAuditBeforeLastRows(inner, mark);
+      await applyLines();
+      return executed;
+    });
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
     if (row.hold_id) await voidHold(trx, row.hold_id, ctx.clock.nowIso());

@@ -67,27 +67,75 @@ export async function postEntry(trx: Transaction<Database>, input: EntryInput): 
     })
     .returning('id')
     .executeTakeFirstOrThrow();
+  const posting = { entryId: entry.id, input };
+  const later = heldBack.get(trx);
+  if (later) later.push(posting);
+  else await applyLines(trx, [posting]);
+  return entry.id;
+}
+
+interface Posting {
+  entryId: number;
+  input: EntryInput;
+}
+
+/** The transactions whose postings hold their lines back (withLinesLast), and what they hold. */
+const heldBack = new WeakMap<Transaction<Database>, Posting[]>();
+
+/**
+ * Runs `work` with the lines of the entries it posts held back: each entry is
+ * inserted at once (its id is known), while its accounts are locked, moved and
+ * lined only when `applyLines` runs. On PostgreSQL every posting of one
+ * contract waits on the same two account rows; a transaction that takes them
+ * last, just before its commit, holds them for a few statements instead of for
+ * all its work. A line refused then throws from `applyLines`, in the caller's
+ * transaction or savepoint, as it would have from postEntry.
+ */
+export async function withLinesLast<T>(
+  trx: Transaction<Database>,
+  work: () => Promise<T>,
+): Promise<{ result: T; applyLines: () => Promise<void> }> {
+  // Inside another withLinesLast: the outer one applies them.
+  if (heldBack.has(trx)) return { result: await work(), applyLines: async () => {} };
+  const postings: Posting[] = [];
+  heldBack.set(trx, postings);
+  let result: T;
+  try {
+    result = await work();
+  } finally {
+    heldBack.delete(trx);
+  }
+  return { result, applyLines: () => applyLines(trx, postings) };
+}
+
+/** Every account of the postings locked at once, in id order, then each line moved and all lines written in one insert. */
+async function applyLines(trx: Transaction<Database>, postings: readonly Posting[]): Promise<void> {
+  if (postings.length === 0) return;
   // Accounts are touched in id order so two entries never wait on each other in a cycle.
-  const lines = [...input.lines].sort((a, b) => a.accountId - b.accountId);
-  await lockAccounts(trx, lines);
+  const sorted = postings.map((p) => ({ ...p, lines: [...p.input.lines].sort((a, b) => a.accountId - b.accountId) }));
+  await lockAccounts(
+    trx,
+    sorted.flatMap((p) => p.lines),
+  );
   const rows = [];
-  for (const line of lines) {
-    const balanceAfter =
-      line.holdId !== undefined
-        ? await settleHold(trx, line.accountId, line.debit as Balance, line.holdId, input.createdAt)
-        : await moveBalance(trx, line.accountId, ((line.credit ?? 0) - (line.debit ?? 0)) as Balance);
-    rows.push({
-      entry_id: entry.id,
-      account_id: line.accountId,
-      debit: line.debit ?? 0,
-      credit: line.credit ?? 0,
-      balance_after: balanceAfter,
-      business_date: input.businessDate,
-      kind: input.kind,
-    });
+  for (const { entryId, input, lines } of sorted) {
+    for (const line of lines) {
+      const balanceAfter =
+        line.holdId !== undefined
+          ? await settleHold(trx, line.accountId, line.debit as Balance, line.holdId, input.createdAt)
+          : await moveBalance(trx, line.accountId, ((line.credit ?? 0) - (line.debit ?? 0)) as Balance);
+      rows.push({
+        entry_id: entryId,
+        account_id: line.accountId,
+        debit: line.debit ?? 0,
+        credit: line.credit ?? 0,
+        balance_after: balanceAfter,
+        business_date: input.businessDate,
+        kind: input.kind,
+      });
+    }
   }
   await trx.insertInto('journal_lines').values(rows).execute();
-  return entry.id;
 }
 
 /**
@@ -103,11 +151,7 @@ async function lockAccounts(trx: Transaction<Database>, lines: readonly EntryLin
   await trx
     .selectFrom('accounts')
     .select('id')
-    .where(
-      'id',
-      'in',
-      lines.map((l) => l.accountId),
-    )
+    .where('id', 'in', [...new Set(lines.map((l) => l.accountId))])
     .where('allow_negative', '=', 0)
     .orderBy('id')
     .forUpdate()

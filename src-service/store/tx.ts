@@ -17,7 +17,11 @@ import { flushAudit } from '../audit/log';
 import { auditMark, dropAuditAfter, openAuditQueue, takeAuditQueue } from '../audit/pending';
 import type { Database } from './schema';
 
-let savepoints = 0;
+// One savepoint name at every depth: both databases release and roll back to the
+// most recent savepoint of a name, which is the innermost here (they nest strictly).
+// A name per savepoint made every savepoint statement a new text, so SQLite compiled
+// each one afresh and pushed reused statements out of the statement cache.
+const SAVEPOINT = 'sk_sp';
 const RETRYABLE = new Set(['40P01', '40001']);
 const MAX_ATTEMPTS = 5;
 
@@ -29,7 +33,7 @@ export async function atomically<T>(
     const trx = db as Transaction<Database>;
     const ownsQueue = openAuditQueue(trx);
     const mark = auditMark(trx);
-    const name = `sk_sp_${++savepoints}`;
+    const name = SAVEPOINT;
     await sql.raw(`savepoint ${name}`).execute(trx);
     try {
       const result = await work(trx);
@@ -110,7 +114,7 @@ class GroupCommitter {
             openAuditQueue(trx);
             for (const item of batch) {
               const mark = auditMark(trx);
-              const name = `sk_gc_${++savepoints}`;
+              const name = SAVEPOINT;
               await sql.raw(`savepoint ${name}`).execute(trx);
               try {
                 const value = await item.work(trx);
