@@ -1,19 +1,10 @@
 // The service's one source of time: business day, "today", cut-offs and every
 // window are computed from it. Tests and the demo may move it; a production
 // start cannot (the setter refuses unless the service was started adjustable).
+import { businessDateOf } from '../src-shared/business-day';
 import { AppError } from '../src-shared/errors';
 
-/** Business days follow China Standard Time (UTC+8, no daylight saving). */
-const CST_OFFSET_MS = 8 * 3600 * 1000;
-
-export function businessDateOf(instant: Date): string {
-  return new Date(instant.getTime() + CST_OFFSET_MS).toISOString().slice(0, 10);
-}
-
-/** Start of a business day (00:00 CST) as an instant. */
-export function startOfBusinessDate(date: string): Date {
-  return new Date(Date.parse(`${date}T00:00:00.000Z`) - CST_OFFSET_MS);
-}
+export { businessDateOf, startOfBusinessDate } from '../src-shared/business-day';
 
 export function addDays(date: string, days: number): string {
   const t = Date.parse(`${date}T00:00:00.000Z`) + days * 86_400_000;

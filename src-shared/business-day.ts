@@ -1,0 +1,16 @@
+// The bank's business day follows China Standard Time (UTC+8, no daylight
+// saving), wherever the service or a desktop runs: a clerk whose computer keeps
+// UTC, or is abroad, still queries "today" as the bank dates its entries. The
+// service computes every date from this; the desktop's date pickers start from it.
+
+const CST_OFFSET_MS = 8 * 3600 * 1000;
+
+/** The business date (YYYY-MM-DD) an instant falls on. */
+export function businessDateOf(instant: Date): string {
+  return new Date(instant.getTime() + CST_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/** Start of a business day (00:00 CST) as an instant. */
+export function startOfBusinessDate(date: string): Date {
+  return new Date(Date.parse(`${date}T00:00:00.000Z`) - CST_OFFSET_MS);
+}
