@@ -17,6 +17,8 @@ export interface StartOptions {
   port: number;
   demo: boolean;
   logLevel?: string;
+  /** Told the service's URL as soon as it listens (for a demo, before the bank's keys are open). */
+  onListening?: (url: string) => void;
 }
 
 export interface RunningService {
@@ -36,7 +38,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     // The back office's key comes from the environment, never the command line.
     bankKey: process.env.SETTLEKEY_BANK_KEY || undefined,
   });
-  // The bank's keys are opened (and made, the first time) before anything is served:
+  // The bank's keys are opened (and made, the first time) before the start is done:
   // a start without them — no HSM settings and no --demo — ends here. Opening them
   // (an HSM worker thread, a login on the token) runs while the demo is seeded and
   // the routes are built, which need no key.
@@ -44,9 +46,22 @@ export async function startService(options: StartOptions): Promise<RunningServic
   opening.catch(() => undefined);
   let keys: Awaited<typeof opening>;
   let app: FastifyInstance | undefined;
+  let address: string | undefined;
+  const listen = async (served: FastifyInstance) => {
+    address = await served.listen({ host: options.host, port: options.port });
+    options.onListening?.(address);
+    ctx.captchas.preload();
+    return address;
+  };
   try {
     if (options.demo) await seedDemo(ctx);
     app = await buildApp(ctx, { level: options.logLevel ?? 'info' });
+    // A demo (the desktop's embedded service) listens while its stand-in keys
+    // are still opening: its user waits for the login page, which needs no key,
+    // and every use of a key waits for the opening. A production start listens
+    // only once the bank's HSM is open: nothing may be sent to a service that
+    // cannot sign, and a start that cannot open it must never have listened.
+    if (options.demo) await listen(app);
     keys = await opening;
   } catch (error) {
     await app?.close();
@@ -60,13 +75,12 @@ export async function startService(options: StartOptions): Promise<RunningServic
     void expireTrades(ctx).catch((error: unknown) => app.log.error({ err: error }, 'trade expiry sweep failed'));
   }, 60_000);
   sweep.unref();
-  const address = await app.listen({ host: options.host, port: options.port });
-  ctx.captchas.preload();
+  const url = address ?? (await listen(app));
   app.log.info({ database: store.describe, demo: options.demo, bankKeys: keys }, 'settlement service ready');
   return {
     app,
     ctx,
-    url: address,
+    url,
     async close() {
       clearInterval(sweep);
       await app.close();

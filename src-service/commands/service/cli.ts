@@ -57,21 +57,28 @@ async function main(): Promise<void> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be 0–65535, got ${values.port}`);
-  const service = await startService({
+  const starting = startService({
     database: values.db,
     host: values.host,
     port,
     demo: values.demo,
     logLevel: values['log-level'],
+    onListening: announce,
   });
-  announce(service.url);
+  // A demo listens before its keys are open: a stop asked for meanwhile waits
+  // for the start to finish (keys made on the token are recorded), then closes.
+  // A start that fails ends the process with its error (below), stop or not.
   const stop = () => {
-    void service.close().finally(() => process.exit(0));
+    void starting.then(
+      (service) => service.close().finally(() => process.exit(0)),
+      () => undefined,
+    );
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   // An embedded service dies with the client that started it.
   process.on('disconnect', stop);
+  await starting;
 }
 
 main().catch((error: unknown) => {
