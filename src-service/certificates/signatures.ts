@@ -108,13 +108,25 @@ export async function certificateBySerial(ctx: ServiceContext, serial: string): 
   return ctx.access.certificate(ctx.db, await readAccessVersion(ctx.db), normaliseSerial(serial));
 }
 
-/** Whether `signature` (base64) is the certificate's key's over `bytes`: EC as r‖s (what tokens give), or RSA. */
-export function signatureMatches(cert: CertificateRow, bytes: Buffer | Uint8Array, signature: string): boolean {
+/**
+ * Whether `signature` (base64) is the certificate's key's over `bytes`: EC as
+ * r‖s (what tokens give), or RSA. Checked on libuv's thread pool (node:crypto's
+ * verify with a callback), not on the event loop that serves every request: a
+ * signature check was the largest single piece of an approval's CPU there.
+ */
+export function signatureMatches(
+  cert: CertificateRow,
+  bytes: Buffer | Uint8Array,
+  signature: string,
+): Promise<boolean> {
   const key = publicKeyOf(cert);
   const raw = Buffer.from(signature, 'base64');
-  return cert.key_type === 'ec'
-    ? verify('sha256', bytes, { key, dsaEncoding: 'ieee-p1363' }, raw)
-    : verify('sha256', bytes, key, raw);
+  return new Promise((resolve) => {
+    // A signature the key cannot even read (a wrong length, garbage) is not the key's.
+    const done = (error: Error | null, ok: boolean) => resolve(!error && ok);
+    if (cert.key_type === 'ec') verify('sha256', bytes, { key, dsaEncoding: 'ieee-p1363' }, raw, done);
+    else verify('sha256', bytes, key, raw, done);
+  });
 }
 
 /** Status and validity of a certificate at the service's time; revocation is read every time. */
@@ -151,6 +163,6 @@ export async function verifySigned(ctx: ServiceContext, input: VerifyInput): Pro
     throw new AppError('SIGNATURE_TIME_SKEW');
   }
   const bytes = canonicalBytes(input.payload(envelope));
-  if (!signatureMatches(cert, bytes, envelope.signature)) throw new AppError('SIGNATURE_INVALID');
+  if (!(await signatureMatches(cert, bytes, envelope.signature))) throw new AppError('SIGNATURE_INVALID');
   return cert;
 }
