@@ -201,26 +201,27 @@ async function approveAndExecute(
     const { draft } = JSON.parse(row.payload) as StoredPayload;
     return await atomically(trx, async (inner) => {
       const mark = auditMark(inner);
-      const { result: executed, applyLines } = await withLinesLast(inner, async () => {
-        const entryId = await kindSpec(draft.kind).execute(inner, ctx, row, draft);
-        const done = await inner
-          .updateTable('instructions')
-          .set({ state: 'executed', journal_entry_id: entryId })
-          .where('id', '=', row.id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await recordTransitions(inner, ctx, row, [
-          approved,
-          { from: 'approved', to: 'executed', actor: checker, signature: null, note: null },
-        ]);
-        return done;
-      });
-      // The accounts' rows, which every posting of the contract waits on, are
-      // locked last: after the audit records, held only until the commit. A
-      // refused line still undoes all of the above and the instruction fails.
-      await writeAuditBeforeLastRows(inner, mark);
-      await applyLines();
-      return executed;
+      return withLinesLast(
+        inner,
+        async () => {
+          const entryId = await kindSpec(draft.kind).execute(inner, ctx, row, draft);
+          const executed = await inner
+            .updateTable('instructions')
+            .set({ state: 'executed', journal_entry_id: entryId })
+            .where('id', '=', row.id)
+            .returningAll()
+            .executeTakeFirstOrThrow();
+          await recordTransitions(inner, ctx, row, [
+            approved,
+            { from: 'approved', to: 'executed', actor: checker, signature: null, note: null },
+          ]);
+          return executed;
+        },
+        // The accounts' rows, which every posting of the contract waits on, are
+        // locked last: after the audit records, held only until the commit. A
+        // refused line still undoes all of the above and the instruction fails.
+        () => writeAuditBeforeLastRows(inner, mark),
+      );
     });
   } catch (error) {
     if (!(error instanceof AppError)) throw error;

@@ -84,19 +84,20 @@ const heldBack = new WeakMap<Transaction<Database>, Posting[]>();
 
 /**
  * Runs `work` with the lines of the entries it posts held back: each entry is
- * inserted at once (its id is known), while its accounts are locked, moved and
- * lined only when `applyLines` runs. On PostgreSQL every posting of one
- * contract waits on the same two account rows; a transaction that takes them
- * last, just before its commit, holds them for a few statements instead of for
- * all its work. A line refused then throws from `applyLines`, in the caller's
- * transaction or savepoint, as it would have from postEntry.
+ * inserted at once (its id is known), then `beforeLines` runs, and only then
+ * are the entries' accounts locked, moved and lined. On PostgreSQL every
+ * posting of one contract waits on the same two account rows; a transaction
+ * that takes them last, just before its commit, holds them for a few
+ * statements instead of for all its work. A line refused then throws from
+ * here, in the caller's transaction or savepoint, as it would have from postEntry.
  */
 export async function withLinesLast<T>(
   trx: Transaction<Database>,
   work: () => Promise<T>,
-): Promise<{ result: T; applyLines: () => Promise<void> }> {
+  beforeLines: () => Promise<void>,
+): Promise<T> {
   // Inside another withLinesLast: the outer one applies them.
-  if (heldBack.has(trx)) return { result: await work(), applyLines: async () => {} };
+  if (heldBack.has(trx)) return work();
   const postings: Posting[] = [];
   heldBack.set(trx, postings);
   let result: T;
@@ -105,7 +106,9 @@ export async function withLinesLast<T>(
   } finally {
     heldBack.delete(trx);
   }
-  return { result, applyLines: () => applyLines(trx, postings) };
+  await beforeLines();
+  await applyLines(trx, postings);
+  return result;
 }
 
 /** Every account of the postings locked at once, in id order, then each line moved and all lines written in one insert. */
