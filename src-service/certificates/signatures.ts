@@ -8,7 +8,7 @@ import type { Selectable } from 'kysely';
 import { AppError } from '../../src-shared/errors';
 import { canonicalBytes, type SignatureEnvelope, type SignedPayload } from '../../src-shared/signing';
 import { normaliseSerial } from '../../src-shared/token';
-import { readAccessVersion } from '../auth/access-cache';
+import { readAccessVersion, type AccessVersion } from '../auth/access-cache';
 import type { ServiceContext } from '../context';
 import type { CertificatesTable } from '../store/schema';
 import { atomically } from '../store/tx';
@@ -65,9 +65,30 @@ export async function issueChallenge(
   return id;
 }
 
+/** Now and the oldest creation time a challenge may have (ISO times of one format compare as strings). */
+function challengeWindow(ctx: ServiceContext): { now: string; oldest: string } {
+  const now = ctx.clock.now();
+  return { now: now.toISOString(), oldest: new Date(now.getTime() - CHALLENGE_TTL_SECONDS * 1000).toISOString() };
+}
+
+/** The one conditional update that uses a challenge up: once, by its user, for its purpose, within five minutes. */
+function useUp(ctx: ServiceContext, id: string, userId: number, purpose: string, reference?: string) {
+  const { now, oldest } = challengeWindow(ctx);
+  let use = ctx.db
+    .updateTable('challenges')
+    .set({ used_at: now })
+    .where('id', '=', id)
+    .where('used_at', 'is', null)
+    .where('user_id', '=', userId)
+    .where('purpose', '=', purpose)
+    .where('created_at', '>=', oldest);
+  if (reference !== undefined) use = use.where('reference', '=', reference);
+  return use;
+}
+
 /**
- * Uses a challenge up: once, by its user, for its purpose, within five minutes.
- * One conditional update does it; only a refusal reads the row, to say why.
+ * Uses a challenge up. One conditional update does it; only a refusal reads
+ * the row, to say why.
  */
 async function consumeChallenge(
   ctx: ServiceContext,
@@ -76,20 +97,9 @@ async function consumeChallenge(
   purpose: string,
   reference?: string,
 ): Promise<void> {
-  const now = ctx.clock.now();
-  // ISO times of one format compare as strings.
-  const oldest = new Date(now.getTime() - CHALLENGE_TTL_SECONDS * 1000).toISOString();
-  let use = ctx.db
-    .updateTable('challenges')
-    .set({ used_at: now.toISOString() })
-    .where('id', '=', id)
-    .where('used_at', 'is', null)
-    .where('user_id', '=', userId)
-    .where('purpose', '=', purpose)
-    .where('created_at', '>=', oldest);
-  if (reference !== undefined) use = use.where('reference', '=', reference);
-  const used = await use.executeTakeFirst();
+  const used = await useUp(ctx, id, userId, purpose, reference).executeTakeFirst();
   if (Number(used.numUpdatedRows) === 1) return;
+  const { oldest } = challengeWindow(ctx);
   const row = await ctx.db.selectFrom('challenges').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row || row.user_id !== userId || row.purpose !== purpose) throw new AppError('CHALLENGE_UNKNOWN');
   if (reference !== undefined && row.reference !== reference) throw new AppError('CHALLENGE_UNKNOWN');
@@ -97,6 +107,26 @@ async function consumeChallenge(
   if (row.created_at < oldest) throw new AppError('CHALLENGE_EXPIRED');
   // Two requests racing with one challenge: one of them finds it used.
   throw new AppError('CHALLENGE_REUSED');
+}
+
+/**
+ * Inside a transaction: the challenge used up, and the access version read, by
+ * one statement (one round trip on PostgreSQL instead of two). The version, or
+ * null when the challenge could not be used (the checks then run in their
+ * order and say what is wrong). A refusal after this rolls the use back with
+ * the transaction it belongs to.
+ */
+async function useUpWithVersion(
+  ctx: ServiceContext,
+  input: VerifyInput,
+  challenge: string,
+): Promise<AccessVersion | null> {
+  const row = await useUp(ctx, challenge, input.userId, input.purpose, input.reference)
+    .returning((eb) =>
+      eb.selectFrom('cache_versions').select('version').where('name', '=', 'access').as('access_version'),
+    )
+    .executeTakeFirst();
+  return row?.access_version === undefined || row.access_version === null ? null : String(row.access_version);
 }
 
 /**
@@ -153,12 +183,18 @@ export interface VerifyInput {
 export async function verifySigned(ctx: ServiceContext, input: VerifyInput): Promise<CertificateRow> {
   const envelope = input.envelope;
   if (!envelope || !envelope.signature) throw new AppError('SIGNATURE_MISSING');
-  const cert = await certificateBySerial(ctx, envelope.certSerial);
+  // Outside a transaction the challenge is used up only after every check of the
+  // certificate passed: nothing would roll a use back.
+  const version = ctx.db.isTransaction ? await useUpWithVersion(ctx, input, envelope.challenge) : null;
+  const cert =
+    version === null
+      ? await certificateBySerial(ctx, envelope.certSerial)
+      : await ctx.access.certificate(ctx.db, version, normaliseSerial(envelope.certSerial));
   if (!cert) throw new AppError('CERT_NOT_FOUND', { serial: envelope.certSerial });
   if (cert.user_id !== input.userId) throw new AppError('CERT_NOT_OWNED');
   checkUsable(ctx, cert, input.need);
   if (!(await issuedByBank(ctx, cert))) throw new AppError('CERT_UNTRUSTED');
-  await consumeChallenge(ctx, envelope.challenge, input.userId, input.purpose, input.reference);
+  if (version === null) await consumeChallenge(ctx, envelope.challenge, input.userId, input.purpose, input.reference);
   if (Math.abs(Date.parse(envelope.time) - ctx.clock.now().getTime()) > MAX_CLOCK_SKEW_MS) {
     throw new AppError('SIGNATURE_TIME_SKEW');
   }

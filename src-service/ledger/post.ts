@@ -12,7 +12,7 @@
 // ninety maximum transfers and then refuse everyone's, and would be one hot row
 // that every transfer waits on. Their lines are written with no balance after,
 // and their figure is the exact sum of their lines (sums.ts).
-import { PostgresAdapter, type Transaction } from 'kysely';
+import { PostgresAdapter, sql, type Transaction } from 'kysely';
 import { AppError } from '../../src-shared/errors';
 import { balanceFromDb, MAX_BALANCE, type Balance } from '../../src-shared/money';
 import type { Database } from '../store/schema';
@@ -116,6 +116,8 @@ async function applyLines(trx: Transaction<Database>, postings: readonly Posting
   if (postings.length === 0) return;
   // Accounts are touched in id order so two entries never wait on each other in a cycle.
   const sorted = postings.map((p) => ({ ...p, lines: [...p.input.lines].sort((a, b) => a.accountId - b.accountId) }));
+  const holdless = sorted.every((p) => p.lines.every((l) => l.holdId === undefined));
+  if (holdless && trx.getExecutor().adapter instanceof PostgresAdapter) return applyLinesInOneCall(trx, sorted);
   await lockAccounts(
     trx,
     sorted.flatMap((p) => p.lines),
@@ -139,6 +141,29 @@ async function applyLines(trx: Transaction<Database>, postings: readonly Posting
     }
   }
   await trx.insertInto('journal_lines').values(rows).execute();
+}
+
+/**
+ * PostgreSQL: the same lock, updates and lines in one round trip, by the
+ * function of migration 011 (a line that settles a hold takes the statements
+ * above). A refusal comes back as its code, the call's writes already undone.
+ */
+async function applyLinesInOneCall(
+  trx: Transaction<Database>,
+  postings: readonly (Posting & { lines: EntryLine[] })[],
+): Promise<void> {
+  const lines = postings.flatMap(({ entryId, input, lines }) =>
+    lines.map((l) => ({ entryId, input, accountId: l.accountId, debit: l.debit ?? 0, credit: l.credit ?? 0 })),
+  );
+  const { rows } = await sql<{ refusal: string | null }>`select sk_apply_lines(
+    ${lines.map((l) => l.entryId)}::bigint[], ${lines.map((l) => l.accountId)}::bigint[],
+    ${lines.map((l) => l.debit)}::bigint[], ${lines.map((l) => l.credit)}::bigint[],
+    ${lines.map((l) => l.input.businessDate)}::text[], ${lines.map((l) => l.input.kind)}::text[],
+    ${MAX_BALANCE}::bigint) as refusal`.execute(trx);
+  const refusal = rows[0]?.refusal ?? null;
+  if (refusal === null) return;
+  if (refusal === 'INSUFFICIENT_FUNDS' || refusal === 'BALANCE_OUT_OF_RANGE') throw new AppError(refusal);
+  throw new Error(`sk_apply_lines: unexpected refusal ${refusal}`);
 }
 
 /**

@@ -299,13 +299,14 @@ for (const kind of DATABASE_KINDS) {
       expect((await verifyAudit(h.ctx.db)).breaks).toEqual([]);
     });
 
-    it('one transaction writes its records with three statements, however many it made', async () => {
+    it('one transaction writes its records with three statements (two on PostgreSQL), however many it made', async () => {
       const before = h.ctx.store.statements();
       await atomically(h.ctx.db, async (trx) => {
         for (let i = 0; i < 5; i++) await appendAudit(trx, note(`statements-${kind.name}`, `test.${i}`));
       });
-      // SQLite's group commit puts the work under a savepoint (and releases it): two more.
-      expect(h.ctx.store.statements() - before).toBe(kind.name === 'sqlite' ? 5 : 3);
+      // SQLite: head locked, records inserted, head moved; its group commit puts the work under a
+      // savepoint (and releases it): two more. PostgreSQL moves the head in the insert's statement.
+      expect(h.ctx.store.statements() - before).toBe(kind.name === 'sqlite' ? 5 : 2);
     });
 
     it.runIf(kind.name === 'postgres')(

@@ -17,6 +17,7 @@ import { amountBounds } from './007_amount_bounds';
 import { bankKeysInHsm } from './008_bank_keys_in_hsm';
 import { auditChains } from './009_audit_chains';
 import { accessVersion } from './010_access_version';
+import { postingFunction } from './011_posting_function';
 
 /** In order; each key is its file's name. */
 export const MIGRATIONS: Readonly<Record<string, (dialect: DialectName) => Migration>> = {
@@ -30,6 +31,7 @@ export const MIGRATIONS: Readonly<Record<string, (dialect: DialectName) => Migra
   '008_bank_keys_in_hsm': bankKeysInHsm,
   '009_audit_chains': auditChains,
   '010_access_version': accessVersion,
+  '011_posting_function': postingFunction,
 };
 
 type AnyDb = Kysely<any>;
