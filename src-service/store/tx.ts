@@ -17,11 +17,14 @@ import { flushAudit } from '../audit/log';
 import { auditMark, dropAuditAfter, openAuditQueue, takeAuditQueue } from '../audit/pending';
 import type { Database } from './schema';
 
-// One savepoint name at every depth: both databases release and roll back to the
-// most recent savepoint of a name, which is the innermost here (they nest strictly).
-// A name per savepoint made every savepoint statement a new text, so SQLite compiled
-// each one afresh and pushed reused statements out of the statement cache.
+// SQLite: one savepoint name at every depth — both databases release and roll
+// back to the most recent savepoint of a name, which is the innermost here (they
+// nest strictly); a name per savepoint made every savepoint statement a new text,
+// so SQLite compiled each one afresh and pushed reused statements out of its
+// statement cache. PostgreSQL: a name per savepoint, never released — the commit
+// releases them all, and a RELEASE is one round trip more for each work.
 const SAVEPOINT = 'sk_sp';
+let savepoints = 0;
 const RETRYABLE = new Set(['40P01', '40001']);
 const MAX_ATTEMPTS = 5;
 
@@ -33,16 +36,17 @@ export async function atomically<T>(
     const trx = db as Transaction<Database>;
     const ownsQueue = openAuditQueue(trx);
     const mark = auditMark(trx);
-    const name = SAVEPOINT;
+    const sqlite = trx.getExecutor().adapter instanceof SqliteAdapter;
+    const name = sqlite ? SAVEPOINT : `${SAVEPOINT}_${(savepoints = (savepoints + 1) % 1_000_000)}`;
     await sql.raw(`savepoint ${name}`).execute(trx);
     try {
       const result = await work(trx);
       if (ownsQueue) await flushAudit(trx);
-      await sql.raw(`release savepoint ${name}`).execute(trx);
+      if (sqlite) await sql.raw(`release savepoint ${name}`).execute(trx);
       return result;
     } catch (error) {
       await sql.raw(`rollback to savepoint ${name}`).execute(trx);
-      await sql.raw(`release savepoint ${name}`).execute(trx);
+      if (sqlite) await sql.raw(`release savepoint ${name}`).execute(trx);
       if (ownsQueue) takeAuditQueue(trx);
       else dropAuditAfter(trx, mark);
       throw error;
