@@ -46,9 +46,9 @@ export async function startService(options: StartOptions): Promise<RunningServic
   opening.catch(() => undefined);
   let keys: Awaited<typeof opening>;
   let app: FastifyInstance | undefined;
-  let address: string | undefined;
+  let url: string | undefined;
   const listen = async (served: FastifyInstance) => {
-    address = await served.listen({ host: options.host, port: options.port });
+    const address = await served.listen({ host: options.host, port: options.port });
     options.onListening?.(address);
     ctx.captchas.preload();
     return address;
@@ -61,7 +61,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     // and every use of a key waits for the opening. A production start listens
     // only once the bank's HSM is open: nothing may be sent to a service that
     // cannot sign, and a start that cannot open it must never have listened.
-    if (options.demo) await listen(app);
+    if (options.demo) url = await listen(app);
     keys = await opening;
   } catch (error) {
     await app?.close();
@@ -75,7 +75,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     void expireTrades(ctx).catch((error: unknown) => app.log.error({ err: error }, 'trade expiry sweep failed'));
   }, 60_000);
   sweep.unref();
-  const url = address ?? (await listen(app));
+  url ??= await listen(app);
   app.log.info({ database: store.describe, demo: options.demo, bankKeys: keys }, 'settlement service ready');
   return {
     app,

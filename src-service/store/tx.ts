@@ -37,7 +37,7 @@ export async function atomically<T>(
     const ownsQueue = openAuditQueue(trx);
     const mark = auditMark(trx);
     const sqlite = trx.getExecutor().adapter instanceof SqliteAdapter;
-    const name = sqlite ? SAVEPOINT : `${SAVEPOINT}_${(savepoints = (savepoints + 1) % 1_000_000)}`;
+    const name = sqlite ? SAVEPOINT : `${SAVEPOINT}_${++savepoints}`;
     await sql.raw(`savepoint ${name}`).execute(trx);
     try {
       const result = await work(trx);
