@@ -1,4 +1,5 @@
 // What a handler of an IPC method is, and what the hand-written flows may use.
+import type { EarlyReply } from '../../src-shared/early-reply';
 import type { Lang } from '../../src-shared/errors';
 import type { IpcMethod, IpcOutput, IpcParsed } from '../../src-shared/ipc/contract';
 import type { TokenHostClient } from '../token/host-client';
@@ -29,4 +30,6 @@ export interface FlowDeps {
   deliverDemoTokens(): Promise<unknown>;
   /** The captcha shown last: only the test-mode hooks of the shells read it. */
   captchaShown(captchaId: string): void;
+  /** The captcha asked for at the start (MainCore.askFirstCaptcha), handed to the first page that asks. */
+  readonly firstCaptcha: Pick<EarlyReply<IpcOutput<'auth.captcha'>>, 'take'>;
 }

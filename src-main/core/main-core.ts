@@ -3,8 +3,10 @@
 // the IPC handlers over them. Each shell only adds its transport.
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
+import { EarlyReply } from '../../src-shared/early-reply';
 import type { Lang } from '../../src-shared/errors';
-import type { IpcEventName, IpcEventPayload } from '../../src-shared/ipc/contract';
+import type { IpcEventName, IpcEventPayload, IpcOutput } from '../../src-shared/ipc/contract';
+import { desktopRoutes } from '../../src-shared/routes';
 import { provisionDemoTokens } from './demo-tokens';
 import { dispatch } from './dispatch';
 import { EmbeddedService, type ServiceSpawner } from './embedded-service';
@@ -42,6 +44,8 @@ export class MainCore {
   readonly files: FileSaver;
   /** The captcha shown last; only the test-mode hooks of the shells read it. */
   lastCaptchaId: string | null = null;
+  /** The first login page's captcha, asked for by the shell as the service starts (askFirstCaptcha). */
+  private readonly firstCaptcha = new EarlyReply<IpcOutput<'auth.captcha'>>(60_000);
 
   constructor(options: MainCoreOptions) {
     const dir = ensureDir(options.userDataDir);
@@ -76,7 +80,18 @@ export class MainCore {
       captchaShown: (captchaId) => {
         this.lastCaptchaId = captchaId;
       },
+      firstCaptcha: this.firstCaptcha,
     });
+  }
+
+  /**
+   * At a start on the embedded service: the login page's first captcha is asked
+   * for as soon as the service listens, so the page finds it ready instead of
+   * waiting for it behind its own scripts. A remote service is not asked.
+   */
+  askFirstCaptcha(): void {
+    if (this.cache.getSettings().serviceMode === 'remote') return;
+    this.firstCaptcha.ask(() => this.client.route(desktopRoutes['auth.captcha']));
   }
 
   language(): Lang {

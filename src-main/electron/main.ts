@@ -182,6 +182,7 @@ if (!app.requestSingleInstanceLock()) {
   void app.whenReady().then(() => {
     hardenSession();
     const core = startCore();
+    core.askFirstCaptcha();
     // 17: every message's sender is checked before anything runs.
     ipcMain.handle(IPC_CHANNEL, (event, method: unknown, arg: unknown) => {
       const frameUrl = event.senderFrame?.url ?? '';

@@ -16,7 +16,7 @@ export function sessionFlows(deps: FlowDeps): Pick<Handlers, SessionMethod> {
   let pendingCertificateStep: { step: CertificateStep; loginName: string; receivedAt: number } | null = null;
   return {
     'auth.captcha': async () => {
-      const captcha = await client.route(routes['auth.captcha']);
+      const captcha = await deps.firstCaptcha.take(() => client.route(routes['auth.captcha']));
       deps.captchaShown(captcha.captchaId);
       return captcha;
     },

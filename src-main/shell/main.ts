@@ -13,6 +13,8 @@ import { APP_VERSION } from '../core/version';
 
 /** When no login page has asked for a captcha by then, the demo's USB-KEYs are checked anyway. */
 const DEMO_CHECK_FALLBACK_MS = 5_000;
+/** The token host's start takes a core for a moment: not while the login page draws its captcha. */
+const DEMO_CHECK_AFTER_CAPTCHA_MS = 1_000;
 
 function rendererDir(): string {
   // dist/shell/main.cjs → dist/renderer ; src-main/shell/main.ts → dist/renderer
@@ -64,6 +66,7 @@ async function main(): Promise<void> {
     cacheKeys: fileKeyProvider,
     files: downloads,
   });
+  core.askFirstCaptcha();
   // A remote service is set: the embedded one was started for nothing, and stops once it is up.
   if (core.cache.getSettings().serviceMode === 'remote')
     void serviceStart.then(
@@ -77,8 +80,8 @@ async function main(): Promise<void> {
       return false;
     },
   );
-  // The demo's USB-KEYs are checked off the path to the login page: once the first captcha has been served
-  // (the login page is up), or a while after the service is up if no page opens. A login waits for this
+  // The demo's USB-KEYs are checked off the path to the login page: a second after the first captcha has
+  // been served (the page has drawn it by then), or a while after the service is up if no page opens. A login waits for this
   // same run (auth.login → deliverDemoTokens), and nothing needs them sooner. At the first start, when
   // they are made (seconds of key generation), they are made as soon as the service is up, as before.
   let demoCheck: Promise<void> | null = null;
@@ -101,7 +104,7 @@ async function main(): Promise<void> {
     port: Number(values.port),
     testMode: demo && process.env.NODE_ENV === 'test',
     afterCall: (method) => {
-      if (demo && method === 'auth.captcha') checkDemoTokens();
+      if (demo && method === 'auth.captcha') setTimeout(checkDemoTokens, DEMO_CHECK_AFTER_CAPTCHA_MS).unref();
     },
   });
   if (demo && firstStart) void serviceUp.then(checkDemoTokens);
