@@ -32,7 +32,15 @@ import { describeRefusals } from '../markets/contracts';
 import type { Database, InstructionsTable } from '../store/schema';
 import { atomically, isUniqueViolation } from '../store/tx';
 import { CHECKER_PERMISSIONS, kindSpec, type Enterprise, type StoredPayload } from './kinds';
-import { isAlreadyHandled, leavePending, recordTransition, recordTransitions } from './transitions';
+import {
+  claimPending,
+  handledMeanwhile,
+  isAlreadyHandled,
+  leavePending,
+  recordTransition,
+  recordTransitions,
+  type Transition,
+} from './transitions';
 
 export interface Actor {
   user: UserRow;
@@ -190,13 +198,19 @@ async function approveAndExecute(
   checker: UserRow | null,
   signature: string | null,
 ): Promise<Row> {
-  const approved = await leavePending(
-    trx,
-    ctx,
-    row,
-    { to: 'approved', checker, signature, note: checker ? null : 'single-admin mode' },
-    true,
-  );
+  // Approved and executed (or failed) in one write of the instruction, made after
+  // the execution: until then it is still awaiting review, so a refused execution
+  // leaves it for the failure below to claim, and a second checker racing this one
+  // waits on that write and is refused (claimPending). Its events still record the
+  // approval and the outcome as two steps.
+  const decided = { checker_id: checker?.id ?? null, checker_signature: signature, decided_at: ctx.clock.nowIso() };
+  const approved: Transition = {
+    from: 'pending',
+    to: 'approved',
+    actor: checker,
+    signature,
+    note: checker ? null : 'single-admin mode',
+  };
   try {
     const { draft } = JSON.parse(row.payload) as StoredPayload;
     return await atomically(trx, async (inner) => {
@@ -205,12 +219,11 @@ async function approveAndExecute(
         inner,
         async () => {
           const entryId = await kindSpec(draft.kind).execute(inner, ctx, row, draft);
-          const executed = await inner
-            .updateTable('instructions')
-            .set({ state: 'executed', journal_entry_id: entryId })
-            .where('id', '=', row.id)
-            .returningAll()
-            .executeTakeFirstOrThrow();
+          const executed = await claimPending(inner, row.id, {
+            state: 'executed',
+            journal_entry_id: entryId,
+            ...decided,
+          });
           await recordTransitions(inner, ctx, row, [
             approved,
             { from: 'approved', to: 'executed', actor: checker, signature: null, note: null },
@@ -224,14 +237,17 @@ async function approveAndExecute(
       );
     });
   } catch (error) {
-    if (!(error instanceof AppError)) throw error;
+    // A checker who lost the race usually stops at the posting's serial, which the
+    // winner's entry holds (a unique index), before reaching the claim.
+    if (isUniqueViolation(error)) throw (await handledMeanwhile(trx, row.id)) ?? error;
+    if (!(error instanceof AppError) || isAlreadyHandled(error)) throw error;
+    const failed = await claimPending(trx, row.id, {
+      state: 'failed',
+      failure_code: error.code,
+      payload: withFailureParams(row.payload, error.params),
+      ...decided,
+    });
     if (row.hold_id) await voidHold(trx, row.hold_id, ctx.clock.nowIso());
-    const failed = await trx
-      .updateTable('instructions')
-      .set({ state: 'failed', failure_code: error.code, payload: withFailureParams(row.payload, error.params) })
-      .where('id', '=', row.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
     await recordTransitions(trx, ctx, row, [
       approved,
       { from: 'approved', to: 'failed', actor: checker, signature: null, note: error.code },

@@ -1,12 +1,12 @@
 // How an instruction changes state, and the record each change leaves: an
 // event row (who, when, the signature) and an audit line.
-import type { Transaction } from 'kysely';
+import type { Selectable, Transaction, Updateable } from 'kysely';
 import { AppError } from '../../src-shared/errors';
 import { appendAudit } from '../audit/log';
 import type { UserRow } from '../auth/users';
 import type { ServiceContext } from '../context';
 import { voidHold } from '../ledger/holds';
-import type { Database, InstructionState } from '../store/schema';
+import type { Database, InstructionState, InstructionsTable } from '../store/schema';
 
 interface Transitioning {
   id: number;
@@ -69,7 +69,7 @@ export async function recordTransitions(
 }
 
 export interface LeavingPending {
-  to: 'approved' | 'rejected' | 'expired';
+  to: 'rejected' | 'expired';
   /** The checker; null when the service itself moves it (single-admin mode, the day's end). */
   checker: UserRow | null;
   signature: string | null;
@@ -79,41 +79,53 @@ export interface LeavingPending {
 }
 
 /**
- * Awaiting review → approved, rejected or expired, exactly once. The update is
- * conditional on the state, so when two checkers (or a checker and the day's
- * end) race for the same instruction, one wins and the others are refused with
- * the state it is in now. Leaving without approval releases a withdrawal's hold.
+ * The one write that takes an instruction out of awaiting review, exactly once:
+ * it is conditional on the state, so when two checkers (or a checker and the
+ * day's end) race for the same instruction, one wins and the others are refused
+ * with the state it is in now.
+ */
+export async function claimPending(
+  trx: Transaction<Database>,
+  id: number,
+  change: Updateable<InstructionsTable>,
+): Promise<Selectable<InstructionsTable>> {
+  const moved = await trx
+    .updateTable('instructions')
+    .set(change)
+    .where('id', '=', id)
+    .where('state', '=', 'pending')
+    .returningAll()
+    .executeTakeFirst();
+  if (moved) return moved;
+  throw (await handledMeanwhile(trx, id)) ?? new Error(`instruction ${id} is awaiting review yet was not claimed`);
+}
+
+/** The refusal for a checker whose instruction left awaiting review under them; null while it still awaits. */
+export async function handledMeanwhile(trx: Transaction<Database>, id: number): Promise<AppError | null> {
+  const current = await trx.selectFrom('instructions').select('state').where('id', '=', id).executeTakeFirstOrThrow();
+  return current.state === 'pending' ? null : new AppError('INSTRUCTION_ALREADY_HANDLED', { state: current.state });
+}
+
+/**
+ * Awaiting review → rejected or expired (claimPending). Leaving without
+ * approval releases a withdrawal's hold. An approval is approveAndExecute's: it
+ * leaves awaiting review only with its execution's outcome.
  */
 export async function leavePending(
   trx: Transaction<Database>,
   ctx: ServiceContext,
   row: Transitioning & { hold_id: number | null },
   change: LeavingPending,
-  /** Deferred: the caller records the change with the one that follows it (recordTransitions). */
-  deferRecord = false,
 ): Promise<Transition> {
   const at = ctx.clock.nowIso();
-  const moved = await trx
-    .updateTable('instructions')
-    .set({
-      state: change.to,
-      checker_id: change.checker?.id ?? null,
-      checker_signature: change.signature,
-      decided_at: at,
-      ...(change.rejectReason === undefined ? {} : { reject_reason: change.rejectReason }),
-    })
-    .where('id', '=', row.id)
-    .where('state', '=', 'pending')
-    .executeTakeFirst();
-  if (Number(moved.numUpdatedRows) !== 1) {
-    const current = await trx
-      .selectFrom('instructions')
-      .select('state')
-      .where('id', '=', row.id)
-      .executeTakeFirstOrThrow();
-    throw new AppError('INSTRUCTION_ALREADY_HANDLED', { state: current.state });
-  }
-  if (change.to !== 'approved' && row.hold_id) await voidHold(trx, row.hold_id, at);
+  await claimPending(trx, row.id, {
+    state: change.to,
+    checker_id: change.checker?.id ?? null,
+    checker_signature: change.signature,
+    decided_at: at,
+    ...(change.rejectReason === undefined ? {} : { reject_reason: change.rejectReason }),
+  });
+  if (row.hold_id) await voidHold(trx, row.hold_id, at);
   const transition = {
     from: 'pending' as const,
     to: change.to,
@@ -121,7 +133,7 @@ export async function leavePending(
     signature: change.signature,
     note: change.note,
   };
-  if (!deferRecord) await recordTransitions(trx, ctx, row, [transition]);
+  await recordTransitions(trx, ctx, row, [transition]);
   return transition;
 }
 
