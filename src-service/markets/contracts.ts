@@ -10,7 +10,7 @@ import { formatFen } from '../../src-shared/money';
 import type { ServiceContext } from '../context';
 import { balancesOf, openAccount } from '../ledger/accounts';
 import type { ContractsTable, Database } from '../store/schema';
-import { marketById, marketSummary } from './markets';
+import { marketById, marketSummary, type MarketRow } from './markets';
 
 export type ContractRow = Selectable<ContractsTable>;
 
@@ -30,7 +30,10 @@ export async function ownContract(
   owner: ContractOwner,
   activeOnly = true,
 ): Promise<ContractRow> {
-  const contract = await contractById(db, id);
+  return owned(await contractById(db, id), owner, activeOnly);
+}
+
+function owned(contract: ContractRow, owner: ContractOwner, activeOnly: boolean): ContractRow {
   const mine =
     owner.enterpriseId !== undefined
       ? contract.enterprise_id === owner.enterpriseId
@@ -38,6 +41,46 @@ export async function ownContract(
   if (!mine) throw new AppError('CONTRACT_NOT_FOUND');
   if (activeOnly && contract.status !== 'active') throw new AppError('CONTRACT_NOT_ACTIVE');
   return contract;
+}
+
+const MARKET_COLUMNS = [
+  'id',
+  'code',
+  'name',
+  'name_en',
+  'requires_trade_review',
+  'signed_in_date',
+  'summary_account_no',
+  'summary_account_name',
+  'summary_account_branch',
+  'created_at',
+  'refuse_next_deposits',
+  'auto_sign_in',
+] as const satisfies readonly (keyof MarketRow)[];
+
+/**
+ * An active contract of this owner and its market, in one read: what every
+ * deposit and withdrawal reads, at its check and again in its transaction.
+ */
+export async function ownContractAndMarket(
+  db: Kysely<Database>,
+  id: number,
+  owner: ContractOwner,
+): Promise<{ contract: ContractRow; market: MarketRow }> {
+  const row = await db
+    .selectFrom('contracts')
+    .innerJoin('markets', 'markets.id', 'contracts.market_id')
+    .selectAll('contracts')
+    .select((eb) => MARKET_COLUMNS.map((c) => eb.ref(`markets.${c}`).as(`market__${c}`)))
+    .where('contracts.id', '=', id)
+    .executeTakeFirst();
+  if (!row) throw new AppError('CONTRACT_NOT_FOUND');
+  const joined = row as unknown as Record<string, unknown>;
+  const market = Object.fromEntries(MARKET_COLUMNS.map((c) => [c, joined[`market__${c}`]])) as MarketRow;
+  const contract = Object.fromEntries(
+    Object.entries(joined).filter(([name]) => !name.startsWith('market__')),
+  ) as ContractRow;
+  return { contract: owned(contract, owner, true), market };
 }
 
 async function ownerCertificateNo(db: Kysely<Database>, owner: ContractOwner): Promise<string> {

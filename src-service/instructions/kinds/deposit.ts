@@ -3,8 +3,8 @@
 // day; at approval the market may still refuse it.
 import { AppError } from '../../../src-shared/errors';
 import { balanceFromDb } from '../../../src-shared/money';
-import { ownContract } from '../../markets/contracts';
-import { isSignedIn, marketAcceptsDeposit, marketById, type MarketRow } from '../../markets/markets';
+import { ownContractAndMarket } from '../../markets/contracts';
+import { isSignedIn, marketAcceptsDeposit, type MarketRow } from '../../markets/markets';
 import { postDeposit } from '../../markets/money';
 import { deriveMovement } from './movement';
 import type { InstructionKindSpec, Refusals } from './spec';
@@ -21,8 +21,9 @@ export const deposit: InstructionKindSpec<'deposit'> = {
     return { ...derived, refusals: [...(isSignedIn(ctx, market) ? [] : [notSignedIn(market)]), ...derived.refusals] };
   },
   async execute(trx, ctx, instruction, draft) {
-    const contract = await ownContract(trx, draft.contractId, { enterpriseId: instruction.enterprise_id });
-    const market = await marketById(trx, contract.market_id);
+    const { contract, market } = await ownContractAndMarket(trx, draft.contractId, {
+      enterpriseId: instruction.enterprise_id,
+    });
     if (!isSignedIn(ctx, market)) {
       const refusal = notSignedIn(market);
       throw new AppError(refusal.code, refusal.params);

@@ -7,8 +7,8 @@ import { AppError } from '../../../src-shared/errors';
 import { MAX_BALANCE, type Fen } from '../../../src-shared/money';
 import { accountNumber, balancesOf } from '../../ledger/accounts';
 import { requireSingleAmounts } from '../../ledger/amounts';
-import { ownContract } from '../../markets/contracts';
-import { marketById, type MarketRow } from '../../markets/markets';
+import { ownContractAndMarket } from '../../markets/contracts';
+import type { MarketRow } from '../../markets/markets';
 import type { Database } from '../../store/schema';
 import type { Derived, DraftOf, Enterprise, Refusals } from './spec';
 
@@ -20,8 +20,7 @@ export async function deriveMovement(
   draft: DraftOf<Movement>,
 ): Promise<{ derived: Derived<Movement>; market: MarketRow }> {
   requireSingleAmounts({ amount: draft.amount });
-  const contract = await ownContract(db, draft.contractId, { enterpriseId: enterprise.id });
-  const market = await marketById(db, contract.market_id);
+  const { contract, market } = await ownContractAndMarket(db, draft.contractId, { enterpriseId: enterprise.id });
   if (!contract.bound_account_id) throw new AppError('BOUND_ACCOUNT_INVALID');
   const [from, to] =
     draft.kind === 'deposit'

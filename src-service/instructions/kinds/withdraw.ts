@@ -4,8 +4,7 @@
 import { balanceFromDb, type Fen } from '../../../src-shared/money';
 import { appendAudit } from '../../audit/log';
 import { placeHold } from '../../ledger/holds';
-import { ownContract } from '../../markets/contracts';
-import { marketById } from '../../markets/markets';
+import { ownContractAndMarket } from '../../markets/contracts';
 import { postWithdrawal } from '../../markets/money';
 import { deriveMovement } from './movement';
 import type { InstructionKindSpec } from './spec';
@@ -32,8 +31,9 @@ export const withdraw: InstructionKindSpec<'withdraw'> = {
     });
   },
   async execute(trx, ctx, instruction, draft) {
-    const contract = await ownContract(trx, draft.contractId, { enterpriseId: instruction.enterprise_id });
-    const market = await marketById(trx, contract.market_id);
+    const { contract, market } = await ownContractAndMarket(trx, draft.contractId, {
+      enterpriseId: instruction.enterprise_id,
+    });
     // The market is told, and reduces the member's available balance on its side.
     await appendAudit(trx, {
       at: ctx.clock.nowIso(),
