@@ -11,7 +11,8 @@ import { demoToolRoutes } from '../demo/routes';
 import { certificateRoutes } from '../certificates/routes';
 import { enterpriseRoutes } from '../enterprises/routes';
 import { instructionRoutes } from '../instructions/routes';
-import { bankRoutes, marketRoutes } from '../markets/routes';
+import { marketApiDocument } from '../markets/api-document';
+import { bankRoutes, marketApiRoutes, marketRoutes } from '../markets/routes';
 import { memberRoutes } from '../members/routes';
 import { lookupRoutes } from '../banks/routes';
 import { registrationRoutes } from '../registrations/routes';
@@ -64,6 +65,9 @@ export async function buildApp(
   });
 
   app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, () => app.swagger());
+  app.get('/market-api/v1/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, () =>
+    marketApiDocument(app.swagger(), ctx.options.version),
+  );
 
   app.get(
     '/health',
@@ -94,6 +98,7 @@ export async function buildApp(
   await app.register(lookupRoutes(ctx));
   await app.register(registrationRoutes(ctx));
   await app.register(bankRoutes(ctx));
+  await app.register(marketApiRoutes(ctx));
   if (ctx.options.demo) {
     await app.register(demoCertificateRoutes(ctx));
     await app.register(demoToolRoutes(ctx));

@@ -21,6 +21,7 @@ import type { RegistrationStatus } from '../../src-shared/api/registration';
 import type { AccountKind, ContractStatus, InstructionKind, InstructionState } from '../../src-shared/api/settlement';
 import type { KeyType } from '../../src-shared/token';
 import type { KeyStoreKind } from '../bank-keys/key-store';
+import type { MarketKeyAlgorithm } from '../../src-shared/market-signature';
 
 // Domain modules may take a column's closed set from here, beside its table.
 export type { AccountKind, CertificateStatus, InstructionKind, InstructionState, SuspenseReason };
@@ -359,6 +360,28 @@ export interface MarketEventsTable {
   created_at: string;
 }
 
+export const MARKET_KEY_STATUSES = ['active', 'revoked'] as const;
+
+/** A market's registered public key for signing its API requests (markets/keys.ts). */
+export interface MarketKeysTable {
+  id: Generated<number>;
+  key_id: string;
+  market_id: number;
+  algorithm: MarketKeyAlgorithm;
+  /** SPKI PEM. */
+  public_key: string;
+  status: (typeof MARKET_KEY_STATUSES)[number];
+  created_at: string;
+  revoked_at: string | null;
+}
+
+/** A nonce a market's signed request used, kept for twice the signature window (markets/request-auth.ts). */
+export interface MarketNoncesTable {
+  market_id: number;
+  nonce: string;
+  seen_at: string;
+}
+
 export interface B2bTradesTable {
   id: Generated<number>;
   serial: string;
@@ -490,6 +513,8 @@ export interface Database {
   instructions: InstructionsTable;
   instruction_events: InstructionEventsTable;
   market_events: MarketEventsTable;
+  market_keys: MarketKeysTable;
+  market_nonces: MarketNoncesTable;
   b2b_trades: B2bTradesTable;
   suspense_records: SuspenseRecordsTable;
   member_operations: MemberOperationsTable;

@@ -15,6 +15,20 @@ export const en: SharedMessages = {
       "This would take an account's balance past the most the ledger can record, 90,071,992,547,409.91 yuan; nothing was posted",
     HOLD_NOT_PENDING: 'The held amount was already settled or released',
     IDEMPOTENCY_MISMATCH: 'This request key was already used for a request with different content',
+    MARKET_SIGNATURE_MISSING:
+      'The request is not signed: every request of a market carries Signature, Signature-Input and Content-Digest headers',
+    MARKET_SIGNATURE_INVALID:
+      'The request signature is not valid: sign the method, path and Content-Digest with the key the bank registered, one signature per request',
+    MARKET_BODY_CHANGED: 'The request body does not match the signed Content-Digest; the request was refused',
+    MARKET_KEY_UNKNOWN: 'The signing key is not registered with the bank',
+    MARKET_KEY_REVOKED: 'The signing key has been revoked; sign with the key the bank registered since',
+    MARKET_SIGNATURE_STALE:
+      "The signature's created time is more than 5 minutes from the bank's clock; check the clock and sign again",
+    MARKET_REQUEST_REPLAYED: "This request's nonce was used before; the request was refused as a replay",
+    MARKET_KEY_OTHER_MARKET: "A market's key acts only on that market's own code",
+    MARKET_KEY_INVALID: "A market's public key must be an Ed25519 or P-256 public key in PEM form",
+    MARKET_KEYS_FULL: 'This market already has {max} usable keys; revoke the old one first',
+    MARKET_KEY_EXISTS: 'This public key was registered for this market before (a revoked key cannot come back)',
     DATE_RANGE_INVALID:
       'Invalid dates: the start may not be after the end, the end not after today, and the span at most one year',
     MARKET_NOT_FOUND: 'No such trading market',

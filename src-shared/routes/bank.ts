@@ -1,7 +1,7 @@
-// The bank's back office and the markets' own systems: reconciliation files,
-// the custody account, the market's member register, and the events a market
-// sends the bank (sign-in, transfers, clearing, freezes…). Every route needs
-// the bank key (x-bank-key); none is relayed from the desktop.
+// The bank's back office: reconciliation files, the custody account and the
+// market's member register, for the bank's own staff tools. Every route needs
+// the bank key (x-bank-key); none is relayed from the desktop. What a market's
+// own system sends is the market API (market-api.ts), signed with its own key.
 import { z } from 'zod';
 import { CustodyReply, ReconciliationReply } from '../api/bank';
 import { IsoDate } from '../api/common';
@@ -78,9 +78,6 @@ export const AllocateSuspenseEvent = z.strictObject({
 
 export const RefuseNextEvent = z.strictObject({ count: z.number().int().min(0).max(1000), key: EventKey });
 
-/** What a market event answers: the event's own result, replayed as it was for a repeated key. */
-const EventReply = z.any();
-
 export const bankRoutes = defineRoutes('bank', {
   'bank.reconciliation': {
     method: 'GET',
@@ -110,113 +107,5 @@ export const bankRoutes = defineRoutes('bank', {
     audience: 'backOffice',
     auth: 'none',
     summary: 'Register a member code in the market’s register (its virtual account and seat)',
-  },
-  'market.signIn': {
-    method: 'POST',
-    path: '/bank/markets/:code/sign-in',
-    params: MarketParams,
-    reply: SignInReply,
-    audience: 'market',
-    auth: 'none',
-    summary: '签到: the market signs in for today',
-  },
-  'market.signOut': {
-    method: 'POST',
-    path: '/bank/markets/:code/sign-out',
-    params: MarketParams,
-    reply: SignInReply,
-    audience: 'market',
-    auth: 'none',
-    summary: '签退: the market signs out for today',
-  },
-  'market.incomingTransfer': {
-    method: 'POST',
-    path: '/bank/markets/:code/incoming-transfer',
-    params: MarketParams,
-    input: IncomingTransferEvent,
-    reply: EventReply,
-    audience: 'market',
-    auth: 'none',
-    summary: 'A transfer from another bank’s card into the summary account',
-  },
-  'market.money': {
-    method: 'POST',
-    path: '/bank/markets/:code/money',
-    params: MarketParams,
-    input: MarketMoneyEvent,
-    reply: EventReply,
-    audience: 'market',
-    auth: 'none',
-    summary: 'A market-initiated deposit or withdrawal',
-  },
-  'market.clearing': {
-    method: 'POST',
-    path: '/bank/markets/:code/clearing',
-    params: MarketParams,
-    input: ClearingEvent,
-    reply: EventReply,
-    audience: 'market',
-    auth: 'none',
-    summary: 'Clearing between two members, with its fee',
-  },
-  'market.b2bTrade': {
-    method: 'POST',
-    path: '/bank/markets/:code/b2b-trade',
-    params: MarketParams,
-    input: B2bTradeEvent,
-    reply: EventReply,
-    audience: 'market',
-    auth: 'none',
-    summary: 'A B2B trade between two members, with its fee',
-  },
-  'market.freeze': {
-    method: 'POST',
-    path: '/bank/markets/:code/freeze',
-    params: MarketParams,
-    input: FreezeEvent,
-    reply: EventReply,
-    audience: 'market',
-    auth: 'none',
-    summary: 'Freeze part of a member’s funds (the event’s key unfreezes it)',
-  },
-  'market.unfreeze': {
-    method: 'POST',
-    path: '/bank/markets/:code/unfreeze',
-    params: MarketParams,
-    input: UnfreezeEvent,
-    reply: EventReply,
-    audience: 'market',
-    auth: 'none',
-    summary: 'Release a freeze, by the key it was made with',
-  },
-  'market.memberState': {
-    method: 'POST',
-    path: '/bank/markets/:code/member-state',
-    params: MarketParams,
-    input: MemberStateEvent,
-    reply: EventReply,
-    audience: 'market',
-    auth: 'none',
-    summary: 'A member’s unfinished trades, open positions and disputes, as the market sees them',
-  },
-  'market.allocateSuspense': {
-    method: 'POST',
-    path: '/bank/markets/:code/allocate-suspense',
-    params: MarketParams,
-    input: AllocateSuspenseEvent,
-    reply: EventReply,
-    audience: 'market',
-    auth: 'none',
-    summary: 'Allocate a suspense record to a member',
-  },
-  'market.refuseNext': {
-    method: 'POST',
-    path: '/bank/markets/:code/refuse-next',
-    params: MarketParams,
-    input: RefuseNextEvent,
-    reply: EventReply,
-    audience: 'market',
-    auth: 'none',
-    summary: 'Refuse the market’s next deposits (for producing the refusals by hand)',
   },
 });

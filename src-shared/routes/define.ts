@@ -15,9 +15,10 @@ export type Audience = 'desktop' | 'backOffice' | 'market' | 'counter' | 'test';
 /**
  * How the service guards a route: 'none' (public); 'certificate' (the USB-KEY step, open right
  * after password and captcha); 'password-change' (also open to a user who still must change the
- * initial password); 'session' (a fully signed-in user, the default).
+ * initial password); 'session' (a fully signed-in user, the default); 'market-signature' (a
+ * market's own system, its request signed with its registered key: src-shared/market-signature.ts).
  */
-export type RouteAuth = 'none' | 'session' | 'password-change' | 'certificate';
+export type RouteAuth = 'none' | 'session' | 'password-change' | 'certificate' | 'market-signature';
 
 export interface RouteSpec {
   readonly method: 'GET' | 'POST';

@@ -10,6 +10,7 @@ import { demoRoutes } from './demo';
 import { ebankRoutes } from './ebank';
 import { instructionRoutes } from './instructions';
 import { lookupRoutes } from './lookup';
+import { marketApiRoutes } from './market-api';
 import { marketRoutes } from './markets';
 import { memberOperationRoutes, memberRoutes } from './members';
 import { registrationRoutes } from './registration';
@@ -33,6 +34,7 @@ export const desktopRoutes = {
 export const allRoutes = {
   ...desktopRoutes,
   ...bankRoutes,
+  ...marketApiRoutes,
   ...counterRoutes,
   ...testRoutes,
 } as const;

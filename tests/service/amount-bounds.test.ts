@@ -19,7 +19,9 @@ import * as events from '../../src-service/markets/events';
 import { setSignedIn } from '../../src-service/markets/markets';
 import { atomically } from '../../src-service/store/tx';
 import { MAX_BALANCE, MAX_FEN, type Fen } from '../../src-shared/money';
+import type { MarketKey } from '../../src-market-sim/signing';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
+import { marketCall, marketKey } from '../support/market-client';
 import { memberOperation } from '../support/members';
 import { startHarness, type Harness } from '../support/service-harness';
 
@@ -39,15 +41,17 @@ for (const kind of DATABASE_KINDS) {
     let h: Harness;
     let corp: string;
 
-    const bank = (path: string, body: Record<string, unknown>, lang: 'en' | 'zh-CN' = 'en') =>
-      h.request({ method: 'POST', url: `/bank/markets/${path}`, headers: { 'x-bank-key': BANK_KEY }, body, lang });
+    // A market's event, signed with that market's key (`EXCH01/clearing` → EXCH01's).
+    const keys: Record<string, MarketKey> = {};
+    const marketSends = (path: string, body: Record<string, unknown>, lang: 'en' | 'zh-CN' = 'en') =>
+      marketCall(h, keys[path.split('/')[0]], { path: `/market-api/v1/markets/${path}`, body, lang });
     const bankGet = async (path: string) => {
       const res = await h.request({ method: 'GET', url: `/bank/markets/${path}`, headers: { 'x-bank-key': BANK_KEY } });
       expect(res.statusCode, res.body).toBe(200);
       return res.json();
     };
     const transfer = (market: string, cardNo: string, value: number, lang: 'en' | 'zh-CN' = 'en') =>
-      bank(`${market}/incoming-transfer`, { cardNo, payerName: 'payer', amount: value, key: key('in') }, lang);
+      marketSends(`${market}/incoming-transfer`, { cardNo, payerName: 'payer', amount: value, key: key('in') }, lang);
     const count = async (table: 'journal_entries' | 'journal_lines' | 'market_events' | 'audit_log') =>
       Number(
         (
@@ -80,7 +84,10 @@ for (const kind of DATABASE_KINDS) {
     beforeAll(async () => {
       h = await startHarness(kind, { bankKey: BANK_KEY });
       corp = await h.signedIn('m.corp');
-      for (const code of ['EXCH01', 'B2B02']) await setSignedIn(h.ctx, code, true);
+      for (const code of ['EXCH01', 'B2B02']) {
+        await setSignedIn(h.ctx, code, true);
+        keys[code] = await marketKey(h, code);
+      }
       // Both demo members on both simulated markets, each with the card bound.
       await atomically(h.ctx.db, async (trx) => {
         const ctx = { ...h.ctx, db: trx };
@@ -127,7 +134,7 @@ for (const kind of DATABASE_KINDS) {
       ];
       for (const [path, body, field] of cases) {
         for (const lang of ['en', 'zh-CN'] as const) {
-          const res = await bank(path, { ...body, key: key('big') }, lang);
+          const res = await marketSends(path, { ...body, key: key('big') }, lang);
           expect(res.statusCode, `${path} ${JSON.stringify(body)}: ${res.body}`).toBe(400);
           const error = res.json().error;
           expect(error.code).toBe('VALIDATION');
@@ -150,7 +157,12 @@ for (const kind of DATABASE_KINDS) {
         [{ amount: '100' }, 'amount', 'type'],
       ];
       for (const [body, field, rule] of rules) {
-        const res = await bank('EXCH01/clearing', { payerCode: 'EX2001', payeeCode: 'EX2002', ...body, key: key('r') });
+        const res = await marketSends('EXCH01/clearing', {
+          payerCode: 'EX2001',
+          payeeCode: 'EX2002',
+          ...body,
+          key: key('r'),
+        });
         expect(res.statusCode, res.body).toBe(400);
         expect(res.json().error.fields).toContainEqual(expect.objectContaining({ field, rule }));
       }
@@ -159,7 +171,8 @@ for (const kind of DATABASE_KINDS) {
 
     it('publishes the one bound in the API document, and the totals as decimal strings', async () => {
       const doc = (await h.request({ method: 'GET', url: '/openapi.json' })).json();
-      const body = doc.paths['/bank/markets/{code}/clearing'].post.requestBody.content['application/json'].schema;
+      const body =
+        doc.paths['/market-api/v1/markets/{code}/clearing'].post.requestBody.content['application/json'].schema;
       expect(body.properties.amount).toMatchObject({ maximum: MAX, minimum: 1 });
       expect(body.properties.fee).toMatchObject({ maximum: MAX, minimum: 0 });
       const custody = doc.paths['/bank/markets/{code}/custody'].get.responses['200'].content['application/json'].schema;
@@ -264,7 +277,7 @@ for (const kind of DATABASE_KINDS) {
     it('the reproduced clearing: a maximum fee is posted and its account read back; past it, a 4xx', async () => {
       for (let i = 0; i < 2; i++) expect((await transfer('EXCH01', CORP_CARD, MAX)).statusCode).toBe(200);
       const payee = await balanceOf('EXCH01', 'EX2002');
-      const cleared = await bank('EXCH01/clearing', {
+      const cleared = await marketSends('EXCH01/clearing', {
         payerCode: 'EX2001',
         payeeCode: 'EX2002',
         amount: MAX,
@@ -277,7 +290,7 @@ for (const kind of DATABASE_KINDS) {
       expect(custody.ties).toBe(true);
       expect(custody.subAccounts.find((a: any) => a.kind === 'fee').balance).toBe(MAX);
       // the fee account now holds the maximum: another fee of 0.01 is still posted and read back
-      const small = await bank('EXCH01/clearing', {
+      const small = await marketSends('EXCH01/clearing', {
         payerCode: 'EX2002',
         payeeCode: 'EX2001',
         amount: 1,
@@ -286,7 +299,7 @@ for (const kind of DATABASE_KINDS) {
       });
       expect(small.statusCode, small.body).toBe(200);
       expect((await bankGet('EXCH01/custody')).subAccounts.find((a: any) => a.kind === 'fee').balance).toBe(MAX + 1);
-      const refused = await bank('EXCH01/clearing', {
+      const refused = await marketSends('EXCH01/clearing', {
         payerCode: 'EX2002',
         payeeCode: 'EX2001',
         amount: 1,
@@ -365,10 +378,11 @@ for (const kind of DATABASE_KINDS) {
       const contraFigure = await figureFromLines(h.ctx.db, (await contra()).id);
       const attempts = [
         () => transfer('EXCH01', CORP_CARD, MAX, 'zh-CN'),
-        () => bank('EXCH01/money', { direction: 'deposit', memberCode: 'EX2001', amount: MAX, key: key('m') }, 'en'),
+        () =>
+          marketSends('EXCH01/money', { direction: 'deposit', memberCode: 'EX2001', amount: MAX, key: key('m') }, 'en'),
         // the payer's debit may come first: it must be undone with the refused credit
         () =>
-          bank(
+          marketSends(
             'EXCH01/clearing',
             { payerCode: 'EX2002', payeeCode: 'EX2001', amount: SAFE - full + 1, key: key('c') },
             'en',

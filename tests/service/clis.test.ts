@@ -1,5 +1,9 @@
-// The market simulator and verify-audit as the command lines they are.
+// The market simulator, the counter's market keys and verify-audit as the command lines they are.
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlite } from '../support/databases';
 import { startHarness, type Harness } from '../support/service-harness';
@@ -71,6 +75,32 @@ describe('npm run market / npm run service -- verify-audit', () => {
     const missing = cli('src-market-sim/cli.ts', ['--market', 'B2B02', 'incoming-transfer', '--amount', '1']);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/--card is required/);
+  });
+
+  it('the counter registers a market’s API key, lists it and revokes it; a key of another kind is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sk-market-key-'));
+    const pem = join(dir, 'market.pem');
+    writeFileSync(pem, generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }));
+    const added = cli('src-service/commands/counter/cli.ts', ['market-keys', 'add', 'AGRI03', '--public-key', pem]);
+    expect(added.status, added.stderr).toBe(0);
+    const keyId = /key id[^:]*: (\S+)/.exec(added.stdout)![1];
+    expect(keyId).toMatch(/^AGRI03-[0-9a-f]{32}$/);
+    const listed = cli('src-service/commands/counter/cli.ts', ['market-keys', 'list', 'AGRI03']);
+    expect(listed.stdout).toContain(`${keyId}  ed25519  active`);
+    expect(cli('src-service/commands/counter/cli.ts', ['market-keys', 'revoke', keyId]).status).toBe(0);
+    expect(cli('src-service/commands/counter/cli.ts', ['market-keys', 'list', 'AGRI03']).stdout).toContain(
+      `${keyId}  ed25519  revoked`,
+    );
+    const rsa = join(dir, 'rsa.pem');
+    writeFileSync(
+      rsa,
+      generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }),
+    );
+    const refused = cli('src-service/commands/counter/cli.ts', ['market-keys', 'add', 'AGRI03', '--public-key', rsa]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/Ed25519 或 P-256/);
+    expect(cli('src-service/commands/counter/cli.ts', ['market-keys', 'add', 'AGRI03']).status).toBe(2);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('verify-audit exits 0 on a sound database and 1 with the breaks listed', async () => {

@@ -14,6 +14,7 @@ import { SERVICE_VERSION } from '../../server';
 import { openStore } from '../../store/db';
 import { migrateToLatest } from '../../store/migrations';
 import { counterIssueToken, counterRevoke, counterUnlockUser } from './commands';
+import { counterMarketKeyAdd, counterMarketKeyList, counterMarketKeyRevoke } from './market-keys';
 import {
   counterRegistrationApprove,
   counterRegistrationExport,
@@ -35,7 +36,12 @@ const USAGE = `usage: npm run counter -- [--db PATH|postgres://…] <command>
                                     the documents archive exactly as uploaded
   registrations approve <serial>    create the member and its user; the initial password goes by SMS
   registrations reject <serial> --reason TEXT
-                                    refuse it; the applicant is told by SMS`;
+                                    refuse it; the applicant is told by SMS
+  market-keys list <market-code>    a market's API keys, usable and revoked
+  market-keys add <market-code> --public-key FILE
+                                    register the public key (PEM, Ed25519 or P-256) a market's system
+                                    signs its API requests with; prints the key id the market signs under
+  market-keys revoke <key-id>       refuse requests signed with that key from now on`;
 
 /** Reads PIN lines from stdin; on a terminal, prompts without echoing them. */
 async function readSecrets(prompts: string[]): Promise<string[]> {
@@ -71,6 +77,7 @@ async function main(): Promise<number> {
       reason: { type: 'string' },
       status: { type: 'string' },
       out: { type: 'string' },
+      'public-key': { type: 'string' },
     },
     allowPositionals: true,
   });
@@ -146,6 +153,19 @@ async function main(): Promise<number> {
             'registrations: list | show <serial> | export <serial> --out FILE | approve <serial> | reject <serial> --reason TEXT',
           );
         }
+        return 0;
+      }
+      case 'market-keys': {
+        const [sub, target] = rest;
+        const ctx = createContext(store, { demo: false, testMode: false, version: SERVICE_VERSION });
+        if (sub === 'list' && target) console.log(await counterMarketKeyList(ctx, target));
+        else if (sub === 'add' && target && values['public-key'])
+          console.log(await counterMarketKeyAdd(ctx, target, values['public-key']));
+        else if (sub === 'revoke' && target) console.log(await counterMarketKeyRevoke(ctx, target));
+        else
+          throw new UsageError(
+            'market-keys: list <market-code> | add <market-code> --public-key FILE | revoke <key-id>',
+          );
         return 0;
       }
       default:

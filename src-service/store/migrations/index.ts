@@ -18,6 +18,7 @@ import { bankKeysInHsm } from './008_bank_keys_in_hsm';
 import { auditChains } from './009_audit_chains';
 import { accessVersion } from './010_access_version';
 import { postingFunction } from './011_posting_function';
+import { marketKeys } from './012_market_keys';
 
 /** In order; each key is its file's name. */
 export const MIGRATIONS: Readonly<Record<string, (dialect: DialectName) => Migration>> = {
@@ -32,6 +33,7 @@ export const MIGRATIONS: Readonly<Record<string, (dialect: DialectName) => Migra
   '009_audit_chains': auditChains,
   '010_access_version': accessVersion,
   '011_posting_function': postingFunction,
+  '012_market_keys': marketKeys,
 };
 
 type AnyDb = Kysely<any>;

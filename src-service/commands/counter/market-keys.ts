@@ -1,0 +1,37 @@
+// The counter's market-key chores: bank staff register the public key a
+// market's system signs its API requests with, list a market's keys, and
+// revoke one (refused from the market's next request on).
+import { readFileSync } from 'node:fs';
+import type { ServiceContext } from '../../context';
+import { marketKeys, registerMarketKey, revokeMarketKey } from '../../markets/keys';
+
+/** Who did it, in the audit log: the counter, as the operating system user running it. */
+const staff = () => `counter:${process.env.USER ?? 'unknown'}`;
+
+export async function counterMarketKeyAdd(ctx: ServiceContext, marketCode: string, publicKeyFile: string) {
+  const key = await registerMarketKey(ctx, {
+    marketCode,
+    publicKeyPem: readFileSync(publicKeyFile, 'utf8'),
+    by: staff(),
+  });
+  return [
+    `registered for ${key.marketCode}: ${key.algorithm}`,
+    `key id (the market puts it in each signature's keyid): ${key.keyId}`,
+  ].join('\n');
+}
+
+export async function counterMarketKeyList(ctx: ServiceContext, marketCode: string) {
+  const keys = await marketKeys(ctx.db, marketCode);
+  if (keys.length === 0) return `${marketCode} has no registered keys`;
+  return keys
+    .map(
+      (k) =>
+        `${k.key_id}  ${k.algorithm}  ${k.status}  since ${k.created_at}${k.revoked_at ? `  revoked ${k.revoked_at}` : ''}`,
+    )
+    .join('\n');
+}
+
+export async function counterMarketKeyRevoke(ctx: ServiceContext, keyId: string) {
+  await revokeMarketKey(ctx, { keyId, by: staff() });
+  return `revoked ${keyId}: requests signed with it are refused from now on`;
+}

@@ -1,0 +1,133 @@
+// The market API: what a trading market's own system sends the bank — sign-in
+// and sign-out of the business day, transfers, clearing, freezes, member state —
+// each request signed with the market's registered key (market-signature.ts)
+// and idempotent by the market's request key. None is relayed from the desktop.
+import { z } from 'zod';
+import {
+  AllocateSuspenseEvent,
+  B2bTradeEvent,
+  ClearingEvent,
+  FreezeEvent,
+  IncomingTransferEvent,
+  MarketMoneyEvent,
+  MarketParams,
+  MemberStateEvent,
+  RefuseNextEvent,
+  SignInReply,
+  UnfreezeEvent,
+} from './bank';
+import { defineRoutes } from './define';
+
+/** What a market event answers: the event's own result, replayed as it was for a repeated key. */
+const EventReply = z.any();
+
+export const marketApiRoutes = defineRoutes('market API', {
+  'market.signIn': {
+    method: 'POST',
+    path: '/market-api/v1/markets/:code/sign-in',
+    params: MarketParams,
+    reply: SignInReply,
+    audience: 'market',
+    auth: 'market-signature',
+    summary: '签到: the market signs in for today',
+  },
+  'market.signOut': {
+    method: 'POST',
+    path: '/market-api/v1/markets/:code/sign-out',
+    params: MarketParams,
+    reply: SignInReply,
+    audience: 'market',
+    auth: 'market-signature',
+    summary: '签退: the market signs out for today',
+  },
+  'market.incomingTransfer': {
+    method: 'POST',
+    path: '/market-api/v1/markets/:code/incoming-transfer',
+    params: MarketParams,
+    input: IncomingTransferEvent,
+    reply: EventReply,
+    audience: 'market',
+    auth: 'market-signature',
+    summary: 'A transfer from another bank’s card into the summary account',
+  },
+  'market.money': {
+    method: 'POST',
+    path: '/market-api/v1/markets/:code/money',
+    params: MarketParams,
+    input: MarketMoneyEvent,
+    reply: EventReply,
+    audience: 'market',
+    auth: 'market-signature',
+    summary: 'A market-initiated deposit or withdrawal',
+  },
+  'market.clearing': {
+    method: 'POST',
+    path: '/market-api/v1/markets/:code/clearing',
+    params: MarketParams,
+    input: ClearingEvent,
+    reply: EventReply,
+    audience: 'market',
+    auth: 'market-signature',
+    summary: 'Clearing between two members, with its fee',
+  },
+  'market.b2bTrade': {
+    method: 'POST',
+    path: '/market-api/v1/markets/:code/b2b-trade',
+    params: MarketParams,
+    input: B2bTradeEvent,
+    reply: EventReply,
+    audience: 'market',
+    auth: 'market-signature',
+    summary: 'A B2B trade between two members, with its fee',
+  },
+  'market.freeze': {
+    method: 'POST',
+    path: '/market-api/v1/markets/:code/freeze',
+    params: MarketParams,
+    input: FreezeEvent,
+    reply: EventReply,
+    audience: 'market',
+    auth: 'market-signature',
+    summary: 'Freeze part of a member’s funds (the event’s key unfreezes it)',
+  },
+  'market.unfreeze': {
+    method: 'POST',
+    path: '/market-api/v1/markets/:code/unfreeze',
+    params: MarketParams,
+    input: UnfreezeEvent,
+    reply: EventReply,
+    audience: 'market',
+    auth: 'market-signature',
+    summary: 'Release a freeze, by the key it was made with',
+  },
+  'market.memberState': {
+    method: 'POST',
+    path: '/market-api/v1/markets/:code/member-state',
+    params: MarketParams,
+    input: MemberStateEvent,
+    reply: EventReply,
+    audience: 'market',
+    auth: 'market-signature',
+    summary: 'A member’s unfinished trades, open positions and disputes, as the market sees them',
+  },
+  'market.allocateSuspense': {
+    method: 'POST',
+    path: '/market-api/v1/markets/:code/allocate-suspense',
+    params: MarketParams,
+    input: AllocateSuspenseEvent,
+    reply: EventReply,
+    audience: 'market',
+    auth: 'market-signature',
+    summary: 'Allocate a suspense record to a member',
+  },
+  'market.refuseNext': {
+    method: 'POST',
+    path: '/market-api/v1/markets/:code/refuse-next',
+    params: MarketParams,
+    input: RefuseNextEvent,
+    reply: EventReply,
+    audience: 'market',
+    auth: 'market-signature',
+    summary: 'Refuse the market’s next deposits (for producing the refusals by hand)',
+  },
+});

@@ -1,0 +1,223 @@
+// The market API's front door (issue 13): a market's own system signs every
+// request with the key the bank registered for it (RFC 9421 over method, path
+// and Content-Digest, with created time, nonce and key id). On both databases:
+// a market acts only on its own code; a missing, wrong or changed signature, an
+// unknown or revoked key, a replay and a stale or future created time are each
+// refused with their own error; nonces and keys live in the database, so the
+// refusals hold under parallel requests.
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerMarketKey, revokeMarketKey } from '../../src-service/markets/keys';
+import { contentDigest, type MarketKey } from '../../src-market-sim/signing';
+import { checkAvailable, DATABASE_KINDS } from '../support/databases';
+import { marketCall, marketKey } from '../support/market-client';
+import { startHarness, type Harness } from '../support/service-harness';
+
+const api = (code: string, op: string) => `/market-api/v1/markets/${code}/${op}`;
+const code = (res: { json(): any }) => res.json().error?.code;
+
+for (const kind of DATABASE_KINDS) {
+  const run = await checkAvailable(kind);
+  describe.skipIf(!run)(`market API requests on ${kind.name}`, () => {
+    let h: Harness;
+    let exch: MarketKey;
+    let agri: MarketKey;
+
+    beforeAll(async () => {
+      h = await startHarness(kind, { bankKey: 'test-bank-key-0123456789' });
+      exch = await marketKey(h, 'EXCH01');
+      agri = await marketKey(h, 'AGRI03', 'ecdsa-p256-sha256');
+    });
+    afterAll(() => h?.close());
+
+    it('answers a market signed with its own key, Ed25519 or P-256', async () => {
+      const a = await marketCall(h, exch, { path: api('EXCH01', 'sign-in') });
+      expect(a.statusCode, a.body).toBe(200);
+      const b = await marketCall(h, agri, { path: api('AGRI03', 'sign-in') });
+      expect(b.statusCode, b.body).toBe(200);
+      const markets = await h.ctx.db.selectFrom('markets').select(['code', 'signed_in_date']).execute();
+      const today = h.clock.today();
+      expect(markets.filter((m) => m.signed_in_date === today).map((m) => m.code)).toEqual(
+        expect.arrayContaining(['EXCH01', 'AGRI03']),
+      );
+    });
+
+    it("refuses a market acting on another market's code, whether that code exists or not", async () => {
+      const other = await marketCall(h, exch, { path: api('AGRI03', 'sign-out') });
+      expect(other.statusCode).toBe(403);
+      expect(code(other)).toBe('MARKET_KEY_OTHER_MARKET');
+      const none = await marketCall(h, exch, { path: api('NOPE99', 'sign-out') });
+      expect(none.statusCode).toBe(403);
+      expect(code(none)).toBe('MARKET_KEY_OTHER_MARKET');
+    });
+
+    it('refuses a request without a signature, even with the bank key', async () => {
+      const res = await h.request({
+        method: 'POST',
+        url: api('EXCH01', 'sign-in'),
+        headers: { 'x-bank-key': 'test-bank-key-0123456789' },
+        body: {},
+      });
+      expect(res.statusCode).toBe(401);
+      expect(code(res)).toBe('MARKET_SIGNATURE_MISSING');
+    });
+
+    it('refuses a signature made by another key under the registered key id', async () => {
+      const impostor: MarketKey = { ...exch, privateKey: generateKeyPairSync('ed25519').privateKey };
+      const res = await marketCall(h, impostor, { path: api('EXCH01', 'sign-in') });
+      expect(res.statusCode).toBe(401);
+      expect(code(res)).toBe('MARKET_SIGNATURE_INVALID');
+    });
+
+    it('refuses a body or a path changed after signing', async () => {
+      const body = { count: 1, key: `changed-${kind.name}` };
+      const keptDigest = await marketCall(h, exch, {
+        path: api('EXCH01', 'refuse-next'),
+        body,
+        tamper: (r) => void (r.body = JSON.stringify({ ...body, count: 1000 })),
+      });
+      expect(keptDigest.statusCode).toBe(401);
+      expect(code(keptDigest)).toBe('MARKET_BODY_CHANGED');
+      const newDigest = await marketCall(h, exch, {
+        path: api('EXCH01', 'refuse-next'),
+        body,
+        tamper: (r) => {
+          r.body = JSON.stringify({ ...body, count: 1000 });
+          r.headers['content-digest'] = contentDigest(r.body);
+        },
+      });
+      expect(newDigest.statusCode).toBe(401);
+      expect(code(newDigest)).toBe('MARKET_SIGNATURE_INVALID');
+      const otherPath = await marketCall(h, exch, {
+        path: api('EXCH01', 'sign-in'),
+        tamper: (r) => void (r.path = api('EXCH01', 'sign-out')),
+      });
+      expect(code(otherPath)).toBe('MARKET_SIGNATURE_INVALID');
+      const events = await h.ctx.db
+        .selectFrom('market_events')
+        .select('id')
+        .where('idempotency_key', '=', `changed-${kind.name}`)
+        .execute();
+      expect(events).toEqual([]);
+    });
+
+    it('refuses a replayed nonce, also when the copies arrive together', async () => {
+      const first = await marketCall(h, exch, {
+        path: api('EXCH01', 'sign-in'),
+        nonce: `replay-test-${kind.name}-nonce-a`,
+      });
+      expect(first.statusCode).toBe(200);
+      const again = await marketCall(h, exch, {
+        path: api('EXCH01', 'sign-in'),
+        nonce: `replay-test-${kind.name}-nonce-a`,
+      });
+      expect(again.statusCode).toBe(401);
+      expect(code(again)).toBe('MARKET_REQUEST_REPLAYED');
+      const burst = await Promise.all(
+        Array.from({ length: 12 }, () =>
+          marketCall(h, exch, { path: api('EXCH01', 'sign-in'), nonce: `replay-test-${kind.name}-nonce-b` }),
+        ),
+      );
+      expect(burst.filter((r) => r.statusCode === 200)).toHaveLength(1);
+      expect(new Set(burst.filter((r) => r.statusCode !== 200).map(code))).toEqual(
+        new Set(['MARKET_REQUEST_REPLAYED']),
+      );
+    });
+
+    it('refuses a created time more than five minutes from the bank’s, either way', async () => {
+      const old = await marketCall(h, exch, {
+        path: api('EXCH01', 'sign-in'),
+        created: new Date(Date.now() - 301_000),
+      });
+      expect(old.statusCode).toBe(401);
+      expect(code(old)).toBe('MARKET_SIGNATURE_STALE');
+      const future = await marketCall(h, exch, {
+        path: api('EXCH01', 'sign-in'),
+        created: new Date(Date.now() + 301_000),
+      });
+      expect(code(future)).toBe('MARKET_SIGNATURE_STALE');
+      const inside = await marketCall(h, exch, {
+        path: api('EXCH01', 'sign-in'),
+        created: new Date(Date.now() - 240_000),
+      });
+      expect(inside.statusCode).toBe(200);
+    });
+
+    it('refuses an unknown key, and a revoked key from its next request on, while the successor works', async () => {
+      const stranger = await marketCall(h, { ...exch, keyId: 'EXCH01-0000' }, { path: api('EXCH01', 'sign-in') });
+      expect(code(stranger)).toBe('MARKET_KEY_UNKNOWN');
+      const successor = await marketKey(h, 'EXCH01');
+      await revokeMarketKey(h.ctx, { keyId: exch.keyId, by: 'staff:test' });
+      const revoked = await marketCall(h, exch, { path: api('EXCH01', 'sign-in') });
+      expect(revoked.statusCode).toBe(401);
+      expect(code(revoked)).toBe('MARKET_KEY_REVOKED');
+      const next = await marketCall(h, successor, { path: api('EXCH01', 'sign-in') });
+      expect(next.statusCode).toBe(200);
+      // The revoked key cannot be registered again.
+      await expect(
+        registerMarketKey(h.ctx, {
+          marketCode: 'EXCH01',
+          publicKeyPem: createPublicKey(exch.privateKey).export({ type: 'spki', format: 'pem' }).toString(),
+          by: 'staff:test',
+        }),
+      ).rejects.toMatchObject({ code: 'MARKET_KEY_EXISTS' });
+      exch = successor;
+    });
+
+    it('keeps at most two usable keys per market, when registrations arrive together', async () => {
+      const pems = Array.from({ length: 6 }, () =>
+        generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      );
+      const results = await Promise.allSettled(
+        pems.map((publicKeyPem) => registerMarketKey(h.ctx, { marketCode: 'AGRI03', publicKeyPem, by: 'staff:test' })),
+      );
+      // AGRI03 had one key: one more fits.
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const active = await h.ctx.db
+        .selectFrom('market_keys')
+        .innerJoin('markets', 'markets.id', 'market_keys.market_id')
+        .select('key_id')
+        .where('markets.code', '=', 'AGRI03')
+        .where('status', '=', 'active')
+        .execute();
+      expect(active).toHaveLength(2);
+      const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(refused.reason.code).toBe('MARKET_KEYS_FULL');
+    });
+
+    it('refuses a key that is not Ed25519 or P-256, naming the rule', async () => {
+      const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' });
+      await expect(
+        registerMarketKey(h.ctx, { marketCode: 'EXCH01', publicKeyPem: rsa.toString(), by: 'staff:test' }),
+      ).rejects.toMatchObject({ code: 'MARKET_KEY_INVALID' });
+      await expect(
+        registerMarketKey(h.ctx, { marketCode: 'EXCH01', publicKeyPem: 'not a key', by: 'staff:test' }),
+      ).rejects.toMatchObject({ code: 'MARKET_KEY_INVALID' });
+    });
+
+    it('words its refusals in the caller’s language', async () => {
+      const res = await marketCall(h, agri, { path: api('EXCH01', 'sign-in'), lang: 'zh-CN' });
+      expect(res.json().error.message).toMatch(/交易市场/);
+    });
+
+    it('publishes its own API document: the market routes alone, with the signature they need', async () => {
+      const doc = (await h.request({ method: 'GET', url: '/market-api/v1/openapi.json' })).json();
+      const paths = Object.keys(doc.paths);
+      expect(paths).toContain('/market-api/v1/markets/{code}/clearing');
+      expect(paths.every((p) => p.startsWith('/market-api/'))).toBe(true);
+      expect(doc.security).toEqual([{ marketSignature: [] }]);
+      expect(doc.info.description).toMatch(/RFC 9421/);
+    });
+
+    it('carries a market event, answered once per request key', async () => {
+      const body = { count: 2, key: `knob-${kind.name}` };
+      const first = await marketCall(h, exch, { path: api('EXCH01', 'refuse-next'), body });
+      expect(first.statusCode, first.body).toBe(200);
+      const again = await marketCall(h, exch, { path: api('EXCH01', 'refuse-next'), body });
+      expect(again.json()).toEqual(first.json());
+      const other = await marketCall(h, exch, { path: api('EXCH01', 'refuse-next'), body: { ...body, count: 3 } });
+      expect(other.statusCode).toBe(409);
+      expect(code(other)).toBe('IDEMPOTENCY_MISMATCH');
+    });
+  });
+}
