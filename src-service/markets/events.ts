@@ -1,8 +1,9 @@
 // What a market's system asks of the bank (here driven by the market
 // simulator): incoming transfers from other banks, market-initiated deposits
 // and withdrawals, clearing between members with fees, freezes, B2B trades,
-// trade and dispute state, suspense allocation. Every event carries an
-// idempotency key: the same key and body return the first result, another body 409.
+// trade and dispute state, suspense allocation. Every event carries the market's
+// request key, unique per market: the same key and body return the first result,
+// another body or operation 409, and the outcome can be asked for by key.
 import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { AppError } from '../../src-shared/errors';
@@ -42,15 +43,17 @@ export async function marketEvent<T>(
   const hash = createHash('sha256')
     .update(canonicalJson({ market: input.marketCode, ...input.body }))
     .digest('hex');
+  // A request key is the market's own: unique per market, across its operations.
+  const { id: marketId } = await marketByCode(ctx.db, input.marketCode);
   const replay = async () => {
     const row = await ctx.db
       .selectFrom('market_events')
       .selectAll()
-      .where('kind', '=', input.kind)
+      .where('market_id', '=', marketId)
       .where('idempotency_key', '=', input.key)
       .executeTakeFirst();
     if (!row) return undefined;
-    if (row.body_hash !== hash) throw new AppError('IDEMPOTENCY_MISMATCH');
+    if (row.kind !== input.kind || row.body_hash !== hash) throw new AppError('IDEMPOTENCY_MISMATCH');
     return { value: JSON.parse(row.result) as T };
   };
   const first = await replay();
@@ -88,6 +91,24 @@ export async function marketEvent<T>(
     }
     throw error;
   }
+}
+
+/** What became of a market's request, by its request key: for an answer the market never received. */
+export async function requestOutcome(ctx: ServiceContext, marketCode: string, key: string) {
+  const market = await marketByCode(ctx.db, marketCode);
+  const row = await ctx.db
+    .selectFrom('market_events')
+    .select(['kind', 'idempotency_key', 'created_at', 'result'])
+    .where('market_id', '=', market.id)
+    .where('idempotency_key', '=', key)
+    .executeTakeFirst();
+  if (!row) throw new AppError('REQUEST_KEY_UNKNOWN');
+  return {
+    key: row.idempotency_key,
+    operation: row.kind,
+    at: row.created_at,
+    result: JSON.parse(row.result) as unknown,
+  };
 }
 
 export interface IncomingTransfer {

@@ -83,6 +83,7 @@ export function marketApiRoutes(ctx: ServiceContext) {
       return { ok: true as const };
     };
     registerRoutes(app, marketApiTable, {
+      'market.request': (request) => events.requestOutcome(ctx, request.params.code, request.params.key),
       'market.signIn': signIn(true),
       'market.signOut': signIn(false),
       'market.incomingTransfer': (request) =>

@@ -15,6 +15,7 @@ export const en: SharedMessages = {
       "This would take an account's balance past the most the ledger can record, 90,071,992,547,409.91 yuan; nothing was posted",
     HOLD_NOT_PENDING: 'The held amount was already settled or released',
     IDEMPOTENCY_MISMATCH: 'This request key was already used for a request with different content',
+    REQUEST_KEY_UNKNOWN: 'This market made no request with this request key',
     MARKET_SIGNATURE_MISSING:
       'The request is not signed: every request of a market carries Signature, Signature-Input and Content-Digest headers',
     MARKET_SIGNATURE_INVALID:

@@ -16,6 +16,7 @@ export const zhCN = {
     BALANCE_OUT_OF_RANGE: '入账后账户余额将超过系统可记录的上限 90,071,992,547,409.91 元，本笔业务未执行，未记任何账',
     HOLD_NOT_PENDING: '冻结款项已处理，不能再次入账',
     IDEMPOTENCY_MISMATCH: '同一请求编号已用于内容不同的请求',
+    REQUEST_KEY_UNKNOWN: '该交易市场没有使用此请求编号的请求',
     MARKET_SIGNATURE_MISSING: '请求未签名：交易市场的每个请求须带 Signature、Signature-Input 与 Content-Digest 头',
     MARKET_SIGNATURE_INVALID: '请求签名无效：须以银行登记的密钥对方法、路径和 Content-Digest 签名，每个请求一个签名',
     MARKET_BODY_CHANGED: '请求内容与所签的 Content-Digest 不符，请求已被拒绝',

@@ -9,7 +9,7 @@ import { AmountFen, FeeFen } from '../api/settlement';
 import { defineRoutes } from './define';
 
 /** A market's idempotency key: the same key twice is answered once. */
-const EventKey = z.string().min(1).max(64);
+export const EventKey = z.string().min(1).max(64);
 /** A market code or a member code in a market's register. */
 const Code = z.string().trim().min(1).max(32);
 

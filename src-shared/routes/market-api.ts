@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import {
   AllocateSuspenseEvent,
+  EventKey,
   B2bTradeEvent,
   ClearingEvent,
   FreezeEvent,
@@ -21,7 +22,26 @@ import { defineRoutes } from './define';
 /** What a market event answers: the event's own result, replayed as it was for a repeated key. */
 const EventReply = z.any();
 
+export const RequestKeyParams = MarketParams.extend({ key: EventKey });
+export const RequestOutcome = z.object({
+  key: z.string(),
+  /** The operation the key was used for (the route's last path segment's event kind). */
+  operation: z.string(),
+  at: z.string(),
+  /** What the request was answered, as it was answered. */
+  result: z.any(),
+});
+
 export const marketApiRoutes = defineRoutes('market API', {
+  'market.request': {
+    method: 'GET',
+    path: '/market-api/v1/markets/:code/requests/:key',
+    params: RequestKeyParams,
+    reply: RequestOutcome,
+    audience: 'market',
+    auth: 'market-signature',
+    summary: 'What became of an earlier request, by its request key (for an answer that never arrived)',
+  },
   'market.signIn': {
     method: 'POST',
     path: '/market-api/v1/markets/:code/sign-in',

@@ -8,6 +8,8 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerMarketKey, revokeMarketKey } from '../../src-service/markets/keys';
+import { openStore } from '../../src-service/store/db';
+import { migrateTo, migrateToLatest } from '../../src-service/store/migrations';
 import { contentDigest, type MarketKey } from '../../src-market-sim/signing';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { marketCall, marketKey } from '../support/market-client';
@@ -218,6 +220,112 @@ for (const kind of DATABASE_KINDS) {
       const other = await marketCall(h, exch, { path: api('EXCH01', 'refuse-next'), body: { ...body, count: 3 } });
       expect(other.statusCode).toBe(409);
       expect(code(other)).toBe('IDEMPOTENCY_MISMATCH');
+      // The same key for another operation of the same market is another body too.
+      const otherOperation = await marketCall(h, exch, {
+        path: api('EXCH01', 'member-state'),
+        body: { memberCode: 'EX1001', openPositions: 0, key: body.key },
+      });
+      expect(code(otherOperation)).toBe('IDEMPOTENCY_MISMATCH');
+    });
+
+    it('answers what became of a request by its key, and only to the market that made it', async () => {
+      const key = `status-${kind.name}`;
+      const body = { count: 1, key };
+      const made = await marketCall(h, exch, { path: api('EXCH01', 'refuse-next'), body });
+      expect(made.statusCode, made.body).toBe(200);
+      const asked = await marketCall(h, exch, { method: 'GET', path: api('EXCH01', `requests/${key}`) });
+      expect(asked.statusCode, asked.body).toBe(200);
+      expect(asked.json()).toMatchObject({ key, operation: 'refuseNext', result: made.json() });
+      const unknown = await marketCall(h, exch, { method: 'GET', path: api('EXCH01', 'requests/never-sent') });
+      expect(unknown.statusCode).toBe(404);
+      expect(code(unknown)).toBe('REQUEST_KEY_UNKNOWN');
+      // Another market neither sees the key nor collides with it: its own request under the same key is its own.
+      const elsewhere = await marketCall(h, agri, { method: 'GET', path: api('AGRI03', `requests/${key}`) });
+      expect(code(elsewhere)).toBe('REQUEST_KEY_UNKNOWN');
+      const same = await marketCall(h, agri, { path: api('AGRI03', 'refuse-next'), body: { count: 5, key } });
+      expect(same.statusCode, same.body).toBe(200);
+      const both = await h.ctx.db
+        .selectFrom('market_events')
+        .select('market_id')
+        .where('idempotency_key', '=', key)
+        .execute();
+      expect(both).toHaveLength(2);
+    });
+
+    it('answers one request key once when its copies arrive together', async () => {
+      const body = { count: 1, key: `burst-${kind.name}` };
+      const replies = await Promise.all(
+        Array.from({ length: 10 }, () => marketCall(h, exch, { path: api('EXCH01', 'refuse-next'), body })),
+      );
+      expect(replies.map((r) => r.statusCode)).toEqual(Array(10).fill(200));
+      expect(new Set(replies.map((r) => r.body)).size).toBe(1);
+      const rows = await h.ctx.db
+        .selectFrom('market_events')
+        .select('id')
+        .where('idempotency_key', '=', body.key)
+        .execute();
+      expect(rows).toHaveLength(1);
+    });
+  });
+}
+
+for (const kind of DATABASE_KINDS) {
+  const run = await checkAvailable(kind);
+  describe.skipIf(!run)(`request keys made unique per market by migration 013, ${kind.name}`, () => {
+    it('keeps the first use of a key a market used twice, renames the later one, and leaves other markets alone', async () => {
+      const database = await kind.create();
+      const store = openStore(database.setting);
+      try {
+        await migrateTo(store, '012_market_keys');
+        await store.db
+          .insertInto('markets')
+          .values(
+            ['MKT001', 'MKT002'].map((c) => ({
+              code: c,
+              name: c,
+              name_en: c,
+              requires_trade_review: 0,
+              signed_in_date: null,
+              summary_account_no: `${c}-summary`,
+              summary_account_name: c,
+              summary_account_branch: 'test',
+              created_at: '2026-11-30T00:00:00.000Z',
+            })),
+          )
+          .execute();
+        const ids = Object.fromEntries(
+          (await store.db.selectFrom('markets').select(['id', 'code']).execute()).map((m) => [m.code, m.id]),
+        );
+        const event = (market: string, kindOf: string) => ({
+          market_id: ids[market],
+          kind: kindOf,
+          idempotency_key: 'k-1',
+          body_hash: 'h',
+          result: '{}',
+          created_at: '2026-11-30T00:00:00.000Z',
+        });
+        await store.db
+          .insertInto('market_events')
+          .values([event('MKT001', 'freeze'), event('MKT001', 'clearing'), event('MKT002', 'money')])
+          .execute();
+        await migrateToLatest(store);
+        const rows = await store.db
+          .selectFrom('market_events')
+          .select(['id', 'market_id', 'kind', 'idempotency_key'])
+          .orderBy('id')
+          .execute();
+        expect(rows.map((r) => [r.market_id, r.kind, r.idempotency_key])).toEqual([
+          [ids.MKT001, 'freeze', 'k-1'],
+          [ids.MKT001, 'clearing', `k-1#clearing#${rows[1].id}`],
+          [ids.MKT002, 'money', 'k-1'],
+        ]);
+        await expect(
+          store.db.insertInto('market_events').values(event('MKT002', 'freeze')).execute(),
+        ).rejects.toThrow();
+      } finally {
+        await store.close();
+        await database.drop();
+      }
     });
   });
 }

@@ -19,6 +19,7 @@ import { auditChains } from './009_audit_chains';
 import { accessVersion } from './010_access_version';
 import { postingFunction } from './011_posting_function';
 import { marketKeys } from './012_market_keys';
+import { marketRequestKeys } from './013_market_request_keys';
 
 /** In order; each key is its file's name. */
 export const MIGRATIONS: Readonly<Record<string, (dialect: DialectName) => Migration>> = {
@@ -34,6 +35,7 @@ export const MIGRATIONS: Readonly<Record<string, (dialect: DialectName) => Migra
   '010_access_version': accessVersion,
   '011_posting_function': postingFunction,
   '012_market_keys': marketKeys,
+  '013_market_request_keys': marketRequestKeys,
 };
 
 type AnyDb = Kysely<any>;
