@@ -20,8 +20,10 @@ export interface ServiceOptions {
   /** NODE_ENV=test: test hooks (captcha answers, clock) exist. Never in a production build. */
   testMode: boolean;
   version: string;
-  /** The bank back office's key for /bank routes (reconciliation, the market simulator); none: closed. */
+  /** The bank back office's key for /bank routes (reconciliation, custody, the register); none: closed. */
   bankKey?: string;
+  /** Requests a market may make to the market API per minute (default MARKET_REQUESTS_PER_MINUTE). */
+  marketRequestsPerMinute?: number;
   /**
    * Where the bank's CA and document keys are. Default: the HSM of the
    * environment's SETTLEKEY_HSM_* settings; a demo start may fall back to keys

@@ -28,6 +28,15 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
+/** SETTLEKEY_MARKET_REQUESTS_PER_MINUTE: a whole number from 1 to 1,000,000; unset, the default. */
+function marketRateSetting(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1_000_000)
+    throw new Error(`SETTLEKEY_MARKET_REQUESTS_PER_MINUTE must be a whole number from 1 to 1000000: ${value}`);
+  return n;
+}
+
 export async function startService(options: StartOptions): Promise<RunningService> {
   const store = openStore(options.database);
   await migrateToLatest(store);
@@ -37,6 +46,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     version: SERVICE_VERSION,
     // The back office's key comes from the environment, never the command line.
     bankKey: process.env.SETTLEKEY_BANK_KEY || undefined,
+    marketRequestsPerMinute: marketRateSetting(process.env.SETTLEKEY_MARKET_REQUESTS_PER_MINUTE),
   });
   // The bank's keys are opened (and made, the first time) before the start is done:
   // a start without them — no HSM settings and no --demo — ends here. Opening them

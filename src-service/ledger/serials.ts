@@ -64,6 +64,16 @@ export class SerialNumbers {
     }
   }
 
+  /**
+   * `count` 流水号 of the business date at once, in order (a batch's postings):
+   * one reservation of their own, committed at once on PostgreSQL like a block.
+   */
+  async nextMany(trx: Transaction<Database>, businessDate: string, count: number): Promise<string[]> {
+    if (count === 0) return [];
+    const last = await advance(this.store.autonomous ?? trx, businessDate, count);
+    return Array.from({ length: count }, (_, i) => format(businessDate, last - count + 1 + i));
+  }
+
   private reserve(db: Kysely<Database>, businessDate: string): Promise<Block> {
     let pending = this.reserving.get(businessDate);
     if (!pending) {

@@ -34,15 +34,20 @@ async function contractByCode(trx: Transaction<Database>, market: MarketRow, mem
   return contract;
 }
 
+/** What a request's body is compared by, when its key comes again. */
+export function eventHash(marketCode: string, body: Record<string, unknown>): string {
+  return createHash('sha256')
+    .update(canonicalJson({ market: marketCode, ...body }))
+    .digest('hex');
+}
+
 /** Runs a market event once per idempotency key, in one transaction with its record. */
 export async function marketEvent<T>(
   ctx: ServiceContext,
   input: { kind: string; marketCode: string; key: string; body: Record<string, unknown> },
   work: (trx: Transaction<Database>, market: MarketRow, tctx: ServiceContext) => Promise<T>,
 ): Promise<T> {
-  const hash = createHash('sha256')
-    .update(canonicalJson({ market: input.marketCode, ...input.body }))
-    .digest('hex');
+  const hash = eventHash(input.marketCode, input.body);
   // A request key is the market's own: unique per market, across its operations.
   const { id: marketId } = await marketByCode(ctx.db, input.marketCode);
   const replay = async () => {

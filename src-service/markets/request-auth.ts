@@ -12,6 +12,7 @@ import {
   MARKET_SIGNATURE_WINDOW_SECONDS,
   MARKET_SIGNED_FIELDS,
 } from '../../src-shared/market-signature';
+import { takeSlot } from '../auth/limits';
 import type { ServiceContext } from '../context';
 import { isUniqueViolation } from '../store/tx';
 import { marketKeyById, type MarketKeyRow } from './keys';
@@ -19,6 +20,12 @@ import { marketByCode, type MarketRow } from './markets';
 
 /** Nonces older than this are pruned: past the window, a request is refused for its time anyway. */
 const NONCE_KEEP_MS = 2 * MARKET_SIGNATURE_WINDOW_SECONDS * 1000;
+/**
+ * Requests a market may make per minute, counted in the database so that the
+ * limit holds across service instances (SETTLEKEY_MARKET_REQUESTS_PER_MINUTE).
+ * A batch of clearing lines is one request.
+ */
+export const MARKET_REQUESTS_PER_MINUTE = 6_000;
 /** How often an instance prunes (the delete is cheap; doing it on every request is not needed). */
 const PRUNE_EVERY_MS = 60_000;
 let lastPrune = 0;
@@ -84,6 +91,17 @@ export async function authenticateMarket(ctx: ServiceContext, request: MarketReq
   // A market acts only on its own code; another code is refused the same whether or not it exists.
   if (!market || market.id !== key.market_id) throw new AppError('MARKET_KEY_OTHER_MARKET');
 
+  // Counted once the market is known to be the caller: no one else can spend its allowance.
+  const at = new Date();
+  const limit = ctx.options.marketRequestsPerMinute ?? MARKET_REQUESTS_PER_MINUTE;
+  const slot = await takeSlot(
+    ctx.db,
+    { scope: 'market-api', subject: market.code, period: at.toISOString().slice(0, 16) },
+    limit,
+    at.toISOString(),
+  );
+  if (slot === null) throw new AppError('MARKET_RATE_LIMITED', { limit, seconds: 60 - at.getUTCSeconds() });
+
   const nonce = String(seen[0].nonce);
   if (nonce.length < MARKET_NONCE_LENGTH.min || nonce.length > MARKET_NONCE_LENGTH.max)
     throw new AppError('MARKET_SIGNATURE_INVALID');
@@ -113,5 +131,11 @@ async function pruneNonces(ctx: ServiceContext): Promise<void> {
   await ctx.db
     .deleteFrom('market_nonces')
     .where('seen_at', '<', new Date(now - NONCE_KEEP_MS).toISOString())
+    .execute();
+  // The per-minute counts of minutes gone by.
+  await ctx.db
+    .deleteFrom('limit_counters')
+    .where('scope', '=', 'market-api')
+    .where('period', '<', new Date(now - 60_000).toISOString().slice(0, 16))
     .execute();
 }

@@ -11,6 +11,7 @@ import { AppError } from '../../src-shared/errors';
 import type { Fen } from '../../src-shared/money';
 import type { ServiceContext } from '../context';
 import { registerRoutes } from '../http/routes';
+import { clearingBatch } from './clearing-batch';
 import * as events from './events';
 import { listMarkets, registerMemberCode, setSignedIn } from './markets';
 import { custodyAccount, reconciliation } from './reconciliation';
@@ -83,6 +84,12 @@ export function marketApiRoutes(ctx: ServiceContext) {
       return { ok: true as const };
     };
     registerRoutes(app, marketApiTable, {
+      'market.clearingBatch': (request) =>
+        clearingBatch(ctx, {
+          marketCode: request.params.code,
+          key: request.body.key,
+          lines: request.body.lines.map((l) => ({ ...l, amount: fen(l.amount), fee: fen(l.fee) })),
+        }),
       'market.request': (request) => events.requestOutcome(ctx, request.params.code, request.params.key),
       'market.signIn': signIn(true),
       'market.signOut': signIn(false),

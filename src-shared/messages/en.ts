@@ -16,6 +16,12 @@ export const en: SharedMessages = {
     HOLD_NOT_PENDING: 'The held amount was already settled or released',
     IDEMPOTENCY_MISMATCH: 'This request key was already used for a request with different content',
     REQUEST_KEY_UNKNOWN: 'This market made no request with this request key',
+    MARKET_RATE_LIMITED: 'A market may make at most {limit} requests a minute; try again in {seconds} seconds',
+    CLEARING_KEY_USED: "This clearing line's request key was used before",
+    CLEARING_SAME_MEMBER: 'The payer and the payee of a clearing line are the same member',
+    LINKED_LINE_FAILED: 'Another line of the same linked chain was refused, so this one was not posted',
+    LINKED_CHAIN_OPEN:
+      'A linked chain was still open at the end of the batch (the last line may not be linked); none of it was posted',
     MARKET_SIGNATURE_MISSING:
       'The request is not signed: every request of a market carries Signature, Signature-Input and Content-Digest headers',
     MARKET_SIGNATURE_INVALID:

@@ -11,7 +11,7 @@ import { defineRoutes } from './define';
 /** A market's idempotency key: the same key twice is answered once. */
 export const EventKey = z.string().min(1).max(64);
 /** A market code or a member code in a market's register. */
-const Code = z.string().trim().min(1).max(32);
+export const Code = z.string().trim().min(1).max(32);
 
 export const MarketParams = z.object({ code: Code });
 

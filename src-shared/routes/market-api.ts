@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import {
   AllocateSuspenseEvent,
+  Code,
   EventKey,
   B2bTradeEvent,
   ClearingEvent,
@@ -17,6 +18,7 @@ import {
   SignInReply,
   UnfreezeEvent,
 } from './bank';
+import { AmountFen, FeeFen } from '../api/settlement';
 import { defineRoutes } from './define';
 
 /** What a market event answers: the event's own result, replayed as it was for a repeated key. */
@@ -32,7 +34,54 @@ export const RequestOutcome = z.object({
   result: z.any(),
 });
 
+/** TigerBeetle's batch size: the most lines one clearing request carries. */
+export const MAX_CLEARING_LINES = 8_190;
+
+export const ClearingLine = z.strictObject({
+  key: EventKey,
+  payerCode: Code,
+  payeeCode: Code,
+  amount: AmountFen,
+  fee: FeeFen.default(0),
+  /** Linked to the next line: the chain, up to its first unlinked line, posts all or nothing. */
+  linked: z.boolean().default(false),
+});
+
+export const ClearingBatch = z.strictObject({
+  key: EventKey,
+  lines: z.array(ClearingLine).min(1).max(MAX_CLEARING_LINES),
+});
+
+export const ClearingBatchReply = z.object({
+  key: z.string(),
+  posted: z.number().int(),
+  refused: z.number().int(),
+  lines: z.array(
+    z.union([
+      z.object({ key: z.string(), outcome: z.literal('posted'), serial: z.string() }),
+      z.object({ key: z.string(), outcome: z.literal('refused'), code: z.string() }),
+    ]),
+  ),
+});
+
+/**
+ * What 8,190 lines of the longest fields take as JSON (about 230 bytes a line),
+ * with room for spacing: the body limit of this route alone.
+ */
+const CLEARING_BATCH_BODY_LIMIT = MAX_CLEARING_LINES * 300 + 4_096;
+
 export const marketApiRoutes = defineRoutes('market API', {
+  'market.clearingBatch': {
+    method: 'POST',
+    path: '/market-api/v1/markets/:code/clearing-batches',
+    params: MarketParams,
+    input: ClearingBatch,
+    reply: ClearingBatchReply,
+    audience: 'market',
+    auth: 'market-signature',
+    bodyLimit: CLEARING_BATCH_BODY_LIMIT,
+    summary: 'Batch clearing: up to 8,190 lines, each with its own key and result, linked lines all or nothing',
+  },
   'market.request': {
     method: 'GET',
     path: '/market-api/v1/markets/:code/requests/:key',

@@ -329,3 +329,34 @@ for (const kind of DATABASE_KINDS) {
     });
   });
 }
+
+for (const kind of DATABASE_KINDS) {
+  const run = await checkAvailable(kind);
+  describe.skipIf(!run)(`the market API's rate limit per market, ${kind.name}`, () => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = await startHarness(kind, { marketRequestsPerMinute: 5 });
+    });
+    afterAll(() => h?.close());
+
+    it('lets a burst through up to the limit, refuses the rest with when to retry, and leaves other markets alone', async () => {
+      const exch = await marketKey(h, 'EXCH01');
+      const b2b = await marketKey(h, 'B2B02');
+      const minute = () => new Date().toISOString().slice(0, 16);
+      const before = minute();
+      const burst = await Promise.all(
+        Array.from({ length: 12 }, () => marketCall(h, exch, { path: api('EXCH01', 'sign-in'), lang: 'en' })),
+      );
+      // A burst that straddles a minute may spend two minutes' allowance; it never spends more.
+      const allowed = before === minute() ? 5 : 10;
+      const passed = burst.filter((r) => r.statusCode === 200).length;
+      expect(passed).toBeLessThanOrEqual(allowed);
+      expect(passed).toBeGreaterThanOrEqual(5);
+      const refused = burst.filter((r) => r.statusCode !== 200);
+      expect(refused.map((r) => r.statusCode)).toEqual(Array(refused.length).fill(429));
+      expect(refused[0]?.json().error.message).toMatch(/at most 5 requests a minute; try again in \d+ seconds/);
+      const other = await marketCall(h, b2b, { path: api('B2B02', 'sign-in') });
+      expect(other.statusCode).toBe(200);
+    });
+  });
+}

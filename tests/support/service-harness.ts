@@ -80,6 +80,7 @@ export async function startHarness(
   options: {
     demo?: boolean;
     bankKey?: string;
+    marketRequestsPerMinute?: number;
     /**
      * Where the bank's CA and document keys are: 'hsm' (default) a SoftHSM2 token
      * through the service's HSM worker; 'file' the demo's encrypted key files, for
@@ -104,6 +105,7 @@ export async function startHarness(
       testMode: true,
       version: SERVICE_VERSION,
       bankKey: options.bankKey,
+      marketRequestsPerMinute: options.marketRequestsPerMinute,
       keys: hsm ? { hsm: testBankHsm() } : { hsm: null, demo: true, demoStore: 'demo-file', dataDir: keyDir },
     },
     clock,
