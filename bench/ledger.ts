@@ -11,12 +11,10 @@
 // service phase once per pool size (SETTLEKEY_DB_POOL), so the default pool
 // is chosen by measurement; unset, the service's own default is used.
 import BetterSqlite3 from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { Pool, type Dispatcher } from 'undici';
 import { Clock } from '../src-service/clock';
 import { createContext } from '../src-service/context';
 import { seedDemo } from '../src-service/demo/seed';
@@ -29,6 +27,7 @@ import { issueSoftKey, signEnvelope, type SoftKey } from '../tests/support/soft-
 import { allRoutes } from '../src-shared/routes';
 import { requestOf } from '../src-shared/routes/define';
 import { rawPostgres, rawSqlite, type AccountPair } from './ledger-raw';
+import { call, cpuSeconds, dec, startService, stopService } from './service-process';
 
 /** A route's path from the service's tables, its parameters filled in. */
 const at = (key: keyof typeof allRoutes, params?: Record<string, unknown>) =>
@@ -48,85 +47,6 @@ function p95(xs: number[]) {
   return s[Math.min(s.length - 1, Math.floor(s.length * 0.95))];
 }
 const round = (n: number) => Math.round(n);
-
-/** CPU seconds a process has used so far (Linux /proc), to tell the service's share from the client's. */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
-/** n with d decimals, for printing timings and ratios (never money). */
-const dec = (n: number, d: number) => String(Math.round(n * 10 ** d) / 10 ** d);
-
-/** pool: connections per instance (SETTLEKEY_DB_POOL); undefined leaves the service's default. */
-async function startService(setting: string, pool?: number): Promise<{ child: ChildProcess; url: string }> {
-  // BENCH_PROFILE=dir writes a CPU profile of the service there.
-  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  // --demo: the bench has no HSM, so the bank's keys are the demo's stand-in (made by prepare()).
-  const service = [
-    'src-service/commands/service/cli.ts',
-    '--db',
-    setting,
-    '--port',
-    '0',
-    '--log-level',
-    'error',
-    '--demo',
-  ];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', ...service], {
-    env: { ...process.env, NODE_ENV: 'test', ...(pool === undefined ? {} : { SETTLEKEY_DB_POOL: String(pool) }) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`service exited ${code}`)));
-  });
-  return { child, url };
-}
-
-async function stopService(child: ChildProcess, url?: string): Promise<void> {
-  if (url) {
-    await clientPools.get(url)?.close();
-    clientPools.delete(url);
-  }
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-/**
- * Keep-alive connections per service, up to the bench's 32 clients. undici's own
- * request API, not fetch: on this 2-core machine the client shares the cores with
- * the service, and fetch spent 0.22–0.32 ms of CPU per request against 0.05 ms
- * for a Pool (both driving a bare Fastify route) — time the service's figure lost.
- */
-const clientPools = new Map<string, Pool>();
-
-async function call(url: string, path: string, token: string | null, method = 'GET', body?: unknown) {
-  let pool = clientPools.get(url);
-  if (!pool) {
-    pool = new Pool(url, { connections: 32 });
-    clientPools.set(url, pool);
-  }
-  const res = await pool.request({
-    path,
-    method: method as Dispatcher.HttpMethod,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = (await res.body.json()) as any;
-  if (res.statusCode !== 200) throw new Error(`${method} ${path}: ${res.statusCode} ${JSON.stringify(json)}`);
-  return json;
-}
 
 async function login(url: string, loginName: string, key: SoftKey): Promise<string> {
   const captcha = await call(url, at('auth.captcha'), null, 'POST', {});

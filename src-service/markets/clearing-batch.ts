@@ -14,7 +14,14 @@ import { appendAudit } from '../audit/log';
 import type { ServiceContext } from '../context';
 import { accountByKind } from '../ledger/accounts';
 import { requireSingleAmounts } from '../ledger/amounts';
-import { lockAccountFigures, moveOnFigures, writeBatch, type BatchEntry, type BatchLine } from '../ledger/batch';
+import {
+  lockAccountFigures,
+  moveOnFigures,
+  writeBatch,
+  type BatchEntry,
+  type BatchLine,
+  type LockedAccount,
+} from '../ledger/batch';
 import type { Database } from '../store/schema';
 import { eventHash, marketEvent } from './events';
 import type { MarketRow } from './markets';
@@ -96,7 +103,7 @@ async function applyBatch(
   );
   used.add(input.key);
   const feeAccount = await accountByKind(trx, 'fee', market.id);
-  let figures = await lockAccountFigures(trx, [...detail.values(), feeAccount]);
+  const figures = await lockAccountFigures(trx, [...detail.values(), feeAccount]);
 
   const entriesOf = (line: ClearingLine): BatchLine[] | ErrorCode => {
     if (used.has(line.key)) return 'CLEARING_KEY_USED';
@@ -119,8 +126,9 @@ async function applyBatch(
     chain.push(i);
     const open = lines[i].linked;
     if (open && i < lines.length - 1) continue;
-    const before = new Map(figures);
-    const keysBefore = new Set(used);
+    // What the chain changed, to put back should a later line of it be refused.
+    const undo: [number, LockedAccount][] = [];
+    const added: string[] = [];
     const posted: typeof moved = [];
     let failed: { index: number; code: ErrorCode } | null = open ? { index: i, code: 'LINKED_CHAIN_OPEN' } : null;
     for (const index of chain) {
@@ -130,19 +138,21 @@ async function applyBatch(
         failed = { index, code: planned };
         break;
       }
+      const was = planned.map((l): [number, LockedAccount] => [l.accountId, figures.get(l.accountId)!]);
       const move = moveOnFigures(figures, planned);
       if (move.refusal !== null) {
         failed = { index, code: move.refusal };
         break;
       }
+      undo.push(...was);
       used.add(lines[index].key);
+      added.push(lines[index].key);
       posted.push({ index, lines: planned.map((l, n) => ({ ...l, balanceAfter: move.after[n] })) });
     }
     if (failed) {
       // The chain posts nothing: its figures and keys are as they were before it.
-      figures = before;
-      used.clear();
-      for (const key of keysBefore) used.add(key);
+      for (const [id, figure] of undo.reverse()) figures.set(id, figure);
+      for (const key of added) used.delete(key);
       // A line's own key, used twice within the chain, is still the line's own refusal.
       for (const index of chain)
         outcomes[index] = {

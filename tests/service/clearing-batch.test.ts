@@ -7,15 +7,14 @@
 // for by its own key.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src-service/audit/verify';
-import { openContract } from '../../src-service/markets/contracts';
 import * as events from '../../src-service/markets/events';
 import { custodyAccount } from '../../src-service/markets/reconciliation';
 import { setSignedIn } from '../../src-service/markets/markets';
-import { atomically } from '../../src-service/store/tx';
 import type { MarketKey } from '../../src-market-sim/signing';
 import { MAX_FEN, type Fen } from '../../src-shared/money';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { marketCall, marketKey } from '../support/market-client';
+import { contractDemoMembers } from '../support/market-members';
 import { startHarness, type Harness } from '../support/service-harness';
 
 const A = 'EX2001';
@@ -79,23 +78,7 @@ for (const kind of DATABASE_KINDS) {
       h = await startHarness(kind);
       await setSignedIn(h.ctx, 'EXCH01', true);
       key = await marketKey(h, 'EXCH01');
-      // The two demo members with bound cards, on EXCH01.
-      await atomically(h.ctx.db, async (trx) => {
-        const ctx = { ...h.ctx, db: trx };
-        const members = await trx
-          .selectFrom('members')
-          .innerJoin('cards', 'cards.member_id', 'members.id')
-          .select(['members.id', 'members.member_type', 'cards.id as cardId'])
-          .execute();
-        const m = await trx.selectFrom('markets').select('id').where('code', '=', 'EXCH01').executeTakeFirstOrThrow();
-        for (const member of members)
-          await openContract(trx, ctx, {
-            marketId: m.id,
-            memberCode: member.member_type === 'corporate' ? A : B,
-            owner: { memberId: member.id },
-            boundCardId: member.cardId,
-          });
-      });
+      await contractDemoMembers(h.ctx, 'EXCH01', { corporate: A, individual: B });
       await events.marketMoney(h.ctx, {
         marketCode: 'EXCH01',
         direction: 'deposit',
