@@ -11,9 +11,6 @@
 // service phase once per pool size (SETTLEKEY_DB_POOL), so the default pool
 // is chosen by measurement; unset, the service's own default is used.
 import BetterSqlite3 from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { Clock } from '../src-service/clock';
 import { createContext } from '../src-service/context';
@@ -22,12 +19,11 @@ import { SERVICE_VERSION } from '../src-service/server';
 import { openStore, poolSize } from '../src-service/store/db';
 import { migrateToLatest } from '../src-service/store/migrations';
 import { payloadOf } from '../tests/support/instructions';
-import { postgres as pgKind } from '../tests/support/databases';
 import { issueSoftKey, signEnvelope, type SoftKey } from '../tests/support/soft-certificates';
 import { allRoutes } from '../src-shared/routes';
 import { requestOf } from '../src-shared/routes/define';
 import { rawPostgres, rawSqlite, type AccountPair } from './ledger-raw';
-import { call, cpuSeconds, dec, startService, stopService } from './service-process';
+import { call, cpuSeconds, dec, onEachDatabase, startService, stopService } from './service-process';
 
 /** A route's path from the service's tables, its parameters filled in. */
 const at = (key: keyof typeof allRoutes, params?: Record<string, unknown>) =>
@@ -378,31 +374,11 @@ function poolsToMeasure(): (number | undefined)[] {
 }
 
 async function main() {
-  const only = process.env.BENCH_ONLY; // 'sqlite' or 'postgres'
   const pools = poolsToMeasure();
-  const dir = mkdtempSync(join(tmpdir(), 'sk-bench-ledger-'));
-  // The demo's stand-in bank keys of every database go here (a PostgreSQL one has no folder of its own).
-  process.env.SETTLEKEY_DATA_DIR = dir;
-  try {
-    // SQLite keeps one connection whatever the pool: BENCH_POOLS is PostgreSQL's alone.
-    if (only !== 'postgres')
-      await benchDatabase('SQLite', join(dir, 'service.sqlite'), join(dir, 'raw.sqlite'), [undefined]);
-    if (only === 'sqlite') return;
-    if ((await pgKind.available()) === true) {
-      const svc = await pgKind.create();
-      const raw = await pgKind.create();
-      try {
-        await benchDatabase('PostgreSQL', svc.setting, raw.setting, pools);
-      } finally {
-        await svc.drop();
-        await raw.drop();
-      }
-    } else {
-      console.log('PostgreSQL not reachable on 127.0.0.1:5432: skipped');
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  // SQLite keeps one connection whatever the pool: BENCH_POOLS is PostgreSQL's alone.
+  await onEachDatabase('ledger', (label, setting, raw) =>
+    benchDatabase(label, setting, raw, label === 'SQLite' ? [undefined] : pools),
+  );
 }
 
 main().catch((error: unknown) => {

@@ -4,12 +4,15 @@
 // database's rate for the same rows written in one transaction per batch in the
 // same run: the entries, their lines with the balance after, and one balance
 // update per account touched. Lines posted per second, the ratio, and the
-// service's CPU per line. A market sends its batches one after another.
+// service's CPU per line. A market sends its batches one after another. Then
+// notices delivered per second from the outbox to a market answering at once.
 //
 // BENCH_ONLY=sqlite|postgres runs one database. The market's signing is done
 // before the clock starts: it is the market's time, not the bank's.
 import BetterSqlite3 from 'better-sqlite3';
 import { generateKeyPairSync } from 'node:crypto';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,15 +22,16 @@ import { createContext } from '../src-service/context';
 import { seedDemo } from '../src-service/demo/seed';
 import { marketMoney } from '../src-service/markets/events';
 import { registerMarketKey } from '../src-service/markets/keys';
+import { enqueueNotice, NoticeDispatcher, setNoticeUrl } from '../src-service/markets/notices';
 import { setSignedIn } from '../src-service/markets/markets';
 import { SERVICE_VERSION } from '../src-service/server';
 import { openStore } from '../src-service/store/db';
 import { migrateToLatest } from '../src-service/store/migrations';
 import { signMarketRequest, type MarketKey } from '../src-market-sim/signing';
 import type { Fen } from '../src-shared/money';
-import { postgres as pgKind } from '../tests/support/databases';
 import { contractDemoMembers } from '../tests/support/market-members';
-import { cpuSeconds, dec, send, startService, stopService } from './service-process';
+import { marketTls } from '../tests/support/market-tls';
+import { cpuSeconds, dec, onEachDatabase, send, startService, stopService } from './service-process';
 
 const A = 'EX2001';
 const B = 'EX2002';
@@ -205,6 +209,66 @@ async function rawPostgres(setting: string, pair: [number, number], size: number
   return rate;
 }
 
+/** Notices delivered per second to a market's HTTPS server that answers at once: NOTICES over 100 members. */
+const NOTICES = 2_000;
+async function noticeRate(setting: string): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'sk-bench-notices-'));
+  const tls = marketTls(dir);
+  const server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200).end('{}'));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const store = openStore(setting);
+  const ctx = createContext(store, { demo: true, testMode: false, version: SERVICE_VERSION }, new Clock(false));
+  const dispatcher = new NoticeDispatcher(ctx, {
+    intervalMs: 5,
+    backoffMs: 100,
+    maxBackoffMs: 1_000,
+    timeoutMs: 5_000,
+    ca: tls.ca,
+  });
+  try {
+    await setNoticeUrl(ctx, 'EXCH01', `https://127.0.0.1:${(server.address() as AddressInfo).port}/notices`);
+    const market = await store.db
+      .selectFrom('markets')
+      .select('id')
+      .where('code', '=', 'EXCH01')
+      .executeTakeFirstOrThrow();
+    // Whatever the batches left is taken as delivered: only these are counted.
+    await store.db.updateTable('market_notices').set({ delivered_at: new Date().toISOString() }).execute();
+    const at = new Date().toISOString();
+    for (let i = 0; i < NOTICES; i++)
+      await enqueueNotice(store.db, at, {
+        marketId: market.id,
+        memberCode: `M${i % 100}`,
+        kind: 'money.in',
+        payload: { serial: `N${i}`, amount: 1 },
+      });
+    const left = async () =>
+      Number(
+        (
+          await store.db
+            .selectFrom('market_notices')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('delivered_at', 'is', null)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const t0 = performance.now();
+    dispatcher.start();
+    while ((await left()) > 0) await new Promise((r) => setTimeout(r, 20));
+    return (NOTICES * 1000) / (performance.now() - t0);
+  } finally {
+    await dispatcher.stop();
+    await ctx.bankKeys.close();
+    await store.close();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function benchDatabase(name: string, setting: string, raw: string) {
   const label = name.padEnd(10);
   const svc = await prepare(setting);
@@ -219,32 +283,14 @@ async function benchDatabase(name: string, setting: string, raw: string) {
       `${label} batches of ${String(size).padStart(5)}: service ${String(Math.round(rate)).padStart(6)} lines/s = ${dec(rate / rawRate, 2).padEnd(4)}× raw ${String(Math.round(rawRate)).padStart(6)} lines/s; service CPU ${dec(cpuMs, 3)} ms per line`,
     );
   }
+  console.log(
+    `${label} notices delivered: ${Math.round(await noticeRate(setting))} /s (${NOTICES} over 100 members, signed, to an HTTPS server answering at once)`,
+  );
 }
 
 async function main() {
-  const only = process.env.BENCH_ONLY;
-  const dir = mkdtempSync(join(tmpdir(), 'sk-bench-market-'));
-  process.env.SETTLEKEY_DATA_DIR = dir;
-  try {
-    console.log('raw: the same entries, lines (balance after) and one update per account, one transaction a batch');
-    if (only !== 'postgres') await benchDatabase('SQLite', join(dir, 'service.sqlite'), join(dir, 'raw.sqlite'));
-    if (only === 'sqlite') return;
-    if ((await pgKind.available()) === true) {
-      const svc = await pgKind.create();
-      const raw = await pgKind.create();
-      try {
-        await benchDatabase('PostgreSQL', svc.setting, raw.setting);
-      } finally {
-        await svc.drop();
-        await raw.drop();
-      }
-    } else {
-      console.log('PostgreSQL not reachable on 127.0.0.1:5432: skipped');
-    }
-    console.log('notices to the market: not measured yet (the outbox is the next part of issue 13)');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  console.log('raw: the same entries, lines (balance after) and one update per account, one transaction a batch');
+  await onEachDatabase('market', benchDatabase);
 }
 
 main().catch((error: unknown) => {

@@ -2,8 +2,11 @@
 // process on a database (as a bank runs it), its CPU read from /proc, and an
 // HTTP client that costs the shared cores as little as it can.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Pool, type Dispatcher } from 'undici';
+import { postgres as pgKind } from '../tests/support/databases';
 
 /** CPU seconds a process has used so far (Linux /proc), to tell the service's share from the client's. */
 export function cpuSeconds(pid: number): number {
@@ -106,4 +109,37 @@ export async function call(url: string, path: string, token: string | null, meth
   });
   if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.json)}`);
   return res.json;
+}
+
+/**
+ * Runs a bench on SQLite (files in a folder of its own) and on PostgreSQL (two
+ * fresh schemas), each with a database for the service and one for the raw
+ * baseline; BENCH_ONLY=sqlite|postgres runs one. The demo's stand-in bank keys
+ * of every database go into the folder (a PostgreSQL one has no folder of its own).
+ */
+export async function onEachDatabase(
+  name: string,
+  bench: (label: 'SQLite' | 'PostgreSQL', setting: string, raw: string) => Promise<void>,
+): Promise<void> {
+  const only = process.env.BENCH_ONLY;
+  const dir = mkdtempSync(join(tmpdir(), `sk-bench-${name}-`));
+  process.env.SETTLEKEY_DATA_DIR = dir;
+  try {
+    if (only !== 'postgres') await bench('SQLite', join(dir, 'service.sqlite'), join(dir, 'raw.sqlite'));
+    if (only === 'sqlite') return;
+    if ((await pgKind.available()) !== true) {
+      console.log('PostgreSQL not reachable on 127.0.0.1:5432: skipped');
+      return;
+    }
+    const svc = await pgKind.create();
+    const raw = await pgKind.create();
+    try {
+      await bench('PostgreSQL', svc.setting, raw.setting);
+    } finally {
+      await svc.drop();
+      await raw.drop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

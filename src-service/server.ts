@@ -1,4 +1,5 @@
 // Opens the store, migrates, seeds the demo when asked, and listens.
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { seedDemo } from './demo/seed';
 import { expireStale } from './instructions/service';
@@ -7,6 +8,7 @@ import { buildApp } from './http/app';
 import { createContext, isTestMode, type ServiceContext } from './context';
 import { openStore } from './store/db';
 import { migrateToLatest } from './store/migrations';
+import { dispatchSettings, NoticeDispatcher } from './markets/notices';
 
 export const SERVICE_VERSION = '0.1.0';
 
@@ -26,6 +28,12 @@ export interface RunningService {
   ctx: ServiceContext;
   url: string;
   close(): Promise<void>;
+}
+
+/** SETTLEKEY_NOTICE_CA_FILE: CA certificates (PEM) the markets' notice servers are checked against, besides the system's. */
+function noticeCa(): string | undefined {
+  const file = process.env.SETTLEKEY_NOTICE_CA_FILE;
+  return file ? readFileSync(file, 'utf8') : undefined;
 }
 
 /** SETTLEKEY_MARKET_REQUESTS_PER_MINUTE: a whole number from 1 to 1,000,000; unset, the default. */
@@ -85,6 +93,9 @@ export async function startService(options: StartOptions): Promise<RunningServic
     void expireTrades(ctx).catch((error: unknown) => app.log.error({ err: error }, 'trade expiry sweep failed'));
   }, 60_000);
   sweep.unref();
+  // Notices to the markets, from the outbox, once the bank's document key can sign them.
+  const notices = new NoticeDispatcher(ctx, dispatchSettings(process.env, noticeCa()));
+  notices.start();
   url ??= await listen(app);
   app.log.info({ database: store.describe, demo: options.demo, bankKeys: keys }, 'settlement service ready');
   return {
@@ -93,6 +104,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     url,
     async close() {
       clearInterval(sweep);
+      await notices.stop();
       await app.close();
       await ctx.bankKeys.close();
       await store.close();

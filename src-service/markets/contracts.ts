@@ -11,6 +11,7 @@ import type { ServiceContext } from '../context';
 import { balancesOf, openAccount } from '../ledger/accounts';
 import type { ContractsTable, Database } from '../store/schema';
 import { marketById, marketSummary, type MarketRow } from './markets';
+import { enqueueNotice } from './notices';
 
 export type ContractRow = Selectable<ContractsTable>;
 
@@ -189,6 +190,12 @@ export async function openContract(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+  await enqueueNotice(trx, now, {
+    marketId: market.id,
+    memberCode: input.memberCode,
+    kind: 'contract.signed',
+    payload: { memberCode: input.memberCode, virtualAccountNo: row.virtual_account_no, signedAt: now },
+  });
   return row;
 }
 
@@ -258,6 +265,12 @@ export async function closeContract(
     .executeTakeFirst();
   if (Number(closed.numUpdatedRows) !== 1) throw new AppError('CONTRACT_NOT_ACTIVE');
   await trx.updateTable('accounts').set({ status: 'closed' }).where('id', '=', contract.detail_account_id).execute();
+  await enqueueNotice(trx, ctx.clock.nowIso(), {
+    marketId: contract.market_id,
+    memberCode: contract.member_code,
+    kind: 'contract.cancelled',
+    payload: { memberCode: contract.member_code, cancelledAt: ctx.clock.nowIso() },
+  });
 }
 
 export async function memberAccountView(

@@ -9,11 +9,15 @@ import { accountByKind } from '../ledger/accounts';
 import { postEntry } from '../ledger/post';
 import type { Database } from '../store/schema';
 import type { ContractRow } from './contracts';
+import { enqueueNotice } from './notices';
 
 /** The account on the other side of a member's deposits and withdrawals. */
 export async function outsideAccountOf(trx: Transaction<Database>, contract: ContractRow): Promise<number> {
   return contract.bound_account_id ?? (await accountByKind(trx, 'other_banks'));
 }
+
+/** Movements the market itself asked for, and was answered: no notice tells it again. */
+const MARKET_INITIATED = new Set(['marketDeposit', 'marketWithdraw']);
 
 /** What a deposit or a withdrawal posts: the member's amount, its serial and journal kind. */
 interface MoneyMovement {
@@ -58,6 +62,20 @@ async function postMovement(
             { accountId: other, credit: input.amount },
           ],
   });
+  // The market hears of what it did not ask for itself (its own deposits and withdrawals it was answered).
+  if (!MARKET_INITIATED.has(input.kind))
+    await enqueueNotice(trx, ctx.clock.nowIso(), {
+      marketId: input.contract.market_id,
+      memberCode: input.contract.member_code,
+      kind: direction === 'in' ? 'money.in' : 'money.out',
+      payload: {
+        serial: input.serial,
+        memberCode: input.contract.member_code,
+        amount: input.amount,
+        movement: input.kind,
+        businessDate: today,
+      },
+    });
   // Read in this transaction: the mark is written once a day, not with every movement.
   if (input.contract.last_money_date !== today)
     await trx.updateTable('contracts').set({ last_money_date: today }).where('id', '=', input.contract.id).execute();

@@ -163,6 +163,8 @@ export interface MarketsTable {
   refuse_next_deposits: Generated<number>;
   /** Simulator: signs in by itself each business day. */
   auto_sign_in: Generated<Bool>;
+  /** Where the market's system receives its notices (https); set by bank staff only. */
+  notice_url: string | null;
 }
 
 export interface AccountsTable {
@@ -382,6 +384,21 @@ export interface MarketNoncesTable {
   seen_at: string;
 }
 
+/** The outbox of notices to the markets (markets/notices.ts). */
+export interface MarketNoticesTable {
+  id: Generated<number>;
+  market_id: number;
+  member_code: string;
+  kind: string;
+  payload: string;
+  created_at: string;
+  attempts: number;
+  next_attempt_at: string;
+  lease_until: string | null;
+  delivered_at: string | null;
+  last_error: string | null;
+}
+
 export interface B2bTradesTable {
   id: Generated<number>;
   serial: string;
@@ -515,6 +532,7 @@ export interface Database {
   market_events: MarketEventsTable;
   market_keys: MarketKeysTable;
   market_nonces: MarketNoncesTable;
+  market_notices: MarketNoticesTable;
   b2b_trades: B2bTradesTable;
   suspense_records: SuspenseRecordsTable;
   member_operations: MemberOperationsTable;

@@ -22,6 +22,7 @@ export const en: SharedMessages = {
     LINKED_LINE_FAILED: 'Another line of the same linked chain was refused, so this one was not posted',
     LINKED_CHAIN_OPEN:
       'A linked chain was still open at the end of the batch (the last line may not be linked); none of it was posted',
+    NOTICE_URL_INVALID: 'A notice URL must be an https URL, without user name or password, of at most 500 characters',
     MARKET_SIGNATURE_MISSING:
       'The request is not signed: every request of a market carries Signature, Signature-Input and Content-Digest headers',
     MARKET_SIGNATURE_INVALID:

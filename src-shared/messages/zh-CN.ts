@@ -22,6 +22,7 @@ export const zhCN = {
     CLEARING_SAME_MEMBER: '清算明细的付款方与收款方是同一会员',
     LINKED_LINE_FAILED: '同一关联链中的另一笔明细被拒绝，本笔未记账',
     LINKED_CHAIN_OPEN: '关联链到批次结束仍未结束（最后一笔不得标记为关联），整条未记账',
+    NOTICE_URL_INVALID: '通知地址须为 https 网址（不含用户名和密码，不超过 500 个字符）',
     MARKET_SIGNATURE_MISSING: '请求未签名：交易市场的每个请求须带 Signature、Signature-Input 与 Content-Digest 头',
     MARKET_SIGNATURE_INVALID: '请求签名无效：须以银行登记的密钥对方法、路径和 Content-Digest 签名，每个请求一个签名',
     MARKET_BODY_CHANGED: '请求内容与所签的 Content-Digest 不符，请求已被拒绝',

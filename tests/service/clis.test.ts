@@ -100,6 +100,23 @@ describe('npm run market / npm run service -- verify-audit', () => {
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/Ed25519 或 P-256/);
     expect(cli('src-service/commands/counter/cli.ts', ['market-keys', 'add', 'AGRI03']).status).toBe(2);
+    // Where the market receives its notices: https only, set or cleared by the counter.
+    const set = cli('src-service/commands/counter/cli.ts', [
+      'market-notice-url',
+      'AGRI03',
+      'https://agri.example/notices',
+    ]);
+    expect(set.status, set.stderr).toBe(0);
+    const plain = cli('src-service/commands/counter/cli.ts', ['market-notice-url', 'AGRI03', 'http://agri.example/n']);
+    expect(plain.status).toBe(1);
+    expect(plain.stderr).toMatch(/https/);
+    const market = await h.ctx.db
+      .selectFrom('markets')
+      .select('notice_url')
+      .where('code', '=', 'AGRI03')
+      .executeTakeFirstOrThrow();
+    expect(market.notice_url).toBe('https://agri.example/notices');
+    expect(cli('src-service/commands/counter/cli.ts', ['market-notice-url', 'AGRI03', '--clear']).status).toBe(0);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -14,7 +14,12 @@ import { SERVICE_VERSION } from '../../server';
 import { openStore } from '../../store/db';
 import { migrateToLatest } from '../../store/migrations';
 import { counterIssueToken, counterRevoke, counterUnlockUser } from './commands';
-import { counterMarketKeyAdd, counterMarketKeyList, counterMarketKeyRevoke } from './market-keys';
+import {
+  counterMarketKeyAdd,
+  counterMarketKeyList,
+  counterMarketKeyRevoke,
+  counterMarketNoticeUrl,
+} from './market-keys';
 import {
   counterRegistrationApprove,
   counterRegistrationExport,
@@ -41,7 +46,9 @@ const USAGE = `usage: npm run counter -- [--db PATH|postgres://…] <command>
   market-keys add <market-code> --public-key FILE
                                     register the public key (PEM, Ed25519 or P-256) a market's system
                                     signs its API requests with; prints the key id the market signs under
-  market-keys revoke <key-id>       refuse requests signed with that key from now on`;
+  market-keys revoke <key-id>       refuse requests signed with that key from now on
+  market-notice-url <market-code> <https-url> | --clear
+                                    where the market's system receives its notices (none: held)`;
 
 /** Reads PIN lines from stdin; on a terminal, prompts without echoing them. */
 async function readSecrets(prompts: string[]): Promise<string[]> {
@@ -78,6 +85,7 @@ async function main(): Promise<number> {
       status: { type: 'string' },
       out: { type: 'string' },
       'public-key': { type: 'string' },
+      clear: { type: 'boolean', default: false },
     },
     allowPositionals: true,
   });
@@ -166,6 +174,14 @@ async function main(): Promise<number> {
           throw new UsageError(
             'market-keys: list <market-code> | add <market-code> --public-key FILE | revoke <key-id>',
           );
+        return 0;
+      }
+      case 'market-notice-url': {
+        const [market, url] = rest;
+        if (!market || (url === undefined) === !values.clear)
+          throw new UsageError('market-notice-url takes a market code and an https URL, or --clear');
+        const ctx = createContext(store, { demo: false, testMode: false, version: SERVICE_VERSION });
+        console.log(await counterMarketNoticeUrl(ctx, market, url ?? null));
         return 0;
       }
       default:

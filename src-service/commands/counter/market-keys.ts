@@ -1,9 +1,11 @@
-// The counter's market-key chores: bank staff register the public key a
-// market's system signs its API requests with, list a market's keys, and
-// revoke one (refused from the market's next request on).
+// The counter's market chores: bank staff register the public key a market's
+// system signs its API requests with, list a market's keys, revoke one (refused
+// from the market's next request on), and set where the market receives its
+// notices — which the market itself can never change.
 import { readFileSync } from 'node:fs';
 import type { ServiceContext } from '../../context';
 import { marketKeys, registerMarketKey, revokeMarketKey } from '../../markets/keys';
+import { setNoticeUrl } from '../../markets/notices';
 
 /** Who did it, in the audit log: the counter, as the operating system user running it. */
 const staff = () => `counter:${process.env.USER ?? 'unknown'}`;
@@ -34,4 +36,9 @@ export async function counterMarketKeyList(ctx: ServiceContext, marketCode: stri
 export async function counterMarketKeyRevoke(ctx: ServiceContext, keyId: string) {
   await revokeMarketKey(ctx, { keyId, by: staff() });
   return `revoked ${keyId}: requests signed with it are refused from now on`;
+}
+
+export async function counterMarketNoticeUrl(ctx: ServiceContext, marketCode: string, url: string | null) {
+  await setNoticeUrl(ctx, marketCode, url, staff());
+  return url ? `${marketCode} receives its notices at ${url}` : `${marketCode}'s notices are held until a URL is set`;
 }

@@ -20,6 +20,7 @@ import { accessVersion } from './010_access_version';
 import { postingFunction } from './011_posting_function';
 import { marketKeys } from './012_market_keys';
 import { marketRequestKeys } from './013_market_request_keys';
+import { marketNotices } from './014_market_notices';
 
 /** In order; each key is its file's name. */
 export const MIGRATIONS: Readonly<Record<string, (dialect: DialectName) => Migration>> = {
@@ -36,6 +37,7 @@ export const MIGRATIONS: Readonly<Record<string, (dialect: DialectName) => Migra
   '011_posting_function': postingFunction,
   '012_market_keys': marketKeys,
   '013_market_request_keys': marketRequestKeys,
+  '014_market_notices': marketNotices,
 };
 
 type AnyDb = Kysely<any>;
