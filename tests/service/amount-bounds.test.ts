@@ -22,6 +22,7 @@ import { MAX_BALANCE, MAX_FEN, type Fen } from '../../src-shared/money';
 import type { MarketKey } from '../../src-market-sim/signing';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { marketCall, marketKey } from '../support/market-client';
+import { rowCount } from '../support/rows';
 import { memberOperation } from '../support/members';
 import { startHarness, type Harness } from '../support/service-harness';
 
@@ -52,15 +53,8 @@ for (const kind of DATABASE_KINDS) {
     };
     const transfer = (market: string, cardNo: string, value: number, lang: 'en' | 'zh-CN' = 'en') =>
       marketSends(`${market}/incoming-transfer`, { cardNo, payerName: 'payer', amount: value, key: key('in') }, lang);
-    const count = async (table: 'journal_entries' | 'journal_lines' | 'market_events' | 'audit_log') =>
-      Number(
-        (
-          await h.ctx.db
-            .selectFrom(table)
-            .select((eb) => eb.fn.countAll<number>().as('n'))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
+    const count = (table: 'journal_entries' | 'journal_lines' | 'market_events' | 'audit_log') =>
+      rowCount(h.ctx.db, table);
     const written = async () => ({
       entries: await count('journal_entries'),
       lines: await count('journal_lines'),

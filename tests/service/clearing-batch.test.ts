@@ -15,6 +15,7 @@ import { MAX_FEN, type Fen } from '../../src-shared/money';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { marketCall, marketKey } from '../support/market-client';
 import { contractDemoMembers } from '../support/market-members';
+import { rowCount } from '../support/rows';
 import { startHarness, type Harness } from '../support/service-harness';
 
 const A = 'EX2001';
@@ -62,15 +63,7 @@ for (const kind of DATABASE_KINDS) {
             .executeTakeFirstOrThrow()
         ).balance,
       );
-    const count = async (table: 'journal_entries' | 'journal_lines') =>
-      Number(
-        (
-          await h.ctx.db
-            .selectFrom(table)
-            .select((eb) => eb.fn.countAll<number>().as('n'))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
+    const count = (table: 'journal_entries' | 'journal_lines') => rowCount(h.ctx.db, table);
     const send = (batchKey: string, lines: Line[]) =>
       marketCall(h, key, { path: batches, body: { key: batchKey, lines }, lang: 'en' });
 
