@@ -10,14 +10,14 @@ import { AppError } from '../../src-shared/errors';
 import type { Balance, Fen } from '../../src-shared/money';
 import { appendAudit, canonicalJson } from '../audit/log';
 import type { ServiceContext } from '../context';
-import { accountByKind } from '../ledger/accounts';
+import { accountByKind, balancesOf } from '../ledger/accounts';
 import { requireSingleAmounts } from '../ledger/amounts';
 import { placeHold, voidHold } from '../ledger/holds';
 import { postEntry, type EntryLine } from '../ledger/post';
 import type { Database } from '../store/schema';
 import { atomically, isUniqueViolation } from '../store/tx';
 import type { ContractRow } from './contracts';
-import { isSignedIn, marketAcceptsDeposit, marketByCode, type MarketRow } from './markets';
+import { isSignedIn, marketAcceptsDeposit, marketByCode, registerMemberCode, type MarketRow } from './markets';
 import { postDeposit, postWithdrawal } from './money';
 import { creditFromSuspense, toSuspense } from './suspense';
 import { pushTrade } from './trades';
@@ -96,6 +96,41 @@ export async function marketEvent<T>(
     }
     throw error;
   }
+}
+
+/** A member code registered in the market's register, once per request key. */
+export function registerMember(
+  ctx: ServiceContext,
+  input: { marketCode: string; memberCode: string; certNo: string; name: string; key: string },
+) {
+  return marketEvent(
+    ctx,
+    { kind: 'registerMember', marketCode: input.marketCode, key: input.key, body: { ...input } },
+    (_trx, _market, tctx) => registerMemberCode(tctx, input),
+  );
+}
+
+/** A member's account as its market sees it: the contract's numbers and the detail sub-account's figures. */
+export async function memberAccount(ctx: ServiceContext, marketCode: string, memberCode: string) {
+  const market = await marketByCode(ctx.db, marketCode);
+  const contract = await ctx.db
+    .selectFrom('contracts')
+    .select(['member_code', 'virtual_account_no', 'seat_no', 'signed_at', 'detail_account_id'])
+    .where('market_id', '=', market.id)
+    .where('member_code', '=', memberCode)
+    .where('status', '=', 'active')
+    .executeTakeFirst();
+  if (!contract) throw new AppError('CONTRACT_NOT_FOUND');
+  const figures = await balancesOf(ctx.db, contract.detail_account_id);
+  return {
+    memberCode: contract.member_code,
+    virtualAccountNo: contract.virtual_account_no,
+    seatNo: contract.seat_no,
+    signedAt: contract.signed_at,
+    balance: figures.balance,
+    available: figures.available,
+    frozen: figures.frozen,
+  };
 }
 
 /** What became of a market's request, by its request key: for an answer the market never received. */

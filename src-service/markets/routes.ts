@@ -90,6 +90,10 @@ export function marketApiRoutes(ctx: ServiceContext) {
           key: request.body.key,
           lines: request.body.lines.map((l) => ({ ...l, amount: fen(l.amount), fee: fen(l.fee) })),
         }),
+      'market.registerMember': (request) =>
+        events.registerMember(ctx, { marketCode: request.params.code, ...request.body }),
+      'market.memberAccount': (request) => events.memberAccount(ctx, request.params.code, request.params.memberCode),
+      'market.custody': (request) => custodyAccount(ctx, request.params.code),
       'market.request': (request) => events.requestOutcome(ctx, request.params.code, request.params.key),
       'market.signIn': signIn(true),
       'market.signOut': signIn(false),

@@ -13,11 +13,14 @@ import {
   IncomingTransferEvent,
   MarketMoneyEvent,
   MarketParams,
+  MemberCodeRegistered,
+  MemberCodeRegistration,
   MemberStateEvent,
   RefuseNextEvent,
   SignInReply,
   UnfreezeEvent,
 } from './bank';
+import { CustodyReply } from '../api/bank';
 import { AmountFen, FeeFen } from '../api/settlement';
 import { defineRoutes } from './define';
 
@@ -70,7 +73,47 @@ export const ClearingBatchReply = z.object({
  */
 const CLEARING_BATCH_BODY_LIMIT = MAX_CLEARING_LINES * 300 + 4_096;
 
+export const MemberParams = MarketParams.extend({ memberCode: Code });
+export const MemberAccountReply = z.object({
+  memberCode: z.string(),
+  virtualAccountNo: z.string(),
+  seatNo: z.string(),
+  signedAt: z.string(),
+  /** Fen: the detail sub-account's balance, what is free of holds, and what freezes and trades hold. */
+  balance: z.number().int(),
+  available: z.number().int(),
+  frozen: z.number().int(),
+});
+
 export const marketApiRoutes = defineRoutes('market API', {
+  'market.registerMember': {
+    method: 'POST',
+    path: '/market-api/v1/markets/:code/members',
+    params: MarketParams,
+    input: MemberCodeRegistration.extend({ key: EventKey }),
+    reply: MemberCodeRegistered,
+    audience: 'market',
+    auth: 'market-signature',
+    summary: 'Register a member code in the market’s register (member code ↔ credit code or ID number)',
+  },
+  'market.memberAccount': {
+    method: 'GET',
+    path: '/market-api/v1/markets/:code/members/:memberCode',
+    params: MemberParams,
+    reply: MemberAccountReply,
+    audience: 'market',
+    auth: 'market-signature',
+    summary: 'A member’s account: its contract’s numbers and its detail sub-account’s balances',
+  },
+  'market.custody': {
+    method: 'GET',
+    path: '/market-api/v1/markets/:code/custody',
+    params: MarketParams,
+    reply: CustodyReply,
+    audience: 'market',
+    auth: 'market-signature',
+    summary: 'The market’s summary custody account and its sub-accounts, tied to the members’ accounts',
+  },
   'market.clearingBatch': {
     method: 'POST',
     path: '/market-api/v1/markets/:code/clearing-batches',

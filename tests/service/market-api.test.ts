@@ -13,6 +13,7 @@ import { migrateTo, migrateToLatest } from '../../src-service/store/migrations';
 import { contentDigest, type MarketKey } from '../../src-market-sim/signing';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { marketCall, marketKey } from '../support/market-client';
+import { contractDemoMembers } from '../support/market-members';
 import { startHarness, type Harness } from '../support/service-harness';
 
 const api = (code: string, op: string) => `/market-api/v1/markets/${code}/${op}`;
@@ -250,6 +251,28 @@ for (const kind of DATABASE_KINDS) {
         .where('idempotency_key', '=', key)
         .execute();
       expect(both).toHaveLength(2);
+    });
+
+    it('registers a member, answers its account and the custody account, each to its own market only', async () => {
+      const register = {
+        memberCode: 'EX7001',
+        certNo: '91310000MA1FL5DK7X',
+        name: '演示科技有限公司',
+        key: `reg-${kind.name}`,
+      };
+      const first = await marketCall(h, exch, { path: api('EXCH01', 'members'), body: register });
+      expect(first.statusCode, first.body).toBe(200);
+      expect(first.json()).toMatchObject({ virtualAccountNo: expect.stringMatching(/^EXCH01\d{6}$/) });
+      const again = await marketCall(h, exch, { path: api('EXCH01', 'members'), body: register });
+      expect(again.json()).toEqual(first.json());
+      await contractDemoMembers(h.ctx, 'EXCH01', { corporate: 'EX2001', individual: 'EX2002' });
+      const account = await marketCall(h, exch, { method: 'GET', path: api('EXCH01', 'members/EX2001') });
+      expect(account.statusCode, account.body).toBe(200);
+      expect(account.json()).toMatchObject({ memberCode: 'EX2001', balance: 0, available: 0, frozen: 0 });
+      const elsewhere = await marketCall(h, agri, { method: 'GET', path: api('AGRI03', 'members/EX2001') });
+      expect(code(elsewhere)).toBe('CONTRACT_NOT_FOUND');
+      const custody = await marketCall(h, exch, { method: 'GET', path: api('EXCH01', 'custody') });
+      expect(custody.json()).toMatchObject({ market: { code: 'EXCH01' }, ties: true });
     });
 
     it('answers one request key once when its copies arrive together', async () => {
