@@ -9,6 +9,7 @@ import { createContext, isTestMode, type ServiceContext } from './context';
 import { openStore } from './store/db';
 import { migrateToLatest } from './store/migrations';
 import { dispatchSettings, NoticeDispatcher } from './markets/notices';
+import { fileEndedDay } from './markets/reconciliation-file';
 
 export const SERVICE_VERSION = '0.1.0';
 
@@ -87,10 +88,12 @@ export async function startService(options: StartOptions): Promise<RunningServic
     await store.close();
     throw error;
   }
-  // Instructions not reviewed on their business day, and trades not reviewed in 30 days, expire.
+  // Instructions not reviewed on their business day, and trades not reviewed in 30 days, expire;
+  // each market's reconciliation file of the day that ended is made.
   const sweep = setInterval(() => {
     void expireStale(ctx).catch((error: unknown) => app.log.error({ err: error }, 'instruction expiry sweep failed'));
     void expireTrades(ctx).catch((error: unknown) => app.log.error({ err: error }, 'trade expiry sweep failed'));
+    void fileEndedDay(ctx).catch((error: unknown) => app.log.error({ err: error }, 'reconciliation files failed'));
   }, 60_000);
   sweep.unref();
   // Notices to the markets, from the outbox, once the bank's document key can sign them.

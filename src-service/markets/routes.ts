@@ -15,6 +15,7 @@ import { clearingBatch } from './clearing-batch';
 import * as events from './events';
 import { listMarkets, registerMemberCode, setSignedIn } from './markets';
 import { custodyAccount, reconciliation } from './reconciliation';
+import { compareReconciliation, reconciliationFile } from './reconciliation-file';
 import { authenticateMarket, bodyMatchesDigest } from './request-auth';
 
 const fen = (n: number) => n as Fen;
@@ -94,6 +95,9 @@ export function marketApiRoutes(ctx: ServiceContext) {
         events.registerMember(ctx, { marketCode: request.params.code, ...request.body }),
       'market.memberAccount': (request) => events.memberAccount(ctx, request.params.code, request.params.memberCode),
       'market.custody': (request) => custodyAccount(ctx, request.params.code),
+      'market.reconciliationFile': (request) => reconciliationFile(ctx, request.params.code, request.params.date),
+      'market.compareReconciliation': (request) =>
+        compareReconciliation(ctx, request.params.code, request.params.date, request.body.file),
       'market.request': (request) => events.requestOutcome(ctx, request.params.code, request.params.key),
       'market.signIn': signIn(true),
       'market.signOut': signIn(false),

@@ -399,6 +399,21 @@ export interface MarketNoticesTable {
   last_error: string | null;
 }
 
+/** A market's reconciliation file of a business day (markets/reconciliation-file.ts). */
+export interface ReconciliationFilesTable {
+  id: Generated<number>;
+  market_id: number;
+  business_date: string;
+  file_name: string;
+  content: string;
+  /** The manifest's JSON, exactly the bytes the document key signed. */
+  manifest: string;
+  /** Base64 of the signature and of the document certificate (DER). */
+  signature: string;
+  certificate: string;
+  created_at: string;
+}
+
 export interface B2bTradesTable {
   id: Generated<number>;
   serial: string;
@@ -533,6 +548,7 @@ export interface Database {
   market_keys: MarketKeysTable;
   market_nonces: MarketNoncesTable;
   market_notices: MarketNoticesTable;
+  reconciliation_files: ReconciliationFilesTable;
   b2b_trades: B2bTradesTable;
   suspense_records: SuspenseRecordsTable;
   member_operations: MemberOperationsTable;

@@ -23,6 +23,8 @@ export const en: SharedMessages = {
     LINKED_CHAIN_OPEN:
       'A linked chain was still open at the end of the batch (the last line may not be linked); none of it was posted',
     NOTICE_URL_INVALID: 'A notice URL must be an https URL, without user name or password, of at most 500 characters',
+    RECONCILIATION_DAY_OPEN: 'The business day {date} has not ended; its reconciliation file is made at the day’s end',
+    RECONCILIATION_FILE_INVALID: 'Line {line} of the reconciliation file does not follow the file format',
     MARKET_SIGNATURE_MISSING:
       'The request is not signed: every request of a market carries Signature, Signature-Input and Content-Digest headers',
     MARKET_SIGNATURE_INVALID:

@@ -23,6 +23,8 @@ export const zhCN = {
     LINKED_LINE_FAILED: '同一关联链中的另一笔明细被拒绝，本笔未记账',
     LINKED_CHAIN_OPEN: '关联链到批次结束仍未结束（最后一笔不得标记为关联），整条未记账',
     NOTICE_URL_INVALID: '通知地址须为 https 网址（不含用户名和密码，不超过 500 个字符）',
+    RECONCILIATION_DAY_OPEN: '{date} 的营业日尚未结束，对账文件在日终后生成',
+    RECONCILIATION_FILE_INVALID: '对账文件第 {line} 行不符合文件格式',
     MARKET_SIGNATURE_MISSING: '请求未签名：交易市场的每个请求须带 Signature、Signature-Input 与 Content-Digest 头',
     MARKET_SIGNATURE_INVALID: '请求签名无效：须以银行登记的密钥对方法、路径和 Content-Digest 签名，每个请求一个签名',
     MARKET_BODY_CHANGED: '请求内容与所签的 Content-Digest 不符，请求已被拒绝',

@@ -21,6 +21,7 @@ import {
   UnfreezeEvent,
 } from './bank';
 import { CustodyReply } from '../api/bank';
+import { IsoDate } from '../api/common';
 import { AmountFen, FeeFen } from '../api/settlement';
 import { defineRoutes } from './define';
 
@@ -85,7 +86,69 @@ export const MemberAccountReply = z.object({
   frozen: z.number().int(),
 });
 
+export const ReconciliationDayParams = MarketParams.extend({ date: IsoDate });
+const ReconMovement = z.object({
+  serial: z.string(),
+  kind: z.string(),
+  memberCode: z.string(),
+  amount: z.string(),
+  fee: z.string(),
+  state: z.string(),
+});
+export const ReconciliationFileReply = z.object({
+  fileName: z.string(),
+  /** The file itself, in the documented format. */
+  content: z.string(),
+  manifest: z.object({
+    market: z.string(),
+    businessDate: z.string(),
+    fileName: z.string(),
+    sha256: z.string(),
+    size: z.number().int(),
+    generatedAt: z.string(),
+  }),
+  /** The manifest's JSON exactly as signed, the signature and the document certificate (base64 DER). */
+  manifestJson: z.string(),
+  signature: z.string(),
+  certificate: z.string(),
+});
+/** The largest file a market may send for comparison. */
+const RECONCILIATION_UPLOAD_BYTES = 16 * 1024 * 1024;
+export const ReconciliationUpload = z.strictObject({ file: z.string().min(1).max(RECONCILIATION_UPLOAD_BYTES) });
+export const ReconciliationComparison = z.object({
+  businessDate: z.string(),
+  ties: z.boolean(),
+  differences: z.array(
+    z.object({
+      serial: z.string(),
+      difference: z.enum(['missingAtBank', 'missingAtMarket', 'amountDiffers', 'stateDiffers']),
+      bank: ReconMovement.optional(),
+      market: ReconMovement.optional(),
+    }),
+  ),
+});
+
 export const marketApiRoutes = defineRoutes('market API', {
+  'market.reconciliationFile': {
+    method: 'GET',
+    path: '/market-api/v1/markets/:code/reconciliation-files/:date',
+    params: ReconciliationDayParams,
+    reply: ReconciliationFileReply,
+    audience: 'market',
+    auth: 'market-signature',
+    summary: '对账文件: the reconciliation file of an ended business day, with its signed manifest',
+  },
+  'market.compareReconciliation': {
+    method: 'POST',
+    path: '/market-api/v1/markets/:code/reconciliation-files/:date/compare',
+    params: ReconciliationDayParams,
+    input: ReconciliationUpload,
+    reply: ReconciliationComparison,
+    audience: 'market',
+    auth: 'market-signature',
+    bodyLimit: 2 * RECONCILIATION_UPLOAD_BYTES,
+    summary: '对账: the market’s own file matched with the bank’s by serial, each difference named',
+  },
   'market.registerMember': {
     method: 'POST',
     path: '/market-api/v1/markets/:code/members',

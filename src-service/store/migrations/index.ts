@@ -21,6 +21,7 @@ import { postingFunction } from './011_posting_function';
 import { marketKeys } from './012_market_keys';
 import { marketRequestKeys } from './013_market_request_keys';
 import { marketNotices } from './014_market_notices';
+import { reconciliationFiles } from './015_reconciliation_files';
 
 /** In order; each key is its file's name. */
 export const MIGRATIONS: Readonly<Record<string, (dialect: DialectName) => Migration>> = {
@@ -38,6 +39,7 @@ export const MIGRATIONS: Readonly<Record<string, (dialect: DialectName) => Migra
   '012_market_keys': marketKeys,
   '013_market_request_keys': marketRequestKeys,
   '014_market_notices': marketNotices,
+  '015_reconciliation_files': reconciliationFiles,
 };
 
 type AnyDb = Kysely<any>;
