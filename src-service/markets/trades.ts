@@ -14,6 +14,7 @@ import { postEntry, type EntryLine } from '../ledger/post';
 import type { Database } from '../store/schema';
 import { atomically } from '../store/tx';
 import type { ContractRow } from './contracts';
+import { enqueueNotice } from './notices';
 
 export const TRADE_REVIEW_DAYS = 30;
 
@@ -135,6 +136,18 @@ export async function expireTrades(ctx: ServiceContext): Promise<number> {
         .executeTakeFirst();
       if (Number(done.numUpdatedRows) !== 1) return;
       await voidHold(trx, trade.hold_id, ctx.clock.nowIso());
+      // The market hears of it through the outbox, in the payer's line of notices.
+      const payer = await trx
+        .selectFrom('contracts')
+        .select('member_code')
+        .where('id', '=', trade.payer_contract_id)
+        .executeTakeFirstOrThrow();
+      await enqueueNotice(trx, ctx.clock.nowIso(), {
+        marketId: trade.market_id,
+        memberCode: payer.member_code,
+        kind: 'trade.expired',
+        payload: { serial: trade.serial, payerCode: payer.member_code, amount: balanceFromDb(trade.amount) },
+      });
       await appendAudit(trx, {
         at: ctx.clock.nowIso(),
         actor: 'system',

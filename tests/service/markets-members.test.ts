@@ -365,6 +365,14 @@ for (const kind of DATABASE_KINDS) {
         .where('id', '=', trade.tradeId)
         .executeTakeFirstOrThrow();
       expect(row.status).toBe('expired');
+      // The market is told, through the outbox, in the payer's line of notices.
+      const notice = await h.ctx.db
+        .selectFrom('market_notices')
+        .select(['member_code', 'payload'])
+        .where('kind', '=', 'trade.expired')
+        .executeTakeFirstOrThrow();
+      expect(notice.member_code).toBe('B22002');
+      expect(JSON.parse(notice.payload)).toMatchObject({ payerCode: 'B22002', amount: 1_000 });
       expect((await get('/member-accounts'))[0]).toMatchObject({ frozen: 9_900 });
       const tooOld = await h.request({
         method: 'GET',
