@@ -11,6 +11,7 @@
 // Several instances may dispatch from one database: a notice is leased (a
 // conditional update) for the time one attempt may take, never with a
 // transaction held open across the HTTP call.
+import { rootCertificates } from 'node:tls';
 import type { Kysely, Transaction } from 'kysely';
 import { Agent, request } from 'undici';
 import { AppError } from '../../src-shared/errors';
@@ -127,7 +128,8 @@ export class NoticeDispatcher {
     private readonly settings: DispatchSettings,
   ) {
     this.agent = new Agent({
-      connect: { ...(settings.ca ? { ca: settings.ca } : {}), rejectUnauthorized: true },
+      // Node's `ca` replaces the system's trust: the bank's own CAs are added to it, not put in its place.
+      connect: { ...(settings.ca ? { ca: [...rootCertificates, settings.ca] } : {}), rejectUnauthorized: true },
       headersTimeout: settings.timeoutMs,
       bodyTimeout: settings.timeoutMs,
     });

@@ -91,17 +91,6 @@ export async function authenticateMarket(ctx: ServiceContext, request: MarketReq
   // A market acts only on its own code; another code is refused the same whether or not it exists.
   if (!market || market.id !== key.market_id) throw new AppError('MARKET_KEY_OTHER_MARKET');
 
-  // Counted once the market is known to be the caller: no one else can spend its allowance.
-  const at = new Date();
-  const limit = ctx.options.marketRequestsPerMinute ?? MARKET_REQUESTS_PER_MINUTE;
-  const slot = await takeSlot(
-    ctx.db,
-    { scope: 'market-api', subject: market.code, period: at.toISOString().slice(0, 16) },
-    limit,
-    at.toISOString(),
-  );
-  if (slot === null) throw new AppError('MARKET_RATE_LIMITED', { limit, seconds: 60 - at.getUTCSeconds() });
-
   const nonce = String(seen[0].nonce);
   if (nonce.length < MARKET_NONCE_LENGTH.min || nonce.length > MARKET_NONCE_LENGTH.max)
     throw new AppError('MARKET_SIGNATURE_INVALID');
@@ -115,6 +104,18 @@ export async function authenticateMarket(ctx: ServiceContext, request: MarketReq
     if (isUniqueViolation(error)) throw new AppError('MARKET_REQUEST_REPLAYED');
     throw error;
   }
+
+  // Counted once the request is known to be the market's and new: no one else, and no replay of a
+  // captured request, can spend its allowance.
+  const at = new Date();
+  const limit = ctx.options.marketRequestsPerMinute ?? MARKET_REQUESTS_PER_MINUTE;
+  const slot = await takeSlot(
+    ctx.db,
+    { scope: 'market-api', subject: market.code, period: at.toISOString().slice(0, 16) },
+    limit,
+    at.toISOString(),
+  );
+  if (slot === null) throw new AppError('MARKET_RATE_LIMITED', { limit, seconds: 60 - at.getUTCSeconds() });
   return market;
 }
 

@@ -381,5 +381,21 @@ for (const kind of DATABASE_KINDS) {
       const other = await marketCall(h, b2b, { path: api('B2B02', 'sign-in') });
       expect(other.statusCode).toBe(200);
     });
+
+    it('spends nothing of a market’s allowance on replays of a captured request', async () => {
+      const agri = await marketKey(h, 'AGRI03');
+      const minute = () => new Date().toISOString().slice(0, 16);
+      const before = minute();
+      const nonce = `captured-${kind.name}-request-1`;
+      expect((await marketCall(h, agri, { path: api('AGRI03', 'sign-in'), nonce })).statusCode).toBe(200);
+      const replays = await Promise.all(
+        Array.from({ length: 6 }, () => marketCall(h, agri, { path: api('AGRI03', 'sign-in'), nonce })),
+      );
+      expect(replays.map(code)).toEqual(Array(6).fill('MARKET_REQUEST_REPLAYED'));
+      const own = [];
+      for (let i = 0; i < 5; i++) own.push((await marketCall(h, agri, { path: api('AGRI03', 'sign-in') })).statusCode);
+      // The first request and four of these fit the minute's five; the fifth does not.
+      if (before === minute()) expect(own).toEqual([200, 200, 200, 200, 429]);
+    });
   });
 }
