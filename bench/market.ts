@@ -22,7 +22,7 @@ import { createContext } from '../src-service/context';
 import { seedDemo } from '../src-service/demo/seed';
 import { marketMoney } from '../src-service/markets/events';
 import { registerMarketKey } from '../src-service/markets/keys';
-import { enqueueNotice, NoticeDispatcher, setNoticeUrl } from '../src-service/markets/notices';
+import { enqueueNotice, NoticeDispatcher, setMarketUrl } from '../src-service/markets/notices';
 import { setSignedIn } from '../src-service/markets/markets';
 import { SERVICE_VERSION } from '../src-service/server';
 import { openStore } from '../src-service/store/db';
@@ -229,7 +229,7 @@ async function noticeRate(setting: string): Promise<number> {
     ca: tls.ca,
   });
   try {
-    await setNoticeUrl(ctx, 'EXCH01', `https://127.0.0.1:${(server.address() as AddressInfo).port}/notices`);
+    await setMarketUrl(ctx, 'EXCH01', 'notice', `https://127.0.0.1:${(server.address() as AddressInfo).port}/notices`);
     const market = await store.db
       .selectFrom('markets')
       .select('id')

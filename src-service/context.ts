@@ -24,6 +24,10 @@ export interface ServiceOptions {
   bankKey?: string;
   /** Requests a market may make to the market API per minute (default MARKET_REQUESTS_PER_MINUTE). */
   marketRequestsPerMinute?: number;
+  /** CA certificates (PEM) the markets' servers are checked against, besides the system's. */
+  marketCa?: string;
+  /** How long a market has to answer whether it accepts a transfer (default ACCEPTANCE_TIMEOUT_MS). */
+  acceptanceTimeoutMs?: number;
   /**
    * Where the bank's CA and document keys are. Default: the HSM of the
    * environment's SETTLEKEY_HSM_* settings; a demo start may fall back to keys

@@ -8,7 +8,8 @@ import { buildApp } from './http/app';
 import { createContext, isTestMode, type ServiceContext } from './context';
 import { openStore } from './store/db';
 import { migrateToLatest } from './store/migrations';
-import { dispatchSettings, NoticeDispatcher } from './markets/notices';
+import { ACCEPTANCE_TIMEOUT_MS } from './markets/acceptance';
+import { dispatchSettings, millisecondsSetting, NoticeDispatcher } from './markets/notices';
 import { fileEndedDay } from './markets/reconciliation-file';
 
 export const SERVICE_VERSION = '0.1.0';
@@ -31,7 +32,7 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-/** SETTLEKEY_NOTICE_CA_FILE: CA certificates (PEM) the markets' notice servers are checked against, besides the system's. */
+/** SETTLEKEY_NOTICE_CA_FILE: CA certificates (PEM) the markets' servers (notices, acceptance) are checked against, besides the system's. */
 function noticeCa(): string | undefined {
   const file = process.env.SETTLEKEY_NOTICE_CA_FILE;
   return file ? readFileSync(file, 'utf8') : undefined;
@@ -56,6 +57,8 @@ export async function startService(options: StartOptions): Promise<RunningServic
     // The back office's key comes from the environment, never the command line.
     bankKey: process.env.SETTLEKEY_BANK_KEY || undefined,
     marketRequestsPerMinute: marketRateSetting(process.env.SETTLEKEY_MARKET_REQUESTS_PER_MINUTE),
+    marketCa: noticeCa(),
+    acceptanceTimeoutMs: millisecondsSetting(process.env, 'SETTLEKEY_ACCEPTANCE_TIMEOUT_MS', ACCEPTANCE_TIMEOUT_MS),
   });
   // The bank's keys are opened (and made, the first time) before the start is done:
   // a start without them — no HSM settings and no --demo — ends here. Opening them
@@ -97,7 +100,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
   }, 60_000);
   sweep.unref();
   // Notices to the markets, from the outbox, once the bank's document key can sign them.
-  const notices = new NoticeDispatcher(ctx, dispatchSettings(process.env, noticeCa()));
+  const notices = new NoticeDispatcher(ctx, dispatchSettings(process.env, ctx.options.marketCa));
   notices.start();
   url ??= await listen(app);
   app.log.info({ database: store.describe, demo: options.demo, bankKeys: keys }, 'settlement service ready');

@@ -5,7 +5,7 @@
 // request key, unique per market: the same key and body return the first result,
 // another body or operation 409, and the outcome can be asked for by key.
 import { createHash } from 'node:crypto';
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { AppError } from '../../src-shared/errors';
 import type { Balance, Fen } from '../../src-shared/money';
 import { appendAudit, canonicalJson } from '../audit/log';
@@ -21,6 +21,8 @@ import { isSignedIn, marketAcceptsDeposit, marketByCode, registerMemberCode, typ
 import { postDeposit, postWithdrawal } from './money';
 import { creditFromSuspense, toSuspense } from './suspense';
 import { pushTrade } from './trades';
+import { askMarket, type MarketAnswer } from './acceptance';
+import { enqueueNotice } from './notices';
 
 async function contractByCode(trx: Transaction<Database>, market: MarketRow, memberCode: string): Promise<ContractRow> {
   const contract = await trx
@@ -42,14 +44,17 @@ export function eventHash(marketCode: string, body: Record<string, unknown>): st
 }
 
 /** Runs a market event once per idempotency key, in one transaction with its record. */
-export async function marketEvent<T>(
+export async function marketEvent<T, B = undefined>(
   ctx: ServiceContext,
   input: { kind: string; marketCode: string; key: string; body: Record<string, unknown> },
-  work: (trx: Transaction<Database>, market: MarketRow, tctx: ServiceContext) => Promise<T>,
+  work: (trx: Transaction<Database>, market: MarketRow, tctx: ServiceContext, before: B | undefined) => Promise<T>,
+  /** Run once the key is known to be new and before the transaction: an HTTP question, never inside one. */
+  before?: (market: MarketRow) => Promise<B>,
 ): Promise<T> {
   const hash = eventHash(input.marketCode, input.body);
   // A request key is the market's own: unique per market, across its operations.
-  const { id: marketId } = await marketByCode(ctx.db, input.marketCode);
+  const outside = await marketByCode(ctx.db, input.marketCode);
+  const marketId = outside.id;
   const replay = async () => {
     const row = await ctx.db
       .selectFrom('market_events')
@@ -63,11 +68,12 @@ export async function marketEvent<T>(
   };
   const first = await replay();
   if (first) return first.value;
+  const prepared = before ? await before(outside) : undefined;
   try {
     return await atomically(ctx.db, async (trx) => {
       const market = await marketByCode(trx, input.marketCode);
       const tctx = { ...ctx, db: trx };
-      const result = await work(trx, market, tctx);
+      const result = await work(trx, market, tctx, prepared);
       await trx
         .insertInto('market_events')
         .values({
@@ -166,19 +172,21 @@ export interface IncomingTransfer {
  */
 export async function incomingTransfer(ctx: ServiceContext, input: IncomingTransfer) {
   requireSingleAmounts({ amount: input.amount });
+  const boundContract = (db: Kysely<Database>, market: MarketRow) =>
+    db
+      .selectFrom('contracts')
+      .innerJoin('cards', 'cards.id', 'contracts.bound_card_id')
+      .selectAll('contracts')
+      .where('contracts.market_id', '=', market.id)
+      .where('contracts.status', '=', 'active')
+      .where('cards.card_no', '=', input.cardNo)
+      .where('cards.status', '=', 'active')
+      .executeTakeFirst();
   return marketEvent(
     ctx,
     { kind: 'incomingTransfer', marketCode: input.marketCode, key: input.key, body: { ...input } },
-    async (trx, market, tctx) => {
-      const contract = await trx
-        .selectFrom('contracts')
-        .innerJoin('cards', 'cards.id', 'contracts.bound_card_id')
-        .selectAll('contracts')
-        .where('contracts.market_id', '=', market.id)
-        .where('contracts.status', '=', 'active')
-        .where('cards.card_no', '=', input.cardNo)
-        .where('cards.status', '=', 'active')
-        .executeTakeFirst();
+    async (trx, market, tctx, answer: MarketAnswer | undefined) => {
+      const contract = await boundContract(trx, market);
       if (!contract) {
         const id = await toSuspense(trx, tctx, {
           marketId: market.id,
@@ -191,9 +199,10 @@ export async function incomingTransfer(ctx: ServiceContext, input: IncomingTrans
         });
         return { outcome: 'suspense' as const, reason: 'unboundCard', suspenseId: id };
       }
+      const refusedBy = answer === 'refused' || answer === 'noAnswer' ? answer : null;
       const reason = !isSignedIn(tctx, market)
         ? 'notSignedIn'
-        : !(await marketAcceptsDeposit(trx, market))
+        : refusedBy || !(await marketAcceptsDeposit(trx, market))
           ? 'marketRefused'
           : null;
       if (reason) {
@@ -206,7 +215,16 @@ export async function incomingTransfer(ctx: ServiceContext, input: IncomingTrans
           memberId: contract.member_id,
           contractId: contract.id,
         });
-        return { outcome: 'suspense' as const, reason, suspenseId: id };
+        // A market that refused, or did not answer in time, is told where the money went: an
+        // acceptance arriving after the time is too late to count.
+        if (refusedBy)
+          await enqueueNotice(trx, tctx.clock.nowIso(), {
+            marketId: market.id,
+            memberCode: contract.member_code,
+            kind: 'transfer.suspended',
+            payload: { key: input.key, memberCode: contract.member_code, amount: input.amount, answer: refusedBy },
+          });
+        return { outcome: 'suspense' as const, reason, suspenseId: id, ...(refusedBy ? { answer: refusedBy } : {}) };
       }
       const serial = await tctx.serials.next(trx, tctx.clock.today());
       await postDeposit(trx, tctx, {
@@ -218,6 +236,19 @@ export async function incomingTransfer(ctx: ServiceContext, input: IncomingTrans
         memo: input.cardNo,
       });
       return { outcome: 'credited' as const, contractId: contract.id, serial };
+    },
+    async (market) => {
+      // Asked only when the money would otherwise reach the member: a bound card, a signed-in market.
+      if (!market.acceptance_url || !isSignedIn(ctx, market)) return 'accepted';
+      const contract = await boundContract(ctx.db, market);
+      if (!contract) return 'accepted';
+      return askMarket(ctx, market, {
+        key: input.key,
+        memberCode: contract.member_code,
+        amount: input.amount,
+        payerName: input.payerName,
+        cardTail: input.cardNo.slice(-4),
+      });
     },
   );
 }

@@ -22,10 +22,17 @@ import { atomically } from '../store/tx';
 import { marketByCode } from './markets';
 
 /**
- * Bank staff set where a market receives its notices: an https URL (the market's
- * server certificate is checked), or null to hold them until one is set.
+ * Bank staff set where a market's system is reached: its notices (null holds
+ * them until one is set) and its answers on transfers from other banks (null:
+ * not asked). An https URL, whose server certificate is checked.
  */
-export async function setNoticeUrl(ctx: ServiceContext, marketCode: string, url: string | null, by = 'staff') {
+export async function setMarketUrl(
+  ctx: ServiceContext,
+  marketCode: string,
+  which: 'notice' | 'acceptance',
+  url: string | null,
+  by = 'staff',
+) {
   if (url !== null) {
     let parsed: URL;
     try {
@@ -38,11 +45,15 @@ export async function setNoticeUrl(ctx: ServiceContext, marketCode: string, url:
   }
   await atomically(ctx.db, async (trx) => {
     const market = await marketByCode(trx, marketCode);
-    await trx.updateTable('markets').set({ notice_url: url }).where('id', '=', market.id).execute();
+    await trx
+      .updateTable('markets')
+      .set(which === 'notice' ? { notice_url: url } : { acceptance_url: url })
+      .where('id', '=', market.id)
+      .execute();
     await appendAudit(trx, {
       at: ctx.clock.nowIso(),
       actor: by,
-      action: 'market.noticeUrlSet',
+      action: which === 'notice' ? 'market.noticeUrlSet' : 'market.acceptanceUrlSet',
       entity: 'market',
       entityId: market.id,
       details: { url },
@@ -89,16 +100,19 @@ export interface DispatchSettings {
   ca?: string;
 }
 
+/** A setting of a whole number of milliseconds from 1 to a day; unset, the fallback. */
+export function millisecondsSetting(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 86_400_000)
+    throw new Error(`${name} must be a whole number of milliseconds from 1 to 86400000: ${value}`);
+  return n;
+}
+
 /** From SETTLEKEY_NOTICE_* settings, each a whole number of milliseconds; unset, the defaults. */
 export function dispatchSettings(env: NodeJS.ProcessEnv, ca?: string): DispatchSettings {
-  const ms = (name: string, fallback: number) => {
-    const value = env[name];
-    if (value === undefined || value === '') return fallback;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > 86_400_000)
-      throw new Error(`${name} must be a whole number of milliseconds from 1 to 86400000: ${value}`);
-    return n;
-  };
+  const ms = (name: string, fallback: number) => millisecondsSetting(env, name, fallback);
   return {
     intervalMs: ms('SETTLEKEY_NOTICE_INTERVAL_MS', 1_000),
     backoffMs: ms('SETTLEKEY_NOTICE_BACKOFF_MS', 2_000),

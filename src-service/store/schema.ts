@@ -165,6 +165,8 @@ export interface MarketsTable {
   auto_sign_in: Generated<Bool>;
   /** Where the market's system receives its notices (https); set by bank staff only. */
   notice_url: string | null;
+  /** Where the market answers whether it accepts a transfer from another bank (https); bank staff only. */
+  acceptance_url: string | null;
 }
 
 export interface AccountsTable {

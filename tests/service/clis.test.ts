@@ -117,6 +117,18 @@ describe('npm run market / npm run service -- verify-audit', () => {
       .executeTakeFirstOrThrow();
     expect(market.notice_url).toBe('https://agri.example/notices');
     expect(cli('src-service/commands/counter/cli.ts', ['market-notice-url', 'AGRI03', '--clear']).status).toBe(0);
+    const asked = cli('src-service/commands/counter/cli.ts', [
+      'market-acceptance-url',
+      'AGRI03',
+      'https://agri.example/accept',
+    ]);
+    expect(asked.status, asked.stderr).toBe(0);
+    const urls = await h.ctx.db
+      .selectFrom('markets')
+      .select(['notice_url', 'acceptance_url'])
+      .where('code', '=', 'AGRI03')
+      .executeTakeFirstOrThrow();
+    expect(urls).toEqual({ notice_url: null, acceptance_url: 'https://agri.example/accept' });
     rmSync(dir, { recursive: true, force: true });
   });
 

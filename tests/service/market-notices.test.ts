@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as events from '../../src-service/markets/events';
 import { setSignedIn } from '../../src-service/markets/markets';
-import { NoticeDispatcher, setNoticeUrl, type NoticeBody } from '../../src-service/markets/notices';
+import { NoticeDispatcher, setMarketUrl, type NoticeBody } from '../../src-service/markets/notices';
 import type { Fen } from '../../src-shared/money';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { contractDemoMembers } from '../support/market-members';
@@ -114,7 +114,7 @@ for (const kind of DATABASE_KINDS) {
     it('delivers after 500, then silence, then OK: each notice accepted once, signed, a member’s in order', async () => {
       const market = new MarketEndpoint(tls);
       await market.start();
-      await setNoticeUrl(h.ctx, 'EXCH01', market.url);
+      await setMarketUrl(h.ctx, 'EXCH01', 'notice', market.url);
       // Three credited transfers: two for the corporate member, one for the individual.
       for (const [card, amount] of [
         [CORP_CARD, 100],
@@ -173,7 +173,7 @@ for (const kind of DATABASE_KINDS) {
     it('does not follow a redirect, and checks the market’s certificate', async () => {
       const market = new MarketEndpoint(tls);
       await market.start();
-      await setNoticeUrl(h.ctx, 'EXCH01', market.url);
+      await setMarketUrl(h.ctx, 'EXCH01', 'notice', market.url);
       market.answer = () => 'redirect';
       await transfer(ZHANG_CARD, 5);
       const strict = new NoticeDispatcher(h.ctx, { intervalMs: 10_000, backoffMs: 1, maxBackoffMs: 1, timeoutMs: 500 });
@@ -215,7 +215,7 @@ for (const kind of DATABASE_KINDS) {
     it('delivers a notice that was on its way when the service was killed, after the restart', async () => {
       const market = new MarketEndpoint(tls);
       await market.start();
-      await setNoticeUrl(h.ctx, 'EXCH01', market.url);
+      await setMarketUrl(h.ctx, 'EXCH01', 'notice', market.url);
       // The first attempt is never answered: the service is killed while it waits.
       market.answer = (n) => (n === 1 ? 'silence' : 'ok');
       await transfer(CORP_CARD, 7);

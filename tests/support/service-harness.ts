@@ -81,6 +81,8 @@ export async function startHarness(
     demo?: boolean;
     bankKey?: string;
     marketRequestsPerMinute?: number;
+    marketCa?: string;
+    acceptanceTimeoutMs?: number;
     /**
      * Where the bank's CA and document keys are: 'hsm' (default) a SoftHSM2 token
      * through the service's HSM worker; 'file' the demo's encrypted key files, for
@@ -106,6 +108,8 @@ export async function startHarness(
       version: SERVICE_VERSION,
       bankKey: options.bankKey,
       marketRequestsPerMinute: options.marketRequestsPerMinute,
+      marketCa: options.marketCa,
+      acceptanceTimeoutMs: options.acceptanceTimeoutMs,
       keys: hsm ? { hsm: testBankHsm() } : { hsm: null, demo: true, demoStore: 'demo-file', dataDir: keyDir },
     },
     clock,

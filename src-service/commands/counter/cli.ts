@@ -14,12 +14,7 @@ import { SERVICE_VERSION } from '../../server';
 import { openStore } from '../../store/db';
 import { migrateToLatest } from '../../store/migrations';
 import { counterIssueToken, counterRevoke, counterUnlockUser } from './commands';
-import {
-  counterMarketKeyAdd,
-  counterMarketKeyList,
-  counterMarketKeyRevoke,
-  counterMarketNoticeUrl,
-} from './market-keys';
+import { counterMarketKeyAdd, counterMarketKeyList, counterMarketKeyRevoke, counterMarketUrl } from './market-keys';
 import {
   counterRegistrationApprove,
   counterRegistrationExport,
@@ -48,7 +43,10 @@ const USAGE = `usage: npm run counter -- [--db PATH|postgres://…] <command>
                                     signs its API requests with; prints the key id the market signs under
   market-keys revoke <key-id>       refuse requests signed with that key from now on
   market-notice-url <market-code> <https-url> | --clear
-                                    where the market's system receives its notices (none: held)`;
+                                    where the market's system receives its notices (none: held)
+  market-acceptance-url <market-code> <https-url> | --clear
+                                    where the market answers before a transfer from another bank is
+                                    credited to its member (none: not asked)`;
 
 /** Reads PIN lines from stdin; on a terminal, prompts without echoing them. */
 async function readSecrets(prompts: string[]): Promise<string[]> {
@@ -176,12 +174,14 @@ async function main(): Promise<number> {
           );
         return 0;
       }
-      case 'market-notice-url': {
+      case 'market-notice-url':
+      case 'market-acceptance-url': {
         const [market, url] = rest;
         if (!market || (url === undefined) === !values.clear)
-          throw new UsageError('market-notice-url takes a market code and an https URL, or --clear');
+          throw new UsageError(`${command} takes a market code and an https URL, or --clear`);
         const ctx = createContext(store, { demo: false, testMode: false, version: SERVICE_VERSION });
-        console.log(await counterMarketNoticeUrl(ctx, market, url ?? null));
+        const which = command === 'market-notice-url' ? 'notice' : 'acceptance';
+        console.log(await counterMarketUrl(ctx, market, which, url ?? null));
         return 0;
       }
       default:

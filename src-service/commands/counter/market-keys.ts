@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { ServiceContext } from '../../context';
 import { marketKeys, registerMarketKey, revokeMarketKey } from '../../markets/keys';
-import { setNoticeUrl } from '../../markets/notices';
+import { setMarketUrl } from '../../markets/notices';
 
 /** Who did it, in the audit log: the counter, as the operating system user running it. */
 const staff = () => `counter:${process.env.USER ?? 'unknown'}`;
@@ -38,7 +38,16 @@ export async function counterMarketKeyRevoke(ctx: ServiceContext, keyId: string)
   return `revoked ${keyId}: requests signed with it are refused from now on`;
 }
 
-export async function counterMarketNoticeUrl(ctx: ServiceContext, marketCode: string, url: string | null) {
-  await setNoticeUrl(ctx, marketCode, url, staff());
-  return url ? `${marketCode} receives its notices at ${url}` : `${marketCode}'s notices are held until a URL is set`;
+export async function counterMarketUrl(
+  ctx: ServiceContext,
+  marketCode: string,
+  which: 'notice' | 'acceptance',
+  url: string | null,
+) {
+  await setMarketUrl(ctx, marketCode, which, url, staff());
+  if (which === 'notice')
+    return url ? `${marketCode} receives its notices at ${url}` : `${marketCode}'s notices are held until a URL is set`;
+  return url
+    ? `${marketCode} is asked at ${url} before a transfer from another bank is credited`
+    : `${marketCode} is not asked before a transfer from another bank is credited`;
 }

@@ -22,6 +22,7 @@ import { marketKeys } from './012_market_keys';
 import { marketRequestKeys } from './013_market_request_keys';
 import { marketNotices } from './014_market_notices';
 import { reconciliationFiles } from './015_reconciliation_files';
+import { marketAcceptance } from './016_market_acceptance';
 
 /** In order; each key is its file's name. */
 export const MIGRATIONS: Readonly<Record<string, (dialect: DialectName) => Migration>> = {
@@ -40,6 +41,7 @@ export const MIGRATIONS: Readonly<Record<string, (dialect: DialectName) => Migra
   '013_market_request_keys': marketRequestKeys,
   '014_market_notices': marketNotices,
   '015_reconciliation_files': reconciliationFiles,
+  '016_market_acceptance': marketAcceptance,
 };
 
 type AnyDb = Kysely<any>;
