@@ -18,7 +18,7 @@ import { setSignedIn } from '../../src-service/markets/markets';
 import { setMarketUrl } from '../../src-service/markets/notices';
 import type { Fen } from '../../src-shared/money';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
-import { contractDemoMembers } from '../support/market-members';
+import { contractDemoMembers, transferFromCard } from '../support/market-members';
 import { marketTls } from '../support/market-tls';
 import { startHarness, type Harness } from '../support/service-harness';
 
@@ -33,15 +33,8 @@ for (const kind of DATABASE_KINDS) {
     let server: Server;
     let answer: (res: ServerResponse) => void = (res) => res.writeHead(200).end('{"accept":true}');
     const questions: { body: string; headers: IncomingMessage['headers'] }[] = [];
-    let keys = 0;
     const transfer = (card: string, amount: number) =>
-      events.incomingTransfer(h.ctx, {
-        marketCode: 'EXCH01',
-        cardNo: card,
-        payerName: 'payer',
-        amount: amount as Fen,
-        key: `accept-${kind.name}-${++keys}`,
-      });
+      transferFromCard(h.ctx, { marketCode: 'EXCH01', cardNo: card, amount, keyPrefix: `accept-${kind.name}` });
     const notices = () =>
       h.ctx.db
         .selectFrom('market_notices')

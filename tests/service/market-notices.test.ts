@@ -14,12 +14,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as events from '../../src-service/markets/events';
 import { setSignedIn } from '../../src-service/markets/markets';
 import { NoticeDispatcher, setMarketUrl, type NoticeBody } from '../../src-service/markets/notices';
-import type { Fen } from '../../src-shared/money';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
-import { contractDemoMembers } from '../support/market-members';
+import { contractDemoMembers, transferFromCard } from '../support/market-members';
 import { marketTls } from '../support/market-tls';
 import { startHarness, type Harness } from '../support/service-harness';
 import { SERVICE_FROM_SOURCE, startServiceProcess } from '../support/service-process';
@@ -85,15 +83,8 @@ for (const kind of DATABASE_KINDS) {
     let h: Harness;
     let dir: string;
     let tls: ReturnType<typeof marketTls>;
-    let keys = 0;
     const transfer = (card: string, amount: number) =>
-      events.incomingTransfer(h.ctx, {
-        marketCode: 'EXCH01',
-        cardNo: card,
-        payerName: 'payer',
-        amount: amount as Fen,
-        key: `notice-${kind.name}-${++keys}`,
-      });
+      transferFromCard(h.ctx, { marketCode: 'EXCH01', cardNo: card, amount, keyPrefix: `notice-${kind.name}` });
     const undelivered = async () =>
       (await h.ctx.db.selectFrom('market_notices').select('id').where('delivered_at', 'is', null).execute()).length;
 

@@ -1,6 +1,9 @@
 // Contracts on a simulated market for the demo's two members with a bound card
-// (the corporate one and the individual), as a market's register names them.
+// (the corporate one and the individual), as a market's register names them;
+// and transfers from other banks' cards into a market's summary account.
 import { openContract } from '../../src-service/markets/contracts';
+import { incomingTransfer } from '../../src-service/markets/events';
+import type { Fen } from '../../src-shared/money';
 import type { ServiceContext } from '../../src-service/context';
 import { atomically } from '../../src-service/store/tx';
 
@@ -28,5 +31,23 @@ export async function contractDemoMembers(
         owner: { memberId: member.id },
         boundCardId: member.cardId,
       });
+  });
+}
+
+const transfers = new Map<string, number>();
+
+/** A transfer from another bank's card, under the next key of `keyPrefix`. */
+export function transferFromCard(
+  ctx: ServiceContext,
+  input: { marketCode: string; cardNo: string; amount: number; keyPrefix: string },
+) {
+  const n = (transfers.get(input.keyPrefix) ?? 0) + 1;
+  transfers.set(input.keyPrefix, n);
+  return incomingTransfer(ctx, {
+    marketCode: input.marketCode,
+    cardNo: input.cardNo,
+    payerName: 'payer',
+    amount: input.amount as Fen,
+    key: `${input.keyPrefix}-${n}`,
   });
 }
