@@ -10,6 +10,11 @@ export function businessDateOf(instant: Date): string {
   return new Date(instant.getTime() + CST_OFFSET_MS).toISOString().slice(0, 10);
 }
 
+/** An instant in China Standard Time, to the second: 2026-11-30T18:05:00+08:00. */
+export function cstTimestamp(instant: Date): string {
+  return `${new Date(instant.getTime() + CST_OFFSET_MS).toISOString().slice(0, 19)}+08:00`;
+}
+
 /** Start of a business day (00:00 CST) as an instant. */
 export function startOfBusinessDate(date: string): Date {
   return new Date(Date.parse(`${date}T00:00:00.000Z`) - CST_OFFSET_MS);

@@ -5,9 +5,9 @@
 // (the money goes to suspense and the market is told so, which is all a late
 // acceptance can get), and so does any answer but {"accept": true}. A market
 // with no acceptance URL set is not asked.
-import { rootCertificates } from 'node:tls';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import type { ServiceContext } from '../context';
+import { marketAgent, postSigned } from './market-https';
 import type { MarketRow } from './markets';
 
 export type MarketAnswer = 'accepted' | 'refused' | 'noAnswer';
@@ -20,7 +20,7 @@ function agentFor(ca: string | undefined): Agent {
   const key = ca ?? '';
   let agent = agents.get(key);
   if (!agent) {
-    agent = new Agent({ connect: { ...(ca ? { ca: [...rootCertificates, ca] } : {}), rejectUnauthorized: true } });
+    agent = marketAgent(ca);
     agents.set(key, agent);
   }
   return agent;
@@ -45,19 +45,9 @@ export async function askMarket(
   const timeoutMs = ctx.options.acceptanceTimeoutMs ?? ACCEPTANCE_TIMEOUT_MS;
   const bytes = Buffer.from(JSON.stringify({ kind: 'transfer.accept?', market: market.code, ...question }));
   try {
-    const signed = await ctx.bankKeys.signDocument(bytes);
-    const res = await request(market.acceptance_url, {
-      method: 'POST',
+    const res = await postSigned(ctx, market.acceptance_url, bytes, {
       dispatcher: agentFor(ctx.options.marketCa),
-      headers: {
-        'content-type': 'application/json',
-        'x-settlekey-signature': signed.signature.toString('base64'),
-        'x-settlekey-certificate': signed.certificate.toString('base64'),
-      },
-      body: bytes,
-      signal: AbortSignal.timeout(timeoutMs),
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
+      timeoutMs,
     });
     if (res.statusCode < 200 || res.statusCode > 299) {
       await res.body.dump();

@@ -11,14 +11,14 @@
 // Several instances may dispatch from one database: a notice is leased (a
 // conditional update) for the time one attempt may take, never with a
 // transaction held open across the HTTP call.
-import { rootCertificates } from 'node:tls';
 import type { Kysely, Transaction } from 'kysely';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import { AppError } from '../../src-shared/errors';
 import { appendAudit } from '../audit/log';
 import type { ServiceContext } from '../context';
 import type { Database } from '../store/schema';
 import { atomically } from '../store/tx';
+import { marketAgent, postSigned } from './market-https';
 import { marketByCode } from './markets';
 
 /**
@@ -141,12 +141,7 @@ export class NoticeDispatcher {
     private readonly ctx: ServiceContext,
     private readonly settings: DispatchSettings,
   ) {
-    this.agent = new Agent({
-      // Node's `ca` replaces the system's trust: the bank's own CAs are added to it, not put in its place.
-      connect: { ...(settings.ca ? { ca: [...rootCertificates, settings.ca] } : {}), rejectUnauthorized: true },
-      headersTimeout: settings.timeoutMs,
-      bodyTimeout: settings.timeoutMs,
-    });
+    this.agent = marketAgent(settings.ca);
   }
 
   start(): void {
@@ -231,18 +226,10 @@ export class NoticeDispatcher {
     const bytes = Buffer.from(JSON.stringify(body));
     let failure: string | null = null;
     try {
-      const signed = await this.ctx.bankKeys.signDocument(bytes);
-      const res = await request(notice.notice_url!, {
-        method: 'POST',
+      const res = await postSigned(this.ctx, notice.notice_url!, bytes, {
         dispatcher: this.agent,
-        headers: {
-          'content-type': 'application/json',
-          'x-settlekey-notice-id': String(notice.id),
-          'x-settlekey-signature': signed.signature.toString('base64'),
-          'x-settlekey-certificate': signed.certificate.toString('base64'),
-        },
-        body: bytes,
-        signal: AbortSignal.timeout(this.settings.timeoutMs),
+        timeoutMs: this.settings.timeoutMs,
+        headers: { 'x-settlekey-notice-id': String(notice.id) },
       });
       await res.body.dump();
       // A redirect is not followed: where notices go is for bank staff to say.

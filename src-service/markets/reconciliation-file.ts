@@ -12,7 +12,9 @@
 //   B|<member code>|<detail account no>|<balance>|<held>|<contract status>   one per member
 //   T|<movements>|<deposits>|<withdrawals>|<clearing>|<fees>|<members' balances>|<summary>
 import { createHash } from 'node:crypto';
+import { cstTimestamp } from '../../src-shared/business-day';
 import { AppError } from '../../src-shared/errors';
+import { addDays } from '../clock';
 import type { ServiceContext } from '../context';
 import { isUniqueViolation } from '../store/tx';
 import { marketByCode } from './markets';
@@ -21,11 +23,6 @@ import { reconciliation } from './reconciliation';
 
 export const RECON_FORMAT = 'SETTLEKEY-RECON';
 export const RECON_VERSION = '1';
-
-/** An instant as China Standard Time, the bank's and the markets' clock: 2026-11-30T18:05:00+08:00. */
-function cst(iso: string): string {
-  return `${new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 19)}+08:00`;
-}
 
 /** The file's text for a business day, from the ledger (reconciliation.ts, whose totals tie to it). */
 async function fileText(ctx: ServiceContext, marketCode: string, businessDate: string): Promise<string> {
@@ -36,7 +33,7 @@ async function fileText(ctx: ServiceContext, marketCode: string, businessDate: s
     ...r.clearing.map((c) => ['M', c.serial, c.kind, '', c.amount, c.fee, 'posted']),
   ];
   const lines = [
-    ['H', RECON_FORMAT, RECON_VERSION, r.market.code, businessDate, cst(ctx.clock.nowIso())],
+    ['H', RECON_FORMAT, RECON_VERSION, r.market.code, businessDate, cstTimestamp(ctx.clock.now())],
     ...movements,
     ...r.balances.map((b) => ['B', b.memberCode, b.detailAccountNo, b.balance, b.held, b.status]),
     [
@@ -98,7 +95,7 @@ export async function reconciliationFile(
       fileName,
       sha256: createHash('sha256').update(content).digest('hex'),
       size: Buffer.byteLength(content),
-      generatedAt: cst(ctx.clock.nowIso()),
+      generatedAt: cstTimestamp(ctx.clock.now()),
     });
     const signed = await ctx.bankKeys.signDocument(Buffer.from(manifestJson));
     try {
@@ -204,7 +201,7 @@ export async function compareReconciliation(
 
 /** The day's-end run: yesterday's file of every market, made once (and its notice written with it). */
 export async function fileEndedDay(ctx: ServiceContext): Promise<void> {
-  const yesterday = new Date(Date.parse(`${ctx.clock.today()}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  const yesterday = addDays(ctx.clock.today(), -1);
   for (const market of await ctx.db.selectFrom('markets').select('code').orderBy('id').execute())
     await reconciliationFile(ctx, market.code, yesterday);
 }

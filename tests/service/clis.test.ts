@@ -77,37 +77,33 @@ describe('npm run market / npm run service -- verify-audit', () => {
     expect(missing.stderr).toMatch(/--card is required/);
   });
 
+  const counter = (args: string[]) => cli('src-service/commands/counter/cli.ts', args);
+
   it('the counter registers a market’s API key, lists it and revokes it; a key of another kind is refused', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sk-market-key-'));
     const pem = join(dir, 'market.pem');
     writeFileSync(pem, generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }));
-    const added = cli('src-service/commands/counter/cli.ts', ['market-keys', 'add', 'AGRI03', '--public-key', pem]);
+    const added = counter(['market-keys', 'add', 'AGRI03', '--public-key', pem]);
     expect(added.status, added.stderr).toBe(0);
     const keyId = /key id[^:]*: (\S+)/.exec(added.stdout)![1];
     expect(keyId).toMatch(/^AGRI03-[0-9a-f]{32}$/);
-    const listed = cli('src-service/commands/counter/cli.ts', ['market-keys', 'list', 'AGRI03']);
+    const listed = counter(['market-keys', 'list', 'AGRI03']);
     expect(listed.stdout).toContain(`${keyId}  ed25519  active`);
-    expect(cli('src-service/commands/counter/cli.ts', ['market-keys', 'revoke', keyId]).status).toBe(0);
-    expect(cli('src-service/commands/counter/cli.ts', ['market-keys', 'list', 'AGRI03']).stdout).toContain(
-      `${keyId}  ed25519  revoked`,
-    );
+    expect(counter(['market-keys', 'revoke', keyId]).status).toBe(0);
+    expect(counter(['market-keys', 'list', 'AGRI03']).stdout).toContain(`${keyId}  ed25519  revoked`);
     const rsa = join(dir, 'rsa.pem');
     writeFileSync(
       rsa,
       generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }),
     );
-    const refused = cli('src-service/commands/counter/cli.ts', ['market-keys', 'add', 'AGRI03', '--public-key', rsa]);
+    const refused = counter(['market-keys', 'add', 'AGRI03', '--public-key', rsa]);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/Ed25519 或 P-256/);
-    expect(cli('src-service/commands/counter/cli.ts', ['market-keys', 'add', 'AGRI03']).status).toBe(2);
+    expect(counter(['market-keys', 'add', 'AGRI03']).status).toBe(2);
     // Where the market receives its notices: https only, set or cleared by the counter.
-    const set = cli('src-service/commands/counter/cli.ts', [
-      'market-notice-url',
-      'AGRI03',
-      'https://agri.example/notices',
-    ]);
+    const set = counter(['market-notice-url', 'AGRI03', 'https://agri.example/notices']);
     expect(set.status, set.stderr).toBe(0);
-    const plain = cli('src-service/commands/counter/cli.ts', ['market-notice-url', 'AGRI03', 'http://agri.example/n']);
+    const plain = counter(['market-notice-url', 'AGRI03', 'http://agri.example/n']);
     expect(plain.status).toBe(1);
     expect(plain.stderr).toMatch(/https/);
     const market = await h.ctx.db
@@ -116,12 +112,8 @@ describe('npm run market / npm run service -- verify-audit', () => {
       .where('code', '=', 'AGRI03')
       .executeTakeFirstOrThrow();
     expect(market.notice_url).toBe('https://agri.example/notices');
-    expect(cli('src-service/commands/counter/cli.ts', ['market-notice-url', 'AGRI03', '--clear']).status).toBe(0);
-    const asked = cli('src-service/commands/counter/cli.ts', [
-      'market-acceptance-url',
-      'AGRI03',
-      'https://agri.example/accept',
-    ]);
+    expect(counter(['market-notice-url', 'AGRI03', '--clear']).status).toBe(0);
+    const asked = counter(['market-acceptance-url', 'AGRI03', 'https://agri.example/accept']);
     expect(asked.status, asked.stderr).toBe(0);
     const urls = await h.ctx.db
       .selectFrom('markets')
