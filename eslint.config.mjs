@@ -75,20 +75,6 @@ function boundary({ folder, files, ignores = [], mayImport, node, electron = fal
   };
 }
 
-// The market simulator is a market's system: it should reach the bank only through the market API.
-// MARKET_SIM_DIRECT_DB is the one temporary exception: until that API exists (the market-API issue) it
-// opens the service's database and calls the market domain's functions directly — these modules and
-// nothing else of src-service. Delete the exception when the simulator becomes a pure API client.
-const MARKET_SIM_DIRECT_DB = [
-  'context',
-  'server',
-  'store/db',
-  'store/migrations',
-  'markets/events',
-  'markets/markets',
-  'markets/reconciliation',
-];
-
 const boundaries = [
   boundary({
     folder: 'src-shared',
@@ -143,16 +129,9 @@ const boundaries = [
   boundary({
     folder: 'src-market-sim',
     files: ['src-market-sim/**/*.ts'],
-    mayImport: ['src-market-sim', 'src-shared', 'src-service'],
+    mayImport: ['src-market-sim', 'src-shared'],
     node: true,
-    also: [
-      {
-        regex: `(^|[/])src-service([/](?!(${MARKET_SIM_DIRECT_DB.map((m) => m.replace('/', '[/]')).join('|')})$)|$)`,
-        message:
-          'The market simulator may import only src-shared (exception MARKET_SIM_DIRECT_DB in eslint.config.mjs: the market domain and the store, until the market API exists).',
-      },
-    ],
-    why: 'The market simulator is a market’s system: it may import only src-shared.',
+    why: 'The market simulator is a market’s system: it reaches the bank only through the market API and may import only src-shared.',
   }),
 ];
 

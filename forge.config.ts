@@ -59,6 +59,7 @@ const config: ForgeConfig = {
         { entry: 'src-main/electron/preload.ts', config: 'vite.preload.config.mts', target: 'preload' },
         { entry: 'src-main/token/host.ts', config: 'vite.main.config.mts', target: 'main' },
         { entry: 'src-service/commands/service/cli.ts', config: 'vite.main.config.mts', target: 'main' },
+        { entry: 'src-market-sim/market-sim.ts', config: 'vite.main.config.mts', target: 'main' },
         // The service's HSM worker thread, loaded from beside cli.js.
         { entry: 'src-service/bank-keys/hsm-worker.ts', config: 'vite.main.config.mts', target: 'main' },
       ],

@@ -19,6 +19,8 @@ const entries = {
   'service/hsm-worker': 'src-service/bank-keys/hsm-worker.ts',
   'shell/main': 'src-main/shell/main.ts',
   'token/host': 'src-main/token/host.ts',
+  // The demo's market simulator, which the embedded default starts beside its service.
+  'market-sim/market-sim': 'src-market-sim/market-sim.ts',
 };
 
 /**

@@ -1,27 +1,34 @@
-// `npm run market -- [--db …] <command> …` — the market simulator: what a
-// trading market's own system would ask of the bank, for the demo and for
-// producing every query category and every cancel refusal by hand.
+// `npm run market -- <command> …` — the market simulator: what a trading
+// market's own system asks of the bank, through the market API only. `serve`
+// runs the simulator (its keys, its HTTPS server for the bank's notices and
+// acceptance questions); every other command asks the running simulator, which
+// signs the request with the market's key.
 import { randomBytes } from 'node:crypto';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { AppError, errorMessage } from '../src-shared/errors';
-import { formatFen, parseYuan, type Fen } from '../src-shared/money';
-import { defaultDatabaseOn } from '../src-shared/user-data';
-// The one exception to "src-shared only" (eslint.config.mjs, MARKET_SIM_DIRECT_DB): until the
-// market API exists, the simulator writes the market's events straight into the service's database.
-import { createContext } from '../src-service/context';
-import { SERVICE_VERSION } from '../src-service/server';
-import { openStore } from '../src-service/store/db';
-import { migrateToLatest } from '../src-service/store/migrations';
-import * as events from '../src-service/markets/events';
-import { registerMemberCode, setSignedIn } from '../src-service/markets/markets';
-import { custodyAccount, reconciliation } from '../src-service/markets/reconciliation';
+import { Agent, request } from 'undici';
+import {
+  simControlPaths,
+  simMarketPaths,
+  SimSendReply,
+  type MarketOperation,
+  type SimControlFile,
+} from '../src-shared/api/market-sim';
+import { addDays, businessDateOf } from '../src-shared/business-day';
+import { ERROR_MESSAGES, errorMessage, type ErrorCode } from '../src-shared/errors';
+import { parseYuan, type Fen } from '../src-shared/money';
+import { defaultSimFolder, marketKeyOf, readControl, serverTls } from './folder';
+import { startSimulator } from './server';
 
-const USAGE = `usage: npm run market -- [--db PATH|postgres://…] <command> --market CODE …
+const USAGE = `usage: npm run market -- [--data DIR] <command> …
+  serve --service URL [--markets EXCH01,B2B02,AGRI03] [--port N] [--bank-ca FILE]
+                                                     run the simulator (its keys and HTTPS server in DIR)
+  keys [--markets CODES]                             what the bank needs to connect the markets: each one's key id and
+                                                     public key file, and the server certificate to trust
+Every other command takes --market CODE and goes through the running simulator:
   register --code M --cert CERT_NO --name NAME      register a member code in the market's register
   sign-in | sign-out                                 the market's 签到 / 签退 for today
-  refuse-next [--count N]                            refuse the next N deposits (default 1)
+  refuse-next [--count N]                            answer the bank's next N acceptance questions no (default 1)
   incoming-transfer --card NO --payer NAME --amount YUAN
                                                      a transfer from another bank's card into the summary account
   deposit | withdraw --code M --amount YUAN          market-initiated deposit / withdrawal
@@ -31,11 +38,19 @@ const USAGE = `usage: npm run market -- [--db PATH|postgres://…] <command> --m
   unfreeze --freeze-key K
   member-state --code M [--trades N] [--positions N] [--dispute yes|no] [--evidence yes|no]
   allocate --suspense ID --code M                    allocate a suspense record to a member
-  reconcile [--date YYYY-MM-DD]                      the reconciliation file (JSON)
+  member --code M                                    the member's account and balances
   custody                                            the summary custody account and its sub-accounts
+  reconcile [--date YYYY-MM-DD]                      the reconciliation file of an ended day (default yesterday)
+  compare --file FILE [--date YYYY-MM-DD]            the market's own file matched with the bank's
+  status --key K                                     what became of an earlier request
+  notices                                            the notices the bank delivered to the market
 Every event takes --key K (default: random); the same key twice is answered once.`;
 
+const DEMO_MARKETS = 'EXCH01,B2B02,AGRI03';
+
 class UsageError extends Error {}
+/** The bank refused: its error code, said in both languages. */
+class Refused extends Error {}
 
 function money(value: string | undefined, name: string): Fen {
   if (value === undefined) throw new UsageError(`--${name} is required`);
@@ -49,10 +64,101 @@ function need(value: string | undefined, name: string): string {
   return value;
 }
 
+function count(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,6}$/.test(value)) throw new UsageError(`--${name} must be a whole number, got ${value}`);
+  return Number(value);
+}
+
+function yesNo(value: string | undefined, name: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'yes' && value !== 'no') throw new UsageError(`--${name} must be yes or no, got ${value}`);
+  return value === 'yes';
+}
+
+/** A control request to the running simulator, its own certificate trusted and nothing else. */
+async function control(sim: SimControlFile, path: string, body?: unknown): Promise<unknown> {
+  const res = await request(new URL(path, sim.url), {
+    method: body === undefined ? 'GET' : 'POST',
+    dispatcher: new Agent({ connect: { ca: readFileSync(sim.ca, 'utf8') } }),
+    headers: { authorization: `Bearer ${sim.token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  }).catch((error: unknown) => {
+    throw new Error(`the market simulator at ${sim.url} does not answer (${String(error)}); is it still running?`);
+  });
+  const answer = (await res.body.json()) as { error?: string };
+  if (res.statusCode !== 200) throw new Error(`the market simulator: ${answer.error ?? res.statusCode}`);
+  return answer;
+}
+
+/** What the bank answered, or a Refused naming its error in both languages. */
+function bankAnswer(reply: unknown): unknown {
+  const { status, body } = SimSendReply.parse(reply);
+  if (status >= 200 && status < 300) return body;
+  const error = (body as { error?: { code?: string; message?: string; params?: Record<string, unknown> } }).error;
+  const code = error?.code;
+  if (code && code in ERROR_MESSAGES) {
+    const params = error?.params as Parameters<typeof errorMessage>[2];
+    throw new Refused(
+      `${errorMessage(code as ErrorCode, 'zh-CN', params)} / ${errorMessage(code as ErrorCode, 'en', params)}`,
+    );
+  }
+  throw new Refused(`the bank answered ${status}: ${JSON.stringify(body)}`);
+}
+
+const announce = (message: object) => {
+  const parentPort = (process as unknown as { parentPort?: { postMessage(m: unknown): void } }).parentPort;
+  if (parentPort) parentPort.postMessage(message);
+  else process.send?.(message);
+};
+
+async function serve(dir: string, values: Record<string, string | boolean | undefined>): Promise<void> {
+  const port = Number(values.port ?? 0);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535`);
+  const markets = String(values.markets ?? DEMO_MARKETS)
+    .split(',')
+    .filter(Boolean);
+  const sim = await startSimulator({
+    dir,
+    markets,
+    service: values.service as string | undefined,
+    port,
+    bankCa: values['bank-ca'] ? readFileSync(String(values['bank-ca']), 'utf8') : undefined,
+  });
+  process.stdout.write(`market simulator listening on ${sim.url} (its certificate: ${sim.caFile})\n`);
+  // Started by the app, its demo service connects the markets itself; by hand, bank staff do.
+  const byApp = Boolean(process.send) || 'parentPort' in process;
+  for (const m of byApp ? [] : sim.markets) {
+    const paths = simMarketPaths(m.code);
+    process.stdout.write(
+      `${m.code}: key ${m.key.keyId}; the bank registers it and the market's URLs with\n` +
+        `  npm run counter -- market-keys add ${m.code} --public-key ${m.publicKeyFile}\n` +
+        `  npm run counter -- market-notice-url ${m.code} ${sim.url}${paths.notice}\n` +
+        `  npm run counter -- market-acceptance-url ${m.code} ${sim.url}${paths.acceptance}\n`,
+    );
+  }
+  announce({
+    type: 'settlekey-market-sim-ready',
+    url: sim.url,
+    caFile: sim.caFile,
+    markets: sim.markets.map((m) => ({ code: m.code, keyId: m.key.keyId, publicKeyPem: m.publicKeyPem })),
+  });
+  const stop = () => void sim.close().finally(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  // Started by the app: it goes when the app goes.
+  process.on('disconnect', stop);
+  await new Promise(() => undefined);
+}
+
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     options: {
-      db: { type: 'string' },
+      data: { type: 'string' },
+      service: { type: 'string' },
+      markets: { type: 'string' },
+      port: { type: 'string' },
+      'bank-ca': { type: 'string' },
       market: { type: 'string' },
       code: { type: 'string' },
       cert: { type: 'string' },
@@ -72,6 +178,7 @@ async function main(): Promise<number> {
       evidence: { type: 'string' },
       suspense: { type: 'string' },
       date: { type: 'string' },
+      file: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -81,135 +188,176 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
-  const store = openStore(
-    values.db ?? defaultDatabaseOn({ platform: process.platform, env: process.env, home: homedir(), join }),
-  );
-  try {
-    await migrateToLatest(store);
-    const ctx = createContext(store, { demo: false, testMode: false, version: SERVICE_VERSION });
-    const marketCode = need(values.market, 'market');
-    const key = values.key ?? randomBytes(8).toString('hex');
-    const fee = values.fee ? money(values.fee, 'fee') : (0 as Fen);
-    const yesNo = (v: string | undefined) => (v === undefined ? undefined : v === 'yes');
-    let result: unknown;
-    switch (command) {
-      case 'register':
-        result = await registerMemberCode(ctx, {
-          marketCode,
+  const dir = values.data ?? defaultSimFolder();
+  if (command === 'serve') {
+    await serve(dir, values);
+    return 0;
+  }
+  if (command === 'keys') {
+    for (const code of (values.markets ?? DEMO_MARKETS).split(',').filter(Boolean)) {
+      const m = marketKeyOf(dir, code);
+      console.log(`${code}  ${m.key.keyId}  ${m.publicKeyFile}`);
+    }
+    console.log(`server certificate  ${serverTls(dir).caFile}`);
+    return 0;
+  }
+  const code = need(values.market, 'market');
+  const key = values.key ?? randomBytes(8).toString('hex');
+  const fee = values.fee ? money(values.fee, 'fee') : (0 as Fen);
+  // Everything a command needs is checked before the simulator is asked anything.
+  let operation: MarketOperation;
+  let input: Record<string, unknown> = {};
+  let local: { path: string; body?: unknown } | null = null;
+  switch (command) {
+    case 'register':
+      operation = 'market.registerMember';
+      input = {
+        body: {
           memberCode: need(values.code, 'code'),
           certNo: need(values.cert, 'cert'),
           name: need(values.name, 'name'),
-        });
-        break;
-      case 'sign-in':
-      case 'sign-out':
-        await setSignedIn(ctx, marketCode, command === 'sign-in');
-        result = { market: marketCode, signedIn: command === 'sign-in', businessDate: ctx.clock.today() };
-        break;
-      case 'refuse-next':
-        result = await events.refuseNextDeposits(ctx, { marketCode, count: Number(values.count ?? 1), key });
-        break;
-      case 'incoming-transfer':
-        result = await events.incomingTransfer(ctx, {
-          marketCode,
+          key,
+        },
+      };
+      break;
+    case 'sign-in':
+      operation = 'market.signIn';
+      break;
+    case 'sign-out':
+      operation = 'market.signOut';
+      break;
+    case 'refuse-next':
+      operation = 'market.custody';
+      local = { path: simControlPaths.refuseNext(code), body: { count: count(values.count, 'count') ?? 1 } };
+      break;
+    case 'incoming-transfer':
+      operation = 'market.incomingTransfer';
+      input = {
+        body: {
           cardNo: need(values.card, 'card'),
           payerName: need(values.payer, 'payer'),
           amount: money(values.amount, 'amount'),
           key,
-        });
-        break;
-      case 'deposit':
-      case 'withdraw':
-        result = await events.marketMoney(ctx, {
+        },
+      };
+      break;
+    case 'deposit':
+    case 'withdraw':
+      operation = 'market.money';
+      input = {
+        body: {
           direction: command,
-          marketCode,
           memberCode: need(values.code, 'code'),
           amount: money(values.amount, 'amount'),
           key,
-        });
-        break;
-      case 'clearing':
-        result = await events.clearing(ctx, {
-          marketCode,
+        },
+      };
+      break;
+    case 'clearing':
+      operation = 'market.clearing';
+      input = {
+        body: {
           payerCode: need(values.payer, 'payer'),
           payeeCode: need(values.payee, 'payee'),
           amount: money(values.amount, 'amount'),
           fee,
           key,
-        });
-        break;
-      case 'b2b-trade':
-        result = await events.b2bTrade(ctx, {
-          marketCode,
+        },
+      };
+      break;
+    case 'b2b-trade':
+      operation = 'market.b2bTrade';
+      input = {
+        body: {
           payerCode: need(values.payer, 'payer'),
           payeeCode: need(values.payee, 'payee'),
           amount: money(values.amount, 'amount'),
           fee,
           description: values.description ?? 'B2B trade',
           key,
-        });
-        break;
-      case 'freeze':
-        result = {
-          ...(await events.freeze(ctx, {
-            marketCode,
-            memberCode: need(values.code, 'code'),
-            amount: money(values.amount, 'amount'),
-            key,
-          })),
-          freezeKey: key,
-        };
-        break;
-      case 'unfreeze':
-        result = await events.unfreeze(ctx, { marketCode, freezeKey: need(values['freeze-key'], 'freeze-key'), key });
-        break;
-      case 'member-state':
-        result = await events.memberState(ctx, {
-          marketCode,
+        },
+      };
+      break;
+    case 'freeze':
+      operation = 'market.freeze';
+      input = { body: { memberCode: need(values.code, 'code'), amount: money(values.amount, 'amount'), key } };
+      break;
+    case 'unfreeze':
+      operation = 'market.unfreeze';
+      input = { body: { freezeKey: need(values['freeze-key'], 'freeze-key'), key } };
+      break;
+    case 'member-state':
+      operation = 'market.memberState';
+      input = {
+        body: {
           memberCode: need(values.code, 'code'),
-          unfinishedTrades: values.trades === undefined ? undefined : Number(values.trades),
-          openPositions: values.positions === undefined ? undefined : Number(values.positions),
-          disputeOpen: yesNo(values.dispute),
-          disputeEvidence: yesNo(values.evidence),
+          unfinishedTrades: count(values.trades, 'trades'),
+          openPositions: count(values.positions, 'positions'),
+          disputeOpen: yesNo(values.dispute, 'dispute'),
+          disputeEvidence: yesNo(values.evidence, 'evidence'),
           key,
-        });
-        break;
-      case 'allocate':
-      case 'suspense-allocate':
-        result = await events.allocateSuspense(ctx, {
-          marketCode,
-          suspenseId: Number(need(values.suspense, 'suspense')),
+        },
+      };
+      break;
+    case 'allocate':
+      operation = 'market.allocateSuspense';
+      input = {
+        body: {
+          suspenseId: count(need(values.suspense, 'suspense'), 'suspense'),
           memberCode: need(values.code, 'code'),
           key,
-        });
-        break;
-      case 'reconcile': {
-        const file = await reconciliation(ctx, marketCode, values.date ?? ctx.clock.today());
-        result = {
-          ...file,
-          summary: `${file.market.code} ${file.businessDate}: summary ${formatFen(file.totals.summary)}, ledger ${formatFen(file.ledgerSummary)}, ${file.ties ? 'ties' : 'DOES NOT TIE'}`,
-        };
-        break;
-      }
-      case 'custody':
-        result = await custodyAccount(ctx, marketCode);
-        break;
-      default:
-        throw new UsageError(`unknown command: ${command}`);
-    }
-    console.log(JSON.stringify(result, null, 2));
-    return 0;
-  } finally {
-    await store.close();
+        },
+      };
+      break;
+    case 'member':
+      operation = 'market.memberAccount';
+      input = { memberCode: need(values.code, 'code') };
+      break;
+    case 'custody':
+      operation = 'market.custody';
+      break;
+    case 'reconcile':
+      operation = 'market.reconciliationFile';
+      input = { date: values.date ?? addDays(businessDateOf(new Date()), -1) };
+      break;
+    case 'compare':
+      operation = 'market.compareReconciliation';
+      input = {
+        date: values.date ?? addDays(businessDateOf(new Date()), -1),
+        body: { file: readFileSync(need(values.file, 'file'), 'utf8') },
+      };
+      break;
+    case 'status':
+      operation = 'market.request';
+      input = { key: need(values.key, 'key') };
+      break;
+    case 'notices':
+      operation = 'market.custody';
+      local = { path: simControlPaths.notices(code) };
+      break;
+    default:
+      throw new UsageError(`unknown command: ${command}`);
   }
+  const sim = readControl(dir);
+  const result = local
+    ? await control(sim, local.path, local.body)
+    : bankAnswer(await control(sim, simControlPaths.send(code), { operation, input }));
+  const out = command === 'freeze' ? { ...(result as object), freezeKey: key } : result;
+  // The reconciliation file is printed as the file it is, its signed manifest after it.
+  if (command === 'reconcile') {
+    const file = out as { content: string; manifestJson: string };
+    process.stdout.write(`${file.content}${file.content.endsWith('\n') ? '' : '\n'}${file.manifestJson}\n`);
+  } else console.log(JSON.stringify(out, null, 2));
+  return 0;
 }
 
 main()
-  .then((code) => process.exit(code))
+  .then((code) => {
+    // `serve` keeps running; everything else ends here.
+    if (code !== 0 || process.argv.indexOf('serve') < 0) process.exit(code);
+  })
   .catch((error: unknown) => {
     if (error instanceof UsageError) console.error(`${error.message}\n${USAGE}`);
-    else if (error instanceof AppError)
-      console.error(`${errorMessage(error.code, 'zh-CN', error.params)} / ${error.message}`);
     else console.error(error instanceof Error ? error.message : String(error));
     process.exit(error instanceof UsageError ? 2 : 1);
   });

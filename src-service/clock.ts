@@ -4,12 +4,7 @@
 import { businessDateOf } from '../src-shared/business-day';
 import { AppError } from '../src-shared/errors';
 
-export { businessDateOf, startOfBusinessDate } from '../src-shared/business-day';
-
-export function addDays(date: string, days: number): string {
-  const t = Date.parse(`${date}T00:00:00.000Z`) + days * 86_400_000;
-  return new Date(t).toISOString().slice(0, 10);
-}
+export { addDays, businessDateOf, startOfBusinessDate } from '../src-shared/business-day';
 
 export class Clock {
   private offsetMs = 0;

@@ -1,6 +1,7 @@
 // Opens the store, migrates, seeds the demo when asked, and listens.
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { awaitSimLink, linkDemoMarkets } from './demo/market-sim-link';
 import { seedDemo } from './demo/seed';
 import { expireStale } from './instructions/service';
 import { expireTrades } from './markets/trades';
@@ -23,6 +24,8 @@ export interface StartOptions {
   logLevel?: string;
   /** Told the service's URL as soon as it listens (for a demo, before the bank's keys are open). */
   onListening?: (url: string) => void;
+  /** A demo's market simulator folder: its markets are connected as bank staff would connect them. */
+  demoMarketSim?: string;
 }
 
 export interface RunningService {
@@ -33,9 +36,10 @@ export interface RunningService {
 }
 
 /** SETTLEKEY_NOTICE_CA_FILE: CA certificates (PEM) the markets' servers (notices, acceptance) are checked against, besides the system's. */
-function noticeCa(): string | undefined {
+function noticeCa(also?: string): string | undefined {
   const file = process.env.SETTLEKEY_NOTICE_CA_FILE;
-  return file ? readFileSync(file, 'utf8') : undefined;
+  const cas = [file ? readFileSync(file, 'utf8') : undefined, also].filter(Boolean);
+  return cas.length ? cas.join('\n') : undefined;
 }
 
 /** SETTLEKEY_MARKET_REQUESTS_PER_MINUTE: a whole number from 1 to 1,000,000; unset, the default. */
@@ -48,6 +52,7 @@ function marketRateSetting(value: string | undefined): number | undefined {
 }
 
 export async function startService(options: StartOptions): Promise<RunningService> {
+  const simLink = options.demo && options.demoMarketSim ? await awaitSimLink(options.demoMarketSim) : undefined;
   const store = openStore(options.database);
   await migrateToLatest(store);
   const ctx = createContext(store, {
@@ -57,7 +62,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     // The back office's key comes from the environment, never the command line.
     bankKey: process.env.SETTLEKEY_BANK_KEY || undefined,
     marketRequestsPerMinute: marketRateSetting(process.env.SETTLEKEY_MARKET_REQUESTS_PER_MINUTE),
-    marketCa: noticeCa(),
+    marketCa: noticeCa(simLink?.ca),
     acceptanceTimeoutMs: millisecondsSetting(process.env, 'SETTLEKEY_ACCEPTANCE_TIMEOUT_MS', ACCEPTANCE_TIMEOUT_MS),
   });
   // The bank's keys are opened (and made, the first time) before the start is done:
@@ -77,6 +82,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
   };
   try {
     if (options.demo) await seedDemo(ctx);
+    if (simLink) await linkDemoMarkets(ctx, simLink);
     app = await buildApp(ctx, { level: options.logLevel ?? 'info' });
     // A demo (the desktop's embedded service) listens while its stand-in keys
     // are still opening: its user waits for the login page, which needs no key,

@@ -19,3 +19,9 @@ export function cstTimestamp(instant: Date): string {
 export function startOfBusinessDate(date: string): Date {
   return new Date(Date.parse(`${date}T00:00:00.000Z`) - CST_OFFSET_MS);
 }
+
+/** The calendar date `days` after a YYYY-MM-DD date (before, when negative). */
+export function addDays(date: string, days: number): string {
+  const t = Date.parse(`${date}T00:00:00.000Z`) + days * 86_400_000;
+  return new Date(t).toISOString().slice(0, 10);
+}

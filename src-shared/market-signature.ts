@@ -17,3 +17,13 @@ export const MARKET_NONCE_LENGTH = { min: 16, max: 64 } as const;
 /** The algorithms a market's key may use. */
 export const MARKET_KEY_ALGORITHMS = ['ed25519', 'ecdsa-p256-sha256'] as const;
 export type MarketKeyAlgorithm = (typeof MARKET_KEY_ALGORITHMS)[number];
+
+/**
+ * The id the bank gives a market's key — what the market puts in each
+ * signature's keyid: the market's code and the first half of the SHA-256 of
+ * the key's SPKI (hex), so a market can name its key before it is registered
+ * and the same key cannot be registered twice.
+ */
+export function marketKeyId(marketCode: string, spkiSha256Hex: string): string {
+  return `${marketCode}-${spkiSha256Hex.slice(0, 32)}`;
+}

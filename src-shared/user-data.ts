@@ -6,6 +6,12 @@
 
 /** The embedded service's SQLite file inside the user-data folder. */
 export const EMBEDDED_DATABASE_FILE = 'settlement.sqlite';
+/** The demo's market simulator's folder (its keys, certificate, control file) inside the user-data folder. */
+export const MARKET_SIM_FOLDER = 'market-sim';
+/** In that folder: what the simulator hands the bank (src-shared/api/market-sim.ts, SimBankLink). */
+export const SIM_BANK_LINK_FILE = 'bank-link.json';
+/** In that folder: a running simulator's URL and control token (SimControlFile), 0600. */
+export const SIM_CONTROL_FILE = 'control.json';
 
 export interface HostFacts {
   platform: string;

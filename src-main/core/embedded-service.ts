@@ -4,6 +4,7 @@
 // process's event loop, which a synchronous fsync would stall.
 import { join } from 'node:path';
 import { EMBEDDED_DATABASE_FILE } from '../../src-shared/user-data';
+import type { MarketSimulator } from './market-sim';
 
 /** What a started service process looks like to us, whichever way it was spawned. */
 export interface ServiceProcess {
@@ -19,6 +20,8 @@ export interface EmbeddedServiceOptions {
   demo: boolean;
   spawn: ServiceSpawner;
   startTimeoutMs?: number;
+  /** A demo's markets: started first, connected by the service from its folder, then told the service's URL. */
+  marketSim?: MarketSimulator;
 }
 
 export class EmbeddedService {
@@ -26,6 +29,11 @@ export class EmbeddedService {
   private starting: Promise<string> | null = null;
 
   constructor(private readonly options: EmbeddedServiceOptions) {}
+
+  /** The demo's market simulator, when this embedded service runs one. */
+  get marketSim(): MarketSimulator | null {
+    return this.options.demo ? (this.options.marketSim ?? null) : null;
+  }
 
   /** The service's URL, starting it (again) if it is not running. */
   url(): Promise<string> {
@@ -39,9 +47,32 @@ export class EmbeddedService {
   stop(): void {
     this.running?.process.kill();
     this.running = null;
+    this.options.marketSim?.stop();
   }
 
-  private start(): Promise<string> {
+  private async start(): Promise<string> {
+    // The simulator and the service start side by side; the service waits only for the simulator's
+    // folder to say what the bank needs (its keys, URLs and certificate), not for the rest of its start.
+    const sim = this.options.demo ? this.options.marketSim : undefined;
+    const simUp = sim?.start().then(
+      () => true,
+      (error: unknown) => {
+        console.error('the demo market simulator did not start; the demo markets are not connected', error);
+        return false;
+      },
+    );
+    const url = await this.startService(sim ? ['--demo-market-sim', sim.dir] : []);
+    void simUp?.then((up) =>
+      up
+        ? sim!
+            .tellService(url)
+            .catch((error: unknown) => console.error('the market simulator was not told the service', error))
+        : undefined,
+    );
+    return url;
+  }
+
+  private startService(extra: string[]): Promise<string> {
     const args = [
       '--db',
       join(this.options.userDataDir, EMBEDDED_DATABASE_FILE),
@@ -51,7 +82,7 @@ export class EmbeddedService {
       '0',
       '--log-level',
       'warn',
-      ...(this.options.demo ? ['--demo'] : []),
+      ...(this.options.demo ? ['--demo', ...extra] : []),
     ];
     const child = this.options.spawn(args);
     return new Promise<string>((resolve, reject) => {

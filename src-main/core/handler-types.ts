@@ -4,6 +4,7 @@ import type { Lang } from '../../src-shared/errors';
 import type { IpcMethod, IpcOutput, IpcParsed } from '../../src-shared/ipc/contract';
 import type { TokenHostClient } from '../token/host-client';
 import type { FileSaver } from './files';
+import type { MarketSimulator } from './market-sim';
 import type { SessionCache } from './session-cache';
 import type { SettlementClient } from './settlement-client';
 
@@ -30,6 +31,8 @@ export interface FlowDeps {
   deliverDemoTokens(): Promise<unknown>;
   /** The captcha shown last: only the test-mode hooks of the shells read it. */
   captchaShown(captchaId: string): void;
+  /** The demo's market simulator, when the embedded demo runs one (never for a remote service). */
+  marketSim(): Pick<MarketSimulator, 'send'> | null;
   /** The captcha asked for at the start (MainCore.askFirstCaptcha), handed to the first page that asks. */
   readonly firstCaptcha: Pick<EarlyReply<IpcOutput<'auth.captcha'>>, 'take'>;
 }

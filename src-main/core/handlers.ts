@@ -3,6 +3,7 @@
 // on the USB-KEY, files) are hand-written in src-main/flows. Arguments arrive
 // already validated against the contract (dispatch.ts); replies are checked too.
 import { appFlows } from '../flows/app';
+import { demoMarketFlows } from '../flows/demo-market';
 import { fileFlows } from '../flows/exports';
 import { instructionFlows } from '../flows/instructions';
 import { memberOperationFlows } from '../flows/member-operations';
@@ -22,5 +23,6 @@ export function createHandlers(deps: FlowDeps): Handlers {
     ...instructionFlows(deps),
     ...memberOperationFlows(deps),
     ...fileFlows(deps),
+    ...demoMarketFlows(deps),
   };
 }

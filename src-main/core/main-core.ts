@@ -10,6 +10,7 @@ import { desktopRoutes } from '../../src-shared/routes';
 import { provisionDemoTokens } from './demo-tokens';
 import { dispatch } from './dispatch';
 import { EmbeddedService, type ServiceSpawner } from './embedded-service';
+import { MarketSimulator } from './market-sim';
 import type { FileSaver } from './files';
 import { createHandlers, type Handlers } from './handlers';
 import { ensureDir } from './paths';
@@ -25,6 +26,8 @@ export interface MainCoreOptions {
   /** The embedded default runs with demo data (and, once provisioned, demo tokens). */
   demo: boolean;
   spawnService: ServiceSpawner;
+  /** The demo's market simulator's process (the embedded default starts it beside the service). */
+  spawnMarketSim?: ServiceSpawner;
   /** An embedded service already starting (the browser shell forks it before loading the rest); else one on spawnService. */
   embedded?: EmbeddedService;
   spawnTokenHost: HostSpawner;
@@ -54,7 +57,14 @@ export class MainCore {
     this.demo = options.demo;
     this.cache = new SessionCache(join(dir, 'client-cache.sqlite'), options.cacheKeys(dir));
     this.embedded =
-      options.embedded ?? new EmbeddedService({ userDataDir: dir, demo: options.demo, spawn: options.spawnService });
+      options.embedded ??
+      new EmbeddedService({
+        userDataDir: dir,
+        demo: options.demo,
+        spawn: options.spawnService,
+        marketSim:
+          options.demo && options.spawnMarketSim ? new MarketSimulator(dir, options.spawnMarketSim) : undefined,
+      });
     this.client = new SettlementClient(
       () => this.serviceUrl(),
       () => this.language(),
@@ -81,6 +91,7 @@ export class MainCore {
         this.lastCaptchaId = captchaId;
       },
       firstCaptcha: this.firstCaptcha,
+      marketSim: () => (this.cache.getSettings().serviceMode === 'remote' ? null : this.embedded.marketSim),
     });
   }
 

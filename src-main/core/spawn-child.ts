@@ -1,6 +1,6 @@
 // Starts SettleKey's helper processes as Node child processes (the browser
-// shell's way; Electron uses utilityProcess): the settlement service and the
-// token host. From source they run under tsx; from the bundle, the bundled
+// shell's way; Electron uses utilityProcess): the settlement service, the
+// token host and the demo's market simulator. From source they run under tsx; from the bundle, the bundled
 // files beside this one.
 import { fork } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
@@ -12,8 +12,13 @@ import type { ServiceSpawner } from './embedded-service';
 const SOURCES = {
   service: ['src-service', 'commands', 'service', 'cli.ts'],
   tokenHost: ['src-main', 'token', 'host.ts'],
+  marketSim: ['src-market-sim', 'market-sim.ts'],
 } as const;
-const BUNDLES = { service: ['service', 'cli.cjs'], tokenHost: ['token', 'host.cjs'] } as const;
+const BUNDLES = {
+  service: ['service', 'cli.cjs'],
+  tokenHost: ['token', 'host.cjs'],
+  marketSim: ['market-sim', 'market-sim.cjs'],
+} as const;
 
 export function entryOf(kind: keyof typeof SOURCES): { file: string; execArgv: string[] } {
   if (__filename.endsWith('.ts')) {
@@ -24,9 +29,10 @@ export function entryOf(kind: keyof typeof SOURCES): { file: string; execArgv: s
   return { file: bundled, execArgv: [] };
 }
 
-export function childProcessSpawner(logFile: string): ServiceSpawner {
+/** The settlement service, or the demo's market simulator, as a child process logging to `logFile`. */
+export function childProcessSpawner(logFile: string, kind: 'service' | 'marketSim' = 'service'): ServiceSpawner {
   return (args) => {
-    const entry = entryOf('service');
+    const entry = entryOf(kind);
     const log = openSync(logFile, 'a', 0o600);
     const child = fork(entry.file, args, {
       execArgv: entry.execArgv,

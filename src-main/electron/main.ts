@@ -22,6 +22,7 @@ import { CONTENT_SECURITY_POLICY } from '../core/csp';
 import { isTrustedRendererUrl } from '../core/ipc-sender';
 import { demoSoftHsmConf, provisionDemoTokens } from '../core/demo-tokens';
 import { MainCore, type FileSaver } from '../core/main-core';
+import type { ServiceSpawner } from '../core/embedded-service';
 import { fileKeyProvider, type CacheKeyProvider } from '../core/session-cache';
 import { APP_VERSION } from '../core/version';
 
@@ -60,6 +61,18 @@ const electronFiles: FileSaver = {
   },
 };
 
+/** A process of ours, built beside this file, in an Electron utility process. */
+function utilitySpawner(file: string, serviceName: string): ServiceSpawner {
+  return (args) => {
+    const child = utilityProcess.fork(join(__dirname, file), args, { serviceName, stdio: 'inherit' });
+    return {
+      onMessage: (listener) => void child.on('message', listener),
+      onExit: (listener) => void child.on('exit', (code) => listener(code)),
+      kill: () => void child.kill(),
+    };
+  };
+}
+
 function startCore(): MainCore {
   const demo = process.env.SETTLEKEY_NO_DEMO !== '1';
   const userDataDir = app.getPath('userData');
@@ -72,18 +85,10 @@ function startCore(): MainCore {
     cacheKeys: safeStorageKeys,
     files: electronFiles,
     // The settlement service (src-service/commands/service/cli.ts, built beside this file as
-    // cli.js) runs in its own utility process, never in this event loop.
-    spawnService: (args) => {
-      const child = utilityProcess.fork(join(__dirname, 'cli.js'), args, {
-        serviceName: 'SettleKey settlement service',
-        stdio: 'inherit',
-      });
-      return {
-        onMessage: (listener) => void child.on('message', listener),
-        onExit: (listener) => void child.on('exit', (code) => listener(code)),
-        kill: () => void child.kill(),
-      };
-    },
+    // cli.js) runs in its own utility process, never in this event loop; so does the demo's
+    // market simulator (src-market-sim/market-sim.ts).
+    spawnService: utilitySpawner('cli.js', 'SettleKey settlement service'),
+    spawnMarketSim: utilitySpawner('market-sim.js', 'SettleKey market simulator'),
     // PKCS#11 lives in its own utility process: a vendor library that blocks or crashes takes only it down.
     spawnTokenHost: () => {
       const child = utilityProcess.fork(join(__dirname, 'host.js'), [], {

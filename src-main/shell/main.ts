@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EMBEDDED_DATABASE_FILE } from '../../src-shared/user-data';
 import { EmbeddedService } from '../core/embedded-service';
+import { MarketSimulator } from '../core/market-sim';
 import { defaultUserDataDir, ensureDir } from '../core/paths';
 import { childProcessSpawner, childTokenHostSpawner } from '../core/spawn-child';
 import { APP_VERSION } from '../core/version';
@@ -41,6 +42,9 @@ async function main(): Promise<void> {
     userDataDir,
     demo,
     spawn: childProcessSpawner(join(userDataDir, 'service.log')),
+    marketSim: demo
+      ? new MarketSimulator(userDataDir, childProcessSpawner(join(userDataDir, 'market-sim.log'), 'marketSim'))
+      : undefined,
   });
   const serviceStart = embedded.url();
   serviceStart.catch(() => undefined); // said below, once the core is there

@@ -1,6 +1,7 @@
-// Demo mode only: the simulated SMS inbox, and a market's own acts for trying
-// the member system by hand (sign in or out, a transfer from a member's card
-// at another bank, a B2B trade). A service started without --demo has none of these.
+// Demo mode only: the simulated SMS inbox, the markets as the bank sees them,
+// and a transfer from a member's card at another bank (a simulator of the card
+// network). A market's own acts come through the market API, from the demo's
+// market simulator. A service started without --demo has none of these.
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Fen } from '../../src-shared/money';
@@ -8,7 +9,7 @@ import { demoRoutes as table } from '../../src-shared/routes/demo';
 import type { ServiceContext } from '../context';
 import { registerRoutes } from '../http/routes';
 import * as events from '../markets/events';
-import { listMarkets, setSignedIn } from '../markets/markets';
+import { listMarkets } from '../markets/markets';
 
 const key = () => `demo-${randomBytes(8).toString('hex')}`;
 
@@ -29,11 +30,6 @@ export function demoToolRoutes(ctx: ServiceContext) {
 
       'demo.markets': () => listMarkets(ctx),
 
-      'demo.marketSignIn': async (request) => {
-        await setSignedIn(ctx, request.params.code, request.params.act === 'sign-in');
-        return listMarkets(ctx);
-      },
-
       'demo.incomingTransfer': async (request) => {
         const b = request.body;
         const result = await events.incomingTransfer(ctx, {
@@ -45,17 +41,6 @@ export function demoToolRoutes(ctx: ServiceContext) {
         });
         const r = result as { outcome: string; reason?: string; serial?: string };
         return { serial: r.serial ?? null, outcome: r.reason ? `${r.outcome}:${r.reason}` : r.outcome };
-      },
-
-      'demo.trade': async (request) => {
-        const b = request.body;
-        const trade = (await events.b2bTrade(ctx, {
-          ...b,
-          amount: b.amount as Fen,
-          fee: b.fee as Fen,
-          key: key(),
-        })) as { serial?: string };
-        return { serial: trade.serial ?? null, outcome: 'pending' };
       },
     });
 }

@@ -55,7 +55,6 @@ const MARKET_COLUMNS = [
   'summary_account_name',
   'summary_account_branch',
   'created_at',
-  'refuse_next_deposits',
   'auto_sign_in',
 ] as const satisfies readonly (keyof MarketRow)[];
 

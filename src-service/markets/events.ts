@@ -17,7 +17,7 @@ import { postEntry, type EntryLine } from '../ledger/post';
 import type { Database } from '../store/schema';
 import { atomically, isUniqueViolation } from '../store/tx';
 import type { ContractRow } from './contracts';
-import { isSignedIn, marketAcceptsDeposit, marketByCode, registerMemberCode, type MarketRow } from './markets';
+import { isSignedIn, marketByCode, registerMemberCode, type MarketRow } from './markets';
 import { postDeposit, postWithdrawal } from './money';
 import { creditFromSuspense, toSuspense } from './suspense';
 import { pushTrade } from './trades';
@@ -200,11 +200,7 @@ export async function incomingTransfer(ctx: ServiceContext, input: IncomingTrans
         return { outcome: 'suspense' as const, reason: 'unboundCard', suspenseId: id };
       }
       const refusedBy = answer === 'refused' || answer === 'noAnswer' ? answer : null;
-      const reason = !isSignedIn(tctx, market)
-        ? 'notSignedIn'
-        : refusedBy || !(await marketAcceptsDeposit(trx, market))
-          ? 'marketRefused'
-          : null;
+      const reason = !isSignedIn(tctx, market) ? 'notSignedIn' : refusedBy ? 'marketRefused' : null;
       if (reason) {
         const id = await toSuspense(trx, tctx, {
           marketId: market.id,
@@ -439,20 +435,6 @@ export async function allocateSuspense(
         actor: `market:${market.code}`,
       });
       return { serial };
-    },
-  );
-}
-
-export async function refuseNextDeposits(
-  ctx: ServiceContext,
-  input: { marketCode: string; count: number; key: string },
-) {
-  return marketEvent(
-    ctx,
-    { kind: 'refuseNext', marketCode: input.marketCode, key: input.key, body: { ...input } },
-    async (trx, market) => {
-      await trx.updateTable('markets').set({ refuse_next_deposits: input.count }).where('id', '=', market.id).execute();
-      return { count: input.count };
     },
   );
 }

@@ -6,7 +6,7 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { AppError } from '../../src-shared/errors';
-import type { MarketKeyAlgorithm } from '../../src-shared/market-signature';
+import { marketKeyId, type MarketKeyAlgorithm } from '../../src-shared/market-signature';
 import { appendAudit } from '../audit/log';
 import type { ServiceContext } from '../context';
 import type { Database, MarketKeysTable } from '../store/schema';
@@ -42,9 +42,7 @@ export interface RegisteredKey {
 }
 
 /**
- * Registers a market's public key (SPKI PEM). Its id — what the market puts in
- * each signature's keyid — is the market's code and the key's SHA-256
- * fingerprint, so the same key cannot be registered twice.
+ * Registers a market's public key (SPKI PEM) under its id (marketKeyId).
  */
 export async function registerMarketKey(
   ctx: ServiceContext,
@@ -53,7 +51,7 @@ export async function registerMarketKey(
   const key = publicKeyFrom(input.publicKeyPem);
   const algorithm = algorithmOf(key);
   const spki = key.export({ type: 'spki', format: 'der' });
-  const keyId = `${input.marketCode}-${createHash('sha256').update(spki).digest('hex').slice(0, 32)}`;
+  const keyId = marketKeyId(input.marketCode, createHash('sha256').update(spki).digest('hex'));
   return atomically(ctx.db, async (trx) => {
     // The market's row is locked first, so two registrations at once count each other's keys.
     const market = await marketByCode(trx, input.marketCode);

@@ -1,6 +1,6 @@
 // Trading markets: the business day's sign-in, their member registers, and the
 // bank's view of each (summary custody account, suspense and fee sub-accounts).
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { MarketSummary } from '../../src-shared/api/settlement';
 import { AppError } from '../../src-shared/errors';
 import { appendAudit } from '../audit/log';
@@ -117,20 +117,4 @@ export async function registerMemberCode(
     });
     return { virtualAccountNo, seatNo };
   });
-}
-
-/** The market's answer to a deposit: it may have been told to refuse the next ones. */
-export async function marketAcceptsDeposit(
-  trx: Transaction<Database>,
-  market: Pick<MarketRow, 'id' | 'refuse_next_deposits'>,
-): Promise<boolean> {
-  // The row was read in this transaction: with no refusal asked for, nothing to take (no write, no lock).
-  if (market.refuse_next_deposits <= 0) return true;
-  const refused = await trx
-    .updateTable('markets')
-    .set((eb) => ({ refuse_next_deposits: eb('refuse_next_deposits', '-', 1) }))
-    .where('id', '=', market.id)
-    .where('refuse_next_deposits', '>', 0)
-    .executeTakeFirst();
-  return Number(refused.numUpdatedRows) === 0;
 }

@@ -129,8 +129,6 @@ export function marketApiRoutes(ctx: ServiceContext) {
       'market.memberState': (request) => events.memberState(ctx, { marketCode: request.params.code, ...request.body }),
       'market.allocateSuspense': (request) =>
         events.allocateSuspense(ctx, { marketCode: request.params.code, ...request.body }),
-      'market.refuseNext': (request) =>
-        events.refuseNextDeposits(ctx, { marketCode: request.params.code, ...request.body }),
     });
   };
 }

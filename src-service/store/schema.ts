@@ -160,7 +160,6 @@ export interface MarketsTable {
   summary_account_branch: string;
   created_at: string;
   /** Simulator: how many of the next deposits the market refuses. */
-  refuse_next_deposits: Generated<number>;
   /** Simulator: signs in by itself each business day. */
   auto_sign_in: Generated<Bool>;
   /** Where the market's system receives its notices (https); set by bank staff only. */

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { CaptchaReply, LoginRequest, SessionReply } from '../api/auth';
 import { FieldIssueSchema, OkReply } from '../api/common';
 import { CertificateTestReply } from '../api/certificates';
+import { DemoEventResult, DemoTrade } from '../api/demo';
 import {
   MEMBER_OPERATIONS,
   MemberOperationInputs,
@@ -21,6 +22,7 @@ import {
   InstructionDraft,
   InstructionListQuery,
   InstructionPreview,
+  MarketSummary,
   MemberTxnQuery,
 } from '../api/settlement';
 import { SignWith, TokenCertificate, TokenStatus } from '../token';
@@ -152,6 +154,15 @@ export const flowContract = {
     input: z.strictObject({ call: MemberOperationCall, otp: OtpAnswer.optional(), sign: SignWith.optional() }),
     output: OperationResult,
   },
+
+  // demo only: a market's own acts, through the demo's market simulator and the market API
+  /** The market signs in or out for today; the markets as the bank then sees them. */
+  'demo.marketSignIn': {
+    input: z.strictObject({ code: z.string().max(16), act: z.enum(['sign-in', 'sign-out']) }),
+    output: z.array(MarketSummary),
+  },
+  /** The market reports a B2B trade awaiting the payer's review. */
+  'demo.trade': { input: DemoTrade, output: DemoEventResult },
 
   // files and printing
   'export.table': { input: ExportRequest, output: SavedFile },

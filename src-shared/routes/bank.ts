@@ -76,8 +76,6 @@ export const AllocateSuspenseEvent = z.strictObject({
   key: EventKey,
 });
 
-export const RefuseNextEvent = z.strictObject({ count: z.number().int().min(0).max(1000), key: EventKey });
-
 export const bankRoutes = defineRoutes('bank', {
   'bank.reconciliation': {
     method: 'GET',

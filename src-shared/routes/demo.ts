@@ -1,8 +1,10 @@
-// Demo mode only: the simulated SMS inbox, and a market's own acts for trying
-// the member system by hand (sign in or out, a transfer from a member's card
-// at another bank, a B2B trade). A service started without --demo has none of these.
+// Demo mode only: the simulated SMS inbox, the markets as the bank sees them,
+// and a transfer from a member's card at another bank (the card network no
+// machine here has). A market's own acts (sign in or out, a B2B trade) go
+// through the demo's market simulator and the market API instead (src-main's
+// demo flows). A service started without --demo has none of these.
 import { z } from 'zod';
-import { DemoEventResult, DemoIncomingTransfer, DemoTrade, SmsInboxQuery, SmsMessage } from '../api/demo';
+import { DemoEventResult, DemoIncomingTransfer, SmsInboxQuery, SmsMessage } from '../api/demo';
 import { MarketSummary } from '../api/settlement';
 import { defineRoutes } from './define';
 
@@ -26,16 +28,6 @@ export const demoRoutes = defineRoutes('demo', {
     hidden: true,
     summary: 'The markets and whether they are signed in',
   },
-  'demo.marketSignIn': {
-    method: 'POST',
-    path: '/__demo/markets/:code/:act',
-    params: z.strictObject({ code: z.string().max(16), act: z.enum(['sign-in', 'sign-out']) }),
-    reply: z.array(MarketSummary),
-    audience: 'desktop',
-    auth: 'none',
-    hidden: true,
-    summary: 'Sign a market in or out',
-  },
   'demo.incomingTransfer': {
     method: 'POST',
     path: '/__demo/incoming-transfer',
@@ -45,15 +37,5 @@ export const demoRoutes = defineRoutes('demo', {
     auth: 'none',
     hidden: true,
     summary: "A transfer from a member's card at another bank",
-  },
-  'demo.trade': {
-    method: 'POST',
-    path: '/__demo/b2b-trade',
-    input: DemoTrade,
-    reply: DemoEventResult,
-    audience: 'desktop',
-    auth: 'none',
-    hidden: true,
-    summary: 'A B2B trade reported by a market',
   },
 });

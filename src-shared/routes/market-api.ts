@@ -16,7 +16,6 @@ import {
   MemberCodeRegistered,
   MemberCodeRegistration,
   MemberStateEvent,
-  RefuseNextEvent,
   SignInReply,
   UnfreezeEvent,
 } from './bank';
@@ -294,15 +293,5 @@ export const marketApiRoutes = defineRoutes('market API', {
     audience: 'market',
     auth: 'market-signature',
     summary: 'Allocate a suspense record to a member',
-  },
-  'market.refuseNext': {
-    method: 'POST',
-    path: '/market-api/v1/markets/:code/refuse-next',
-    params: MarketParams,
-    input: RefuseNextEvent,
-    reply: EventReply,
-    audience: 'market',
-    auth: 'market-signature',
-    summary: 'Refuse the market’s next deposits (for producing the refusals by hand)',
   },
 });

@@ -11,6 +11,9 @@
 //   nobody, or 120 of them at once, never blocks anyone else;
 // - control totals travel as exact decimal strings; verify-audit passes after.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src-service/audit/verify';
 import { figureFromLines } from '../../src-service/ledger/sums';
@@ -20,6 +23,7 @@ import { setSignedIn } from '../../src-service/markets/markets';
 import { atomically } from '../../src-service/store/tx';
 import { MAX_BALANCE, MAX_FEN, type Fen } from '../../src-shared/money';
 import type { MarketKey } from '../../src-market-sim/signing';
+import { ipcContract } from '../../src-shared/ipc/contract';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { marketCall, marketKey } from '../support/market-client';
 import { rowCount } from '../support/rows';
@@ -225,16 +229,17 @@ for (const kind of DATABASE_KINDS) {
       expect(demoIn.json().error.fields).toContainEqual(
         expect.objectContaining({ field: 'amount', rule: 'MONEY_TOO_LARGE' }),
       );
-      const demoTrade = await h.request({
-        method: 'POST',
-        url: '/__demo/b2b-trade',
-        body: { marketCode: 'B2B02', payerCode: 'B22001', payeeCode: 'B22002', amount: 1, fee: 1e14, description: 'x' },
-        lang: 'en',
+      // The demo tools' B2B trade goes through the market simulator: the desktop's contract refuses it first.
+      const demoTrade = ipcContract['demo.trade'].input.safeParse({
+        marketCode: 'B2B02',
+        payerCode: 'B22001',
+        payeeCode: 'B22002',
+        amount: 1,
+        fee: 1e14,
+        description: 'x',
       });
-      expect(demoTrade.statusCode).toBe(400);
-      expect(demoTrade.json().error.fields).toContainEqual(
-        expect.objectContaining({ field: 'fee', rule: 'MONEY_TOO_LARGE' }),
-      );
+      expect(demoTrade.success).toBe(false);
+      expect(demoTrade.error?.issues.map((i) => i.path.join('.'))).toEqual(['fee']);
     });
 
     it('a maximum transfer from a card bound to nobody is accepted, and 0.01 still goes through on that market and another', async () => {
@@ -473,10 +478,12 @@ for (const kind of DATABASE_KINDS) {
     }, 130_000);
 
     it('the market simulator refuses an amount or a fee past the maximum before anything moves', async () => {
+      const noSimulator = mkdtempSync(join(tmpdir(), 'sk-no-sim-'));
       const sim = (args: string[]) =>
         spawnSync(
           process.execPath,
-          ['--import', 'tsx', 'src-market-sim/cli.ts', '--db', h.database, '--market', 'EXCH01', ...args],
+          // no simulator runs in this folder: a bad amount is refused before one would be asked
+          ['--import', 'tsx', 'src-market-sim/cli.ts', '--data', noSimulator, '--market', 'EXCH01', ...args],
           {
             encoding: 'utf8',
             timeout: 120_000,

@@ -1,4 +1,5 @@
-// The market simulator, the counter's market keys and verify-audit as the command lines they are.
+// The counter's market keys and verify-audit as the command lines they are (the market
+// simulator's command line: market-sim.test.ts).
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlite } from '../support/databases';
 import { startHarness, type Harness } from '../support/service-harness';
 
-describe('npm run market / npm run service -- verify-audit', () => {
+describe('npm run counter -- market-keys / npm run service -- verify-audit', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness(sqlite);
@@ -21,61 +22,6 @@ describe('npm run market / npm run service -- verify-audit', () => {
       encoding: 'utf8',
       timeout: 60_000,
     });
-
-  it('drives a market: sign-in, register, refuse-next, reconcile, custody; bad input is a usage error', async () => {
-    expect(cli('src-market-sim/cli.ts', ['--market', 'AGRI03', 'sign-in']).status).toBe(0);
-    const market = await h.ctx.db
-      .selectFrom('markets')
-      .select('signed_in_date')
-      .where('code', '=', 'AGRI03')
-      .executeTakeFirstOrThrow();
-    expect(market.signed_in_date).toBe(new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10));
-    const reg = cli('src-market-sim/cli.ts', [
-      '--market',
-      'EXCH01',
-      'register',
-      '--code',
-      'EX9001',
-      '--cert',
-      '91310000MA1FL5DK7X',
-      '--name',
-      '演示科技有限公司',
-    ]);
-    expect(reg.status).toBe(0);
-    expect(JSON.parse(reg.stdout)).toMatchObject({ virtualAccountNo: expect.any(String), seatNo: expect.any(String) });
-    expect(cli('src-market-sim/cli.ts', ['--market', 'B2B02', 'refuse-next', '--count', '2']).status).toBe(0);
-    const recon = cli('src-market-sim/cli.ts', ['--market', 'EXCH01', 'reconcile']);
-    expect(JSON.parse(recon.stdout)).toMatchObject({ ties: true, summary: expect.stringMatching(/ties$/) });
-    const custody = cli('src-market-sim/cli.ts', ['--market', 'EXCH01', 'custody']);
-    expect(JSON.parse(custody.stdout)).toMatchObject({ ties: true });
-    const depositToEX1001 = (amount: string) =>
-      cli('src-market-sim/cli.ts', ['--market', 'EXCH01', 'deposit', '--code', 'EX1001', '--amount', amount]);
-    const bad = depositToEX1001('1.234');
-    expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/--amount: The amount has at most two decimals/);
-    const noContract = depositToEX1001('1.00');
-    expect(noContract.status).toBe(1);
-    expect(noContract.stderr).toMatch(/签约关系不存在/);
-  });
-
-  it('a transfer from another bank’s card that is no member’s bound card goes to the market’s suspense', async () => {
-    const paid = cli('src-market-sim/cli.ts', [
-      '--market',
-      'B2B02',
-      'incoming-transfer',
-      '--card',
-      '6225880000000035',
-      '--payer',
-      '李四',
-      '--amount',
-      '300',
-    ]);
-    expect(paid.status, paid.stderr).toBe(0);
-    expect(JSON.parse(paid.stdout)).toMatchObject({ outcome: 'suspense', reason: 'unboundCard' });
-    const missing = cli('src-market-sim/cli.ts', ['--market', 'B2B02', 'incoming-transfer', '--amount', '1']);
-    expect(missing.status).toBe(2);
-    expect(missing.stderr).toMatch(/--card is required/);
-  });
 
   const counter = (args: string[]) => cli('src-service/commands/counter/cli.ts', args);
 

@@ -73,19 +73,19 @@ for (const kind of DATABASE_KINDS) {
     });
 
     it('refuses a body or a path changed after signing', async () => {
-      const body = { count: 1, key: `changed-${kind.name}` };
+      const body = { memberCode: 'EX1001', openPositions: 1, key: `changed-${kind.name}` };
       const keptDigest = await marketCall(h, exch, {
-        path: api('EXCH01', 'refuse-next'),
+        path: api('EXCH01', 'member-state'),
         body,
-        tamper: (r) => void (r.body = JSON.stringify({ ...body, count: 1000 })),
+        tamper: (r) => void (r.body = JSON.stringify({ ...body, openPositions: 1000 })),
       });
       expect(keptDigest.statusCode).toBe(401);
       expect(code(keptDigest)).toBe('MARKET_BODY_CHANGED');
       const newDigest = await marketCall(h, exch, {
-        path: api('EXCH01', 'refuse-next'),
+        path: api('EXCH01', 'member-state'),
         body,
         tamper: (r) => {
-          r.body = JSON.stringify({ ...body, count: 1000 });
+          r.body = JSON.stringify({ ...body, openPositions: 1000 });
           r.headers['content-digest'] = contentDigest(r.body);
         },
       });
@@ -213,37 +213,43 @@ for (const kind of DATABASE_KINDS) {
     });
 
     it('carries a market event, answered once per request key', async () => {
-      const body = { count: 2, key: `knob-${kind.name}` };
-      const first = await marketCall(h, exch, { path: api('EXCH01', 'refuse-next'), body });
+      const body = { memberCode: 'EX1002', unfinishedTrades: 2, key: `state-${kind.name}` };
+      const first = await marketCall(h, exch, { path: api('EXCH01', 'member-state'), body });
       expect(first.statusCode, first.body).toBe(200);
-      const again = await marketCall(h, exch, { path: api('EXCH01', 'refuse-next'), body });
+      const again = await marketCall(h, exch, { path: api('EXCH01', 'member-state'), body });
       expect(again.json()).toEqual(first.json());
-      const other = await marketCall(h, exch, { path: api('EXCH01', 'refuse-next'), body: { ...body, count: 3 } });
+      const other = await marketCall(h, exch, {
+        path: api('EXCH01', 'member-state'),
+        body: { ...body, unfinishedTrades: 3 },
+      });
       expect(other.statusCode).toBe(409);
       expect(code(other)).toBe('IDEMPOTENCY_MISMATCH');
       // The same key for another operation of the same market is another body too.
       const otherOperation = await marketCall(h, exch, {
-        path: api('EXCH01', 'member-state'),
-        body: { memberCode: 'EX1001', openPositions: 0, key: body.key },
+        path: api('EXCH01', 'freeze'),
+        body: { memberCode: 'EX1002', amount: 1, key: body.key },
       });
       expect(code(otherOperation)).toBe('IDEMPOTENCY_MISMATCH');
     });
 
     it('answers what became of a request by its key, and only to the market that made it', async () => {
       const key = `status-${kind.name}`;
-      const body = { count: 1, key };
-      const made = await marketCall(h, exch, { path: api('EXCH01', 'refuse-next'), body });
+      const body = { memberCode: 'EX1001', openPositions: 0, key };
+      const made = await marketCall(h, exch, { path: api('EXCH01', 'member-state'), body });
       expect(made.statusCode, made.body).toBe(200);
       const asked = await marketCall(h, exch, { method: 'GET', path: api('EXCH01', `requests/${key}`) });
       expect(asked.statusCode, asked.body).toBe(200);
-      expect(asked.json()).toMatchObject({ key, operation: 'refuseNext', result: made.json() });
+      expect(asked.json()).toMatchObject({ key, operation: 'memberState', result: made.json() });
       const unknown = await marketCall(h, exch, { method: 'GET', path: api('EXCH01', 'requests/never-sent') });
       expect(unknown.statusCode).toBe(404);
       expect(code(unknown)).toBe('REQUEST_KEY_UNKNOWN');
       // Another market neither sees the key nor collides with it: its own request under the same key is its own.
       const elsewhere = await marketCall(h, agri, { method: 'GET', path: api('AGRI03', `requests/${key}`) });
       expect(code(elsewhere)).toBe('REQUEST_KEY_UNKNOWN');
-      const same = await marketCall(h, agri, { path: api('AGRI03', 'refuse-next'), body: { count: 5, key } });
+      const same = await marketCall(h, agri, {
+        path: api('AGRI03', 'member-state'),
+        body: { memberCode: 'AG1001', openPositions: 5, key },
+      });
       expect(same.statusCode, same.body).toBe(200);
       const both = await h.ctx.db
         .selectFrom('market_events')
@@ -276,9 +282,9 @@ for (const kind of DATABASE_KINDS) {
     });
 
     it('answers one request key once when its copies arrive together', async () => {
-      const body = { count: 1, key: `burst-${kind.name}` };
+      const body = { memberCode: 'EX1002', openPositions: 0, key: `burst-${kind.name}` };
       const replies = await Promise.all(
-        Array.from({ length: 10 }, () => marketCall(h, exch, { path: api('EXCH01', 'refuse-next'), body })),
+        Array.from({ length: 10 }, () => marketCall(h, exch, { path: api('EXCH01', 'member-state'), body })),
       );
       expect(replies.map((r) => r.statusCode)).toEqual(Array(10).fill(200));
       expect(new Set(replies.map((r) => r.body)).size).toBe(1);

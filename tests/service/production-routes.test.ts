@@ -65,7 +65,7 @@ describe('test and demo routes of a production start', () => {
     expect(process.env.NODE_ENV).toBe('test');
     expect(production.ctx.options.testMode).toBe(true);
     const routes = hookRoutes(demo);
-    expect(routes.length).toBeGreaterThanOrEqual(8);
+    expect(routes.length).toBeGreaterThanOrEqual(6);
     for (const route of routes) {
       const res = await production.request({ method: route.method as 'GET' | 'POST', url: route.url, body: {} });
       expect(res.statusCode, `${route.method} ${route.url}`).toBe(404);

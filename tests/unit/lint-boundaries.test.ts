@@ -33,8 +33,8 @@ const EXPECTED: Record<string, Expected> = {
   'src-service/imports-commands.ts': imports('The command lines (src-service/commands) use the domain'),
   'src-main/imports-service-internal.ts': imports('src-main reaches the service over HTTP'),
   'src-token/imports-main.ts': imports('src-token is used by the desktop and the bank alike'),
-  'src-market-sim/outside-exception.ts': imports('MARKET_SIM_DIRECT_DB'),
-  'src-market-sim/within-exception.ts': 'clean',
+  'src-market-sim/imports-service.ts': imports('The market simulator is a market’s system'),
+  'src-market-sim/clean-shared-only.ts': 'clean',
 };
 
 function fixtureFiles(dir: string): string[] {

@@ -1,4 +1,4 @@
-// `npm run service -- [--db PATH|postgres://…] [--host 127.0.0.1] [--port 8480] [--demo]`
+// `npm run service -- [--db PATH|postgres://…] [--host 127.0.0.1] [--port 8480] [--demo [--demo-market-sim DIR]]`
 // `npm run service -- verify-audit [--db …]`: checks the audit chain and the ledger.
 // Without --demo it starts only with the bank's HSM in its environment: SETTLEKEY_HSM_MODULE,
 // SETTLEKEY_HSM_TOKEN and SETTLEKEY_HSM_PIN or SETTLEKEY_HSM_PIN_FILE (never a PIN on the command line).
@@ -31,6 +31,7 @@ async function main(): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: process.env.SETTLEKEY_PORT ?? '8480' },
       demo: { type: 'boolean', default: false },
+      'demo-market-sim': { type: 'string' },
       'log-level': { type: 'string', default: process.env.SETTLEKEY_LOG ?? 'info' },
     },
     allowPositionals: true,
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
     host: values.host,
     port,
     demo: values.demo,
+    demoMarketSim: values['demo-market-sim'],
     logLevel: values['log-level'],
     onListening: announce,
   });

@@ -4,7 +4,7 @@
 import { AppError } from '../../../src-shared/errors';
 import { balanceFromDb } from '../../../src-shared/money';
 import { ownContractAndMarket } from '../../markets/contracts';
-import { isSignedIn, marketAcceptsDeposit, type MarketRow } from '../../markets/markets';
+import { isSignedIn, type MarketRow } from '../../markets/markets';
 import { postDeposit } from '../../markets/money';
 import { deriveMovement } from './movement';
 import type { InstructionKindSpec, Refusals } from './spec';
@@ -28,7 +28,6 @@ export const deposit: InstructionKindSpec<'deposit'> = {
       const refusal = notSignedIn(market);
       throw new AppError(refusal.code, refusal.params);
     }
-    if (!(await marketAcceptsDeposit(trx, market))) throw new AppError('MARKET_REFUSED');
     return postDeposit(trx, ctx, {
       contract,
       amount: balanceFromDb(instruction.amount),

@@ -23,6 +23,7 @@ import { marketRequestKeys } from './013_market_request_keys';
 import { marketNotices } from './014_market_notices';
 import { reconciliationFiles } from './015_reconciliation_files';
 import { marketAcceptance } from './016_market_acceptance';
+import { refusalKnobToMarket } from './017_refusal_knob_to_market';
 
 /** In order; each key is its file's name. */
 export const MIGRATIONS: Readonly<Record<string, (dialect: DialectName) => Migration>> = {
@@ -42,6 +43,7 @@ export const MIGRATIONS: Readonly<Record<string, (dialect: DialectName) => Migra
   '014_market_notices': marketNotices,
   '015_reconciliation_files': reconciliationFiles,
   '016_market_acceptance': marketAcceptance,
+  '017_refusal_knob_to_market': refusalKnobToMarket,
 };
 
 type AnyDb = Kysely<any>;
