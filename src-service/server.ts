@@ -1,7 +1,7 @@
 // Opens the store, migrates, seeds the demo when asked, and listens.
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { awaitSimLink, linkDemoMarkets } from './demo/market-sim-link';
+import { connectDemoMarkets } from './demo/market-sim-link';
 import { seedDemo } from './demo/seed';
 import { expireStale } from './instructions/service';
 import { expireTrades } from './markets/trades';
@@ -52,7 +52,6 @@ function marketRateSetting(value: string | undefined): number | undefined {
 }
 
 export async function startService(options: StartOptions): Promise<RunningService> {
-  const simLink = options.demo && options.demoMarketSim ? await awaitSimLink(options.demoMarketSim) : undefined;
   const store = openStore(options.database);
   await migrateToLatest(store);
   const ctx = createContext(store, {
@@ -62,7 +61,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     // The back office's key comes from the environment, never the command line.
     bankKey: process.env.SETTLEKEY_BANK_KEY || undefined,
     marketRequestsPerMinute: marketRateSetting(process.env.SETTLEKEY_MARKET_REQUESTS_PER_MINUTE),
-    marketCa: noticeCa(simLink?.ca),
+    marketCa: noticeCa(),
     acceptanceTimeoutMs: millisecondsSetting(process.env, 'SETTLEKEY_ACCEPTANCE_TIMEOUT_MS', ACCEPTANCE_TIMEOUT_MS),
   });
   // The bank's keys are opened (and made, the first time) before the start is done:
@@ -82,7 +81,12 @@ export async function startService(options: StartOptions): Promise<RunningServic
   };
   try {
     if (options.demo) await seedDemo(ctx);
-    if (simLink) await linkDemoMarkets(ctx, simLink);
+    // The demo's markets are connected once their simulator, starting beside this service, has
+    // handed over its folder; the login page does not wait for it, the notices do (below).
+    const connecting =
+      options.demo && options.demoMarketSim
+        ? connectDemoMarkets(ctx, options.demoMarketSim, (ca) => noticeCa(ca))
+        : Promise.resolve();
     app = await buildApp(ctx, { level: options.logLevel ?? 'info' });
     // A demo (the desktop's embedded service) listens while its stand-in keys
     // are still opening: its user waits for the login page, which needs no key,
@@ -91,6 +95,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     // cannot sign, and a start that cannot open it must never have listened.
     if (options.demo) url = await listen(app);
     keys = await opening;
+    await connecting;
   } catch (error) {
     await app?.close();
     await opening.then(() => ctx.bankKeys.close()).catch(() => undefined);

@@ -24,6 +24,9 @@ export interface EmbeddedServiceOptions {
   marketSim?: MarketSimulator;
 }
 
+/** How long after the service listens the demo's market simulator starts. */
+const MARKET_SIM_DELAY_MS = 1_000;
+
 export class EmbeddedService {
   private running: { process: ServiceProcess; url: string } | null = null;
   private starting: Promise<string> | null = null;
@@ -51,25 +54,23 @@ export class EmbeddedService {
   }
 
   private async start(): Promise<string> {
-    // The simulator and the service start side by side; the service waits only for the simulator's
-    // folder to say what the bank needs (its keys, URLs and certificate), not for the rest of its start.
     const sim = this.options.demo ? this.options.marketSim : undefined;
-    const simUp = sim?.start().then(
-      () => true,
-      (error: unknown) => {
-        console.error('the demo market simulator did not start; the demo markets are not connected', error);
-        return false;
-      },
-    );
+    // The service connects the demo's markets when the simulator has handed over its folder; what an
+    // earlier start left there is not that.
+    sim?.forgetLink();
     const url = await this.startService(sim ? ['--demo-market-sim', sim.dir] : []);
-    void simUp?.then((up) =>
-      up
-        ? sim!
-            .tellService(url)
-            .catch((error: unknown) => console.error('the market simulator was not told the service', error))
-        : undefined,
-    );
+    // The simulator starts once the login page has had the machine: nothing on that page needs it.
+    if (sim) setTimeout(() => void this.startMarketSim(sim, url), MARKET_SIM_DELAY_MS).unref();
     return url;
+  }
+
+  private async startMarketSim(sim: MarketSimulator, url: string): Promise<void> {
+    try {
+      await sim.start();
+      await sim.tellService(url);
+    } catch (error) {
+      console.error('the demo market simulator did not start; the demo markets are not connected', error);
+    }
   }
 
   private startService(extra: string[]): Promise<string> {

@@ -1,5 +1,5 @@
 // The demo's market simulator (src-market-sim), a process of its own that the
-// embedded default starts beside its service: the service connects the demo's
+// embedded default starts after its service: the service connects the demo's
 // markets from the simulator's folder (as bank staff would with the counter
 // tool), and the simulator is then told the service's URL. The app's demo tools act as a
 // market through it — it signs their requests with the market's key and sends
@@ -56,9 +56,12 @@ export class MarketSimulator {
     this.running = null;
   }
 
-  private spawnAndWait(): Promise<SimControlFile> {
-    // What it hands the bank is written anew by this start: a service started meanwhile waits for it.
+  /** What an earlier start handed the bank is not this start's: a service started now waits for the new one. */
+  forgetLink(): void {
     rmSync(join(this.dir, SIM_BANK_LINK_FILE), { force: true });
+  }
+
+  private spawnAndWait(): Promise<SimControlFile> {
     const child = this.spawn(['serve', '--data', this.dir]);
     return new Promise<SimControlFile>((resolve, reject) => {
       const timer = setTimeout(() => {

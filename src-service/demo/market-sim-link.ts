@@ -37,6 +37,27 @@ export async function awaitSimLink(dir: string, timeoutMs = 20_000): Promise<Sim
   }
 }
 
+/**
+ * Connects the demo's markets when the simulator's link appears, and trusts its
+ * certificate from then on (`trust` gives the market CAs with it added). A demo
+ * whose simulator never comes runs without: said, never a failed start.
+ */
+export async function connectDemoMarkets(
+  ctx: ServiceContext,
+  dir: string,
+  trust: (ca: string) => string | undefined,
+): Promise<void> {
+  const link = await awaitSimLink(dir);
+  if (!link) return;
+  try {
+    await linkDemoMarkets(ctx, link);
+    // Read at each question and by the notice dispatcher, which starts after this.
+    ctx.options.marketCa = trust(link.ca);
+  } catch (error) {
+    process.stderr.write(`the demo markets were not connected to their simulator: ${String(error)}\n`);
+  }
+}
+
 export async function linkDemoMarkets(ctx: ServiceContext, link: SimBankLink): Promise<void> {
   const by = 'demo:market-sim';
   for (const market of link.markets) {
