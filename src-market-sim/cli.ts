@@ -205,7 +205,8 @@ async function main(): Promise<number> {
   const key = values.key ?? randomBytes(8).toString('hex');
   const fee = values.fee ? money(values.fee, 'fee') : (0 as Fen);
   // Everything a command needs is checked before the simulator is asked anything.
-  let operation: MarketOperation;
+  // A market API operation the simulator signs and sends, or a question for the simulator itself.
+  let operation: MarketOperation | null = null;
   let input: Record<string, unknown> = {};
   let local: { path: string; body?: unknown } | null = null;
   switch (command) {
@@ -227,7 +228,6 @@ async function main(): Promise<number> {
       operation = 'market.signOut';
       break;
     case 'refuse-next':
-      operation = 'market.custody';
       local = { path: simControlPaths.refuseNext(code), body: { count: count(values.count, 'count') ?? 1 } };
       break;
     case 'incoming-transfer':
@@ -332,7 +332,6 @@ async function main(): Promise<number> {
       input = { key: need(values.key, 'key') };
       break;
     case 'notices':
-      operation = 'market.custody';
       local = { path: simControlPaths.notices(code) };
       break;
     default:

@@ -122,6 +122,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       const market = marketOf(decodeURIComponent(m[1]));
       const body = parse(z.record(z.string(), z.unknown()), bytes);
       if (m[2] === 'acceptance') {
+        // Money is accepted only on the bank's signed word; anything else is refused outright.
+        if (!bankSigned(req, bytes, bankCa)) throw new HttpError(401, 'the question is not signed by the bank');
         const left = refuseNext.get(market.code) ?? 0;
         if (left > 0) refuseNext.set(market.code, left - 1);
         return { accept: left === 0 };

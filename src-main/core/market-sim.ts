@@ -56,8 +56,12 @@ export class MarketSimulator {
     this.running = null;
   }
 
-  /** What an earlier start handed the bank is not this start's: a service started now waits for the new one. */
+  /**
+   * What an earlier run handed the bank is not this run's: a service started now waits for the new
+   * one. A simulator still running (the service alone restarted) keeps its link, which still holds.
+   */
   forgetLink(): void {
+    if (this.running || this.starting) return;
     rmSync(join(this.dir, SIM_BANK_LINK_FILE), { force: true });
   }
 

@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awaitSimLink, linkDemoMarkets } from '../../src-service/demo/market-sim-link';
 import { setSignedIn } from '../../src-service/markets/markets';
@@ -152,6 +153,16 @@ for (const kind of DATABASE_KINDS) {
       });
       expect(heard.find((n) => n.kind === 'money.in')?.body.payload).toMatchObject({ amount: 400 });
       expect(heard.every((n) => n.signatureVerified)).toBe(true);
+      // A question not signed by the bank is no question: refused, whatever the knob says.
+      const control = JSON.parse(readFileSync(join(dir, 'control.json'), 'utf8'));
+      const forged = await request(`${control.url}/markets/EXCH01/acceptance`, {
+        method: 'POST',
+        dispatcher: new Agent({ connect: { ca: readFileSync(control.ca, 'utf8') } }),
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ kind: 'transfer.accept?', market: 'EXCH01', memberCode: 'EX2001', amount: 1 }),
+      });
+      expect(forged.statusCode).toBe(401);
+      await forged.body.dump();
     });
 
     it('refuses bad input before asking anything, and says what the bank refused in both languages', async () => {
