@@ -81,8 +81,8 @@ export async function startService(options: StartOptions): Promise<RunningServic
   };
   try {
     if (options.demo) await seedDemo(ctx);
-    // The demo's markets are connected once their simulator, starting beside this service, has
-    // handed over its folder; the login page does not wait for it, the notices do (below).
+    // The demo's markets are connected once their simulator, which the app starts after this
+    // service listens, has handed over its folder; the login page does not wait, the notices do.
     const connecting =
       options.demo && options.demoMarketSim
         ? connectDemoMarkets(ctx, options.demoMarketSim, (ca) => noticeCa(ca))

@@ -15,8 +15,8 @@ import { setMarketUrl } from '../markets/notices';
 
 /**
  * What the simulator handed over in its folder, waited for while it starts
- * beside this service (the app starts both at once); none if it never comes —
- * the demo then runs with its markets unconnected, which is said.
+ * (the app starts it once this service listens); none if it never comes — the
+ * demo then runs with its markets unconnected, which is said.
  */
 export async function awaitSimLink(dir: string, timeoutMs = 20_000): Promise<SimBankLink | undefined> {
   const file = join(dir, SIM_BANK_LINK_FILE);
