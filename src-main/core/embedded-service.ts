@@ -20,7 +20,7 @@ export interface EmbeddedServiceOptions {
   demo: boolean;
   spawn: ServiceSpawner;
   startTimeoutMs?: number;
-  /** A demo's markets: started first, connected by the service from its folder, then told the service's URL. */
+  /** A demo's markets: started once the service listens, connected by it from their folder, told its URL. */
   marketSim?: MarketSimulator;
 }
 

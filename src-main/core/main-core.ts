@@ -26,7 +26,7 @@ export interface MainCoreOptions {
   /** The embedded default runs with demo data (and, once provisioned, demo tokens). */
   demo: boolean;
   spawnService: ServiceSpawner;
-  /** The demo's market simulator's process (the embedded default starts it beside the service). */
+  /** The demo's market simulator's process (the embedded default starts it once its service listens). */
   spawnMarketSim?: ServiceSpawner;
   /** An embedded service already starting (the browser shell forks it before loading the rest); else one on spawnService. */
   embedded?: EmbeddedService;

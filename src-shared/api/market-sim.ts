@@ -35,7 +35,6 @@ export type SimSendReply = z.infer<typeof SimSendReply>;
 
 /** Refuse the next `count` transfers the bank asks about (0 accepts again). */
 export const SimRefuseNext = z.strictObject({ count: z.number().int().min(0).max(1000) });
-export const SimRefuseNextReply = z.object({ market: z.string(), refuseNext: z.number().int() });
 
 export const SimNotice = z.object({
   id: z.union([z.number(), z.string()]),
