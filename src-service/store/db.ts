@@ -3,9 +3,11 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
 import {
+  CompiledQuery,
   Kysely,
   PostgresDialect,
   SqliteDialect,
+  type Driver,
   type KyselyPlugin,
   type PluginTransformQueryArgs,
   type PluginTransformResultArgs,
@@ -85,7 +87,7 @@ function openSqlite(path: string): Store {
   ownerOnly(path);
   const counter = new StatementCounter();
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
     plugins: [counter],
   });
   return {
@@ -97,6 +99,23 @@ function openSqlite(path: string): Store {
     autonomous: null,
     close: () => db.destroy(),
   };
+}
+
+/**
+ * SQLite's plain BEGIN takes the write lock at the first write: a transaction
+ * that read first then fails at once with "database is locked" when another
+ * process (the bank counter beside a running service) wrote meanwhile, whatever
+ * busy_timeout says. BEGIN IMMEDIATE takes the lock at the start, so the later
+ * one waits its busy_timeout instead of failing.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
 }
 
 /**
