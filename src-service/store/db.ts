@@ -83,6 +83,12 @@ function openSqlite(path: string): Store {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // A savepoint keeps each page it changes first in a sub-journal; with the default
+  // (a temporary file) every such page was a file write, and a group-committed
+  // approval, which runs under savepoints, paid for its writes about three times
+  // over (its inserts and updates: 157 µs against 62 µs in memory). The
+  // sub-journal holds only the pages one work changes.
+  sqlite.pragma('temp_store = MEMORY');
   // WAL mode made the -wal and -shm files just now: checked as well.
   ownerOnly(path);
   const counter = new StatementCounter();
