@@ -24,7 +24,14 @@ import { canonicalJson, writeAuditBeforeLastRows } from '../audit/log';
 import { auditMark } from '../audit/pending';
 import { readAccessVersion, type AccessVersion } from '../auth/access-cache';
 import type { UserRow } from '../auth/users';
-import { issueChallenge, issuedByBank, signatureMatches, verifySigned } from '../certificates/signatures';
+import {
+  checkSignatureAhead,
+  issueChallenge,
+  issuedByBank,
+  signatureMatches,
+  verifySigned,
+  type VerifyInput,
+} from '../certificates/signatures';
 import type { ServiceContext } from '../context';
 import { voidHold } from '../ledger/holds';
 import { withLinesLast } from '../ledger/post';
@@ -325,23 +332,18 @@ export async function decideInstruction(
   const reason = request.reason?.trim() ?? '';
   if (request.decision === 'reject' && (reason.length < 1 || reason.length > 200))
     throw new AppError('REJECT_REASON_REQUIRED');
+  const signed: VerifyInput = {
+    userId: actor.user.id,
+    purpose: 'decision',
+    reference: row.serial,
+    envelope: request.signature,
+    need: 'activated',
+    payload: (env) =>
+      signedPayload('decision', decisionFields(row, request.decision, request.decision === 'reject' ? reason : ''), env),
+  };
+  const ahead = await checkSignatureAhead(ctx, signed, actor.accessVersion);
   return atomically(ctx.db, async (trx) => {
-    await verifySigned(
-      { ...ctx, db: trx },
-      {
-        userId: actor.user.id,
-        purpose: 'decision',
-        reference: row.serial,
-        envelope: request.signature,
-        need: 'activated',
-        payload: (env) =>
-          signedPayload(
-            'decision',
-            decisionFields(row, request.decision, request.decision === 'reject' ? reason : ''),
-            env,
-          ),
-      },
-    );
+    await verifySigned({ ...ctx, db: trx }, signed, ahead);
     const signature = JSON.stringify(request.signature);
     if (request.decision === 'approve') return approveAndExecute(trx, ctx, row, actor.user, signature);
     await leavePending(trx, ctx, row, {

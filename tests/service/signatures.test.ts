@@ -2,8 +2,12 @@
 // the HTTP API: whatever the client sends, only the right user's activated,
 // valid certificate over the exact bytes, with a fresh challenge, passes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readAccessVersion } from '../../src-service/auth/access-cache';
 import { revokeCertificate } from '../../src-service/certificates/issue';
+import { checkSignatureAhead, verifySigned, type VerifyInput } from '../../src-service/certificates/signatures';
 import { DEMO_PASSWORD } from '../../src-service/demo/data';
+import { atomically } from '../../src-service/store/tx';
+import { AppError } from '../../src-shared/errors';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { READY_PASSWORD, startHarness, type Harness } from '../support/service-harness';
 import { issueSoftKey, signEnvelope, type SoftKey } from '../support/soft-certificates';
@@ -165,6 +169,61 @@ for (const kind of DATABASE_KINDS) {
         body: { loginName: 'trade.operator', password: READY_PASSWORD, ...(await h.captcha()) },
       });
       expect(again.json().error.code).toBe('CERT_NONE_ISSUED');
+    });
+
+    it('takes a signature checked ahead of its transaction only for the same request under the same access version', async () => {
+      const userId = (
+        await h.ctx.db.selectFrom('users').select('id').where('login_name', '=', 'demo.operator').executeTakeFirstOrThrow()
+      ).id;
+      // Signed over note A, presented as note B: the signature does not match.
+      const forged = async () => {
+        const ch = await challenge();
+        const input: VerifyInput = {
+          userId,
+          purpose: 'certificateTest',
+          envelope: signEnvelope(operatorKey, testPayload(operatorKey, ch, 'A')),
+          need: 'activated',
+          payload: (env) => ({ ...testPayload(operatorKey, env.challenge, 'B', 'demo.operator', env.time) }),
+        };
+        const version = await readAccessVersion(h.ctx.db);
+        const ahead = await checkSignatureAhead(h.ctx, input, version);
+        expect(ahead).toMatchObject({ matches: false, version });
+        // What a tampered or stale check would claim.
+        return { input, ahead: { ...ahead!, matches: true } };
+      };
+      const verdict = (input: VerifyInput, ahead: Parameters<typeof verifySigned>[2]) =>
+        atomically(h.ctx.db, (trx) => verifySigned({ ...h.ctx, db: trx }, input, ahead)).then(
+          () => 'passed',
+          (e: unknown) => (e instanceof AppError ? e.code : e),
+        );
+      // Another access version (anything of certificates or permissions changed since): checked again.
+      const a = await forged();
+      expect(await verdict(a.input, { ...a.ahead, version: `${BigInt(a.ahead.version) + 1n}` })).toBe('SIGNATURE_INVALID');
+      // Another request's check (another input object) is never taken.
+      const b = await forged();
+      expect(await verdict({ ...b.input }, b.ahead)).toBe('SIGNATURE_INVALID');
+      // Under the same version, for the same request, the check made ahead stands (the
+      // transaction does not verify again: that is the time it saves).
+      const c = await forged();
+      expect(await verdict(c.input, c.ahead)).toBe('passed');
+
+      // A certificate revoked between the check ahead and the transaction is refused.
+      const key = await h.keyOf('demo.reviewer');
+      const reviewerId = (
+        await h.ctx.db.selectFrom('users').select('id').where('login_name', '=', 'demo.reviewer').executeTakeFirstOrThrow()
+      ).id;
+      const ch = await challenge(reviewer);
+      const input: VerifyInput = {
+        userId: reviewerId,
+        purpose: 'certificateTest',
+        envelope: signEnvelope(key, testPayload(key, ch, 'test', 'demo.reviewer')),
+        need: 'activated',
+        payload: (env) => ({ ...testPayload(key, env.challenge, 'test', 'demo.reviewer', env.time) }),
+      };
+      const ahead = await checkSignatureAhead(h.ctx, input, await readAccessVersion(h.ctx.db));
+      expect(ahead?.matches).toBe(true);
+      await revokeCertificate(h.ctx, key.serial, 'reported lost while the request was on its way');
+      expect(await verdict(input, ahead)).toBe('CERT_REVOKED');
     });
 
     it('keeps a corporate session at the USB-KEY step until it is passed, and signs off only once', async () => {
