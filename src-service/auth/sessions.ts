@@ -6,6 +6,7 @@ import { AppError } from '../../src-shared/errors';
 import type { Clock } from '../clock';
 import type { SessionContext } from '../http/context';
 import type { Database } from '../store/schema';
+import { prepared, type Slots } from '../store/prepared';
 import { atomically } from '../store/tx';
 import type { AccessCache } from './access-cache';
 
@@ -15,6 +16,22 @@ const TOUCH_EVERY_MS = 15_000;
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
+
+/** What every request's guard reads: the session, its user and the access version, in one statement. */
+const sessionWithUser = prepared((db, slot: Slots<{ tokenHash: string }>) =>
+  db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .selectAll('users')
+    .select([
+      'sessions.last_seen_at as session_last_seen_at',
+      'sessions.ended_at as session_ended_at',
+      'sessions.end_reason as session_end_reason',
+      'sessions.stage as session_stage',
+      (eb) => eb.selectFrom('cache_versions').select('version').where('name', '=', 'access').as('access_version'),
+    ])
+    .where('sessions.token_hash', '=', slot.tokenHash),
+);
 
 export class Sessions {
   constructor(
@@ -44,19 +61,7 @@ export class Sessions {
    */
   async resume(token: string): Promise<SessionContext> {
     const tokenHash = hashToken(token);
-    const row = await this.db
-      .selectFrom('sessions')
-      .innerJoin('users', 'users.id', 'sessions.user_id')
-      .selectAll('users')
-      .select([
-        'sessions.last_seen_at as session_last_seen_at',
-        'sessions.ended_at as session_ended_at',
-        'sessions.end_reason as session_end_reason',
-        'sessions.stage as session_stage',
-        (eb) => eb.selectFrom('cache_versions').select('version').where('name', '=', 'access').as('access_version'),
-      ])
-      .where('sessions.token_hash', '=', tokenHash)
-      .executeTakeFirst();
+    const row = await sessionWithUser.first(this.db, { tokenHash });
     if (!row) throw new AppError('AUTH_SESSION_REQUIRED');
     const {
       session_last_seen_at: lastSeenAt,

@@ -4,13 +4,14 @@
 // certificate, an unknown, reused or stale challenge, a clock too far off, and
 // finally the signature itself over those bytes.
 import { randomBytes, verify, X509Certificate, type KeyObject } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import { AppError } from '../../src-shared/errors';
 import { canonicalBytes, type SignatureEnvelope, type SignedPayload } from '../../src-shared/signing';
 import { normaliseSerial } from '../../src-shared/token';
 import { readAccessVersion, type AccessVersion } from '../auth/access-cache';
 import type { ServiceContext } from '../context';
-import type { CertificatesTable } from '../store/schema';
+import { prepared, type Slots } from '../store/prepared';
+import type { CertificatesTable, Database } from '../store/schema';
 import { atomically } from '../store/tx';
 
 export const CHALLENGE_TTL_SECONDS = 300;
@@ -71,19 +72,18 @@ function challengeWindow(ctx: ServiceContext): { now: string; oldest: string } {
   return { now: now.toISOString(), oldest: new Date(now.getTime() - CHALLENGE_TTL_SECONDS * 1000).toISOString() };
 }
 
+type ChallengeUse = { id: string; now: string; oldest: string; userId: number; purpose: string };
+
 /** The one conditional update that uses a challenge up: once, by its user, for its purpose, within five minutes. */
-function useUp(ctx: ServiceContext, id: string, userId: number, purpose: string, reference?: string) {
-  const { now, oldest } = challengeWindow(ctx);
-  let use = ctx.db
+function useUpStatement(db: Kysely<Database>, slot: Slots<ChallengeUse>) {
+  return db
     .updateTable('challenges')
-    .set({ used_at: now })
-    .where('id', '=', id)
+    .set({ used_at: slot.now })
+    .where('id', '=', slot.id)
     .where('used_at', 'is', null)
-    .where('user_id', '=', userId)
-    .where('purpose', '=', purpose)
-    .where('created_at', '>=', oldest);
-  if (reference !== undefined) use = use.where('reference', '=', reference);
-  return use;
+    .where('user_id', '=', slot.userId)
+    .where('purpose', '=', slot.purpose)
+    .where('created_at', '>=', slot.oldest);
 }
 
 /**
@@ -97,9 +97,11 @@ async function consumeChallenge(
   purpose: string,
   reference?: string,
 ): Promise<void> {
-  const used = await useUp(ctx, id, userId, purpose, reference).executeTakeFirst();
+  const { now, oldest } = challengeWindow(ctx);
+  let use = useUpStatement(ctx.db, { id, now, oldest, userId, purpose });
+  if (reference !== undefined) use = use.where('reference', '=', reference);
+  const used = await use.executeTakeFirst();
   if (Number(used.numUpdatedRows) === 1) return;
-  const { oldest } = challengeWindow(ctx);
   const row = await ctx.db.selectFrom('challenges').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row || row.user_id !== userId || row.purpose !== purpose) throw new AppError('CHALLENGE_UNKNOWN');
   if (reference !== undefined && row.reference !== reference) throw new AppError('CHALLENGE_UNKNOWN');
@@ -108,6 +110,18 @@ async function consumeChallenge(
   // Two requests racing with one challenge: one of them finds it used.
   throw new AppError('CHALLENGE_REUSED');
 }
+
+const accessVersionColumn = (eb: ExpressionBuilder<Database, 'challenges'>) =>
+  eb.selectFrom('cache_versions').select('version').where('name', '=', 'access').as('access_version');
+
+// Every signed request inside a transaction runs one of these two (an
+// instruction's decision names the instruction's serial as the reference).
+const useUpReadingVersion = prepared((db, slot: Slots<ChallengeUse>) =>
+  useUpStatement(db, slot).returning(accessVersionColumn),
+);
+const useUpForReadingVersion = prepared((db, slot: Slots<ChallengeUse & { reference: string }>) =>
+  useUpStatement(db, slot).where('reference', '=', slot.reference).returning(accessVersionColumn),
+);
 
 /**
  * Inside a transaction: the challenge used up, and the access version read, by
@@ -121,11 +135,12 @@ async function useUpWithVersion(
   input: VerifyInput,
   challenge: string,
 ): Promise<AccessVersion | null> {
-  const row = await useUp(ctx, challenge, input.userId, input.purpose, input.reference)
-    .returning((eb) =>
-      eb.selectFrom('cache_versions').select('version').where('name', '=', 'access').as('access_version'),
-    )
-    .executeTakeFirst();
+  const { now, oldest } = challengeWindow(ctx);
+  const use = { id: challenge, now, oldest, userId: input.userId, purpose: input.purpose };
+  const row =
+    input.reference === undefined
+      ? await useUpReadingVersion.first(ctx.db, use)
+      : await useUpForReadingVersion.first(ctx.db, { ...use, reference: input.reference });
   return row?.access_version === undefined || row.access_version === null ? null : String(row.access_version);
 }
 

@@ -37,6 +37,7 @@ import { voidHold } from '../ledger/holds';
 import { withLinesLast } from '../ledger/post';
 import { describeRefusals } from '../markets/contracts';
 import type { Database, InstructionsTable } from '../store/schema';
+import { prepared, type Slots } from '../store/prepared';
 import { atomically, isUniqueViolation } from '../store/tx';
 import { CHECKER_PERMISSIONS, kindSpec, type Enterprise, type StoredPayload } from './kinds';
 import {
@@ -282,6 +283,10 @@ function withFailureParams(payload: string, params: ErrorParams | undefined): st
   return JSON.stringify({ ...JSON.parse(payload), failureParams: params ?? {} });
 }
 
+const instructionById = prepared((db, slot: Slots<{ id: number }>) =>
+  db.selectFrom('instructions').selectAll().where('id', '=', slot.id),
+);
+
 async function loadForDecision(
   ctx: ServiceContext,
   actor: Actor,
@@ -289,7 +294,7 @@ async function loadForDecision(
 ): Promise<{ row: Row; enterprise: Enterprise }> {
   const enterprise = await enterpriseOf(ctx, actor);
   await expireStale(ctx, enterprise.id);
-  const row = await ctx.db.selectFrom('instructions').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await instructionById.first(ctx.db, { id });
   if (!row || row.enterprise_id !== enterprise.id) throw new AppError('INSTRUCTION_NOT_FOUND');
   requirePermission(actor, kindSpec(row.kind).checker);
   if (row.maker_id === actor.user.id) throw new AppError('MAKER_CANNOT_CHECK');
@@ -339,7 +344,11 @@ export async function decideInstruction(
     envelope: request.signature,
     need: 'activated',
     payload: (env) =>
-      signedPayload('decision', decisionFields(row, request.decision, request.decision === 'reject' ? reason : ''), env),
+      signedPayload(
+        'decision',
+        decisionFields(row, request.decision, request.decision === 'reject' ? reason : ''),
+        env,
+      ),
   };
   const ahead = await checkSignatureAhead(ctx, signed, actor.accessVersion);
   return atomically(ctx.db, async (trx) => {
@@ -462,7 +471,7 @@ export async function instructionDetail(
 ): Promise<Instruction> {
   const enterprise = await enterpriseOf(ctx, actor);
   await expireStale(ctx, enterprise.id);
-  const row = await ctx.db.selectFrom('instructions').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await instructionById.first(ctx.db, { id });
   if (!row || row.enterprise_id !== enterprise.id) throw new AppError('INSTRUCTION_NOT_FOUND');
   return instructionView(ctx, row, lang, true);
 }
@@ -545,6 +554,25 @@ async function namesOf(ctx: ServiceContext, rows: readonly Row[], people = new M
   return { people, markets };
 }
 
+/** An instruction's history with its actors' names: every reply about one instruction reads it. */
+const eventsOf = prepared((db, slot: Slots<{ id: number }>) =>
+  db
+    .selectFrom('instruction_events')
+    .leftJoin('users', 'users.id', 'instruction_events.actor_id')
+    .select([
+      'from_state',
+      'to_state',
+      'at',
+      'signature',
+      'note',
+      'users.id as actor_id',
+      'users.login_name',
+      'users.display_name',
+    ])
+    .where('instruction_id', '=', slot.id)
+    .orderBy('instruction_events.id'),
+);
+
 export async function instructionView(
   ctx: ServiceContext,
   row: Row,
@@ -553,24 +581,7 @@ export async function instructionView(
   names?: Names,
 ): Promise<Instruction> {
   const payload = JSON.parse(row.payload) as StoredPayload;
-  const history = withHistory
-    ? await ctx.db
-        .selectFrom('instruction_events')
-        .leftJoin('users', 'users.id', 'instruction_events.actor_id')
-        .select([
-          'from_state',
-          'to_state',
-          'at',
-          'signature',
-          'note',
-          'users.id as actor_id',
-          'users.login_name',
-          'users.display_name',
-        ])
-        .where('instruction_id', '=', row.id)
-        .orderBy('instruction_events.id')
-        .execute()
-    : [];
+  const history = withHistory ? await eventsOf.rows(ctx.db, { id: row.id }) : [];
   // The maker and the checker are among the history's actors; only what it does not name is read.
   const people = new Map<number, Person>();
   for (const h of history)

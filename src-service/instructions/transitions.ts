@@ -1,12 +1,13 @@
 // How an instruction changes state, and the record each change leaves: an
 // event row (who, when, the signature) and an audit line.
-import type { Selectable, Transaction, Updateable } from 'kysely';
+import type { Insertable, Selectable, Transaction, Updateable } from 'kysely';
 import { AppError } from '../../src-shared/errors';
 import { appendAudit } from '../audit/log';
 import type { UserRow } from '../auth/users';
 import type { ServiceContext } from '../context';
 import { voidHold } from '../ledger/holds';
-import type { Database, InstructionState, InstructionsTable } from '../store/schema';
+import { preparedPerShape, preparedRows, type Slots } from '../store/prepared';
+import type { Database, InstructionEventsTable, InstructionState, InstructionsTable } from '../store/schema';
 
 interface Transitioning {
   id: number;
@@ -21,6 +22,22 @@ export interface Transition {
   signature: string | null;
   note: string | null;
 }
+
+type EventRow = Required<Omit<Insertable<InstructionEventsTable>, 'id'>>;
+
+const insertEvents = preparedRows((db, rows: Slots<EventRow>[]) =>
+  db.insertInto('instruction_events').values(
+    rows.map((r) => ({
+      instruction_id: r.instruction_id,
+      from_state: r.from_state,
+      to_state: r.to_state,
+      actor_id: r.actor_id,
+      at: r.at,
+      signature: r.signature,
+      note: r.note,
+    })),
+  ),
+);
 
 export async function recordTransition(
   trx: Transaction<Database>,
@@ -43,20 +60,18 @@ export async function recordTransitions(
   transitions: readonly Transition[],
 ) {
   const at = ctx.clock.nowIso();
-  await trx
-    .insertInto('instruction_events')
-    .values(
-      transitions.map((t) => ({
-        instruction_id: row.id,
-        from_state: t.from,
-        to_state: t.to,
-        actor_id: t.actor?.id ?? null,
-        at,
-        signature: t.signature,
-        note: t.note,
-      })),
-    )
-    .execute();
+  await insertEvents.changed(
+    trx,
+    transitions.map((t) => ({
+      instruction_id: row.id,
+      from_state: t.from,
+      to_state: t.to,
+      actor_id: t.actor?.id ?? null,
+      at,
+      signature: t.signature,
+      note: t.note,
+    })),
+  );
   for (const t of transitions)
     await appendAudit(trx, {
       at,
@@ -78,6 +93,22 @@ export interface LeavingPending {
   note: string | null;
 }
 
+type Change = Updateable<InstructionsTable>;
+
+/** Prepared per set of columns changed: a handful of them in the code (executed, failed, rejected, expired). */
+const columnsOf = (change: Change) =>
+  (Object.keys(change) as (keyof Change)[]).filter((column) => change[column] !== undefined);
+const claimWith = preparedPerShape(
+  (change: Change) => columnsOf(change).join(),
+  (db, slot: Slots<Change & { id: number }>, change: Change) =>
+    db
+      .updateTable('instructions')
+      .set(Object.fromEntries(columnsOf(change).map((column) => [column, slot[column]])))
+      .where('id', '=', slot.id)
+      .where('state', '=', 'pending')
+      .returningAll(),
+);
+
 /**
  * The one write that takes an instruction out of awaiting review, exactly once:
  * it is conditional on the state, so when two checkers (or a checker and the
@@ -89,13 +120,7 @@ export async function claimPending(
   id: number,
   change: Updateable<InstructionsTable>,
 ): Promise<Selectable<InstructionsTable>> {
-  const moved = await trx
-    .updateTable('instructions')
-    .set(change)
-    .where('id', '=', id)
-    .where('state', '=', 'pending')
-    .returningAll()
-    .executeTakeFirst();
+  const moved = await claimWith(change).first(trx, { ...change, id });
   if (moved) return moved;
   throw (await handledMeanwhile(trx, id)) ?? new Error(`instruction ${id} is awaiting review yet was not claimed`);
 }

@@ -12,10 +12,20 @@
 // ninety maximum transfers and then refuse everyone's, and would be one hot row
 // that every transfer waits on. Their lines are written with no balance after,
 // and their figure is the exact sum of their lines (sums.ts).
-import { PostgresAdapter, sql, type Transaction } from 'kysely';
+import {
+  PostgresAdapter,
+  sql,
+  type Expression,
+  type ExpressionBuilder,
+  type Insertable,
+  type Kysely,
+  type SqlBool,
+  type Transaction,
+} from 'kysely';
 import { AppError } from '../../src-shared/errors';
 import { balanceFromDb, MAX_BALANCE, type Balance } from '../../src-shared/money';
-import type { Database } from '../store/schema';
+import { prepared, preparedRows, type Slots } from '../store/prepared';
+import type { Database, JournalLinesTable } from '../store/schema';
 
 export interface EntryLine {
   accountId: number;
@@ -38,6 +48,47 @@ export interface EntryInput {
 
 export class UnbalancedEntryError extends Error {}
 
+const insertEntry = prepared(
+  (
+    db,
+    slot: Slots<{
+      serial: string;
+      kind: string;
+      businessDate: string;
+      createdAt: string;
+      memo: string;
+      reference: string | null;
+    }>,
+  ) =>
+    db
+      .insertInto('journal_entries')
+      .values({
+        serial: slot.serial,
+        kind: slot.kind,
+        business_date: slot.businessDate,
+        created_at: slot.createdAt,
+        memo: slot.memo,
+        reference: slot.reference,
+      })
+      .returning('id'),
+);
+
+type LineRow = Required<Omit<Insertable<JournalLinesTable>, 'id'>>;
+
+const insertLines = preparedRows((db, rows: Slots<LineRow>[]) =>
+  db.insertInto('journal_lines').values(
+    rows.map((r) => ({
+      entry_id: r.entry_id,
+      account_id: r.account_id,
+      debit: r.debit,
+      credit: r.credit,
+      balance_after: r.balance_after,
+      business_date: r.business_date,
+      kind: r.kind,
+    })),
+  ),
+);
+
 export async function postEntry(trx: Transaction<Database>, input: EntryInput): Promise<number> {
   // BigInt: three lines near 2^53 would already add up past what a number carries exactly.
   let debits = 0n;
@@ -55,18 +106,15 @@ export async function postEntry(trx: Transaction<Database>, input: EntryInput): 
   if (debits !== credits || input.lines.length < 2) {
     throw new UnbalancedEntryError(`entry ${input.serial} is not balanced: ${debits} ≠ ${credits}`);
   }
-  const entry = await trx
-    .insertInto('journal_entries')
-    .values({
-      serial: input.serial,
-      kind: input.kind,
-      business_date: input.businessDate,
-      created_at: input.createdAt,
-      memo: input.memo ?? '',
-      reference: input.reference ?? null,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const entry = await insertEntry.first(trx, {
+    serial: input.serial,
+    kind: input.kind,
+    businessDate: input.businessDate,
+    createdAt: input.createdAt,
+    memo: input.memo ?? '',
+    reference: input.reference ?? null,
+  });
+  if (!entry) throw new Error(`entry ${input.serial} was not inserted`);
   const posting = { entryId: entry.id, input };
   const later = heldBack.get(trx);
   if (later) later.push(posting);
@@ -140,7 +188,7 @@ async function applyLines(trx: Transaction<Database>, postings: readonly Posting
       });
     }
   }
-  await trx.insertInto('journal_lines').values(rows).execute();
+  await insertLines.changed(trx, rows);
 }
 
 /**
@@ -214,25 +262,41 @@ async function settleHold(
   return balanceFromDb(settled.balance);
 }
 
+/** The conditional update of an open account that keeps a balance, by a signed amount. */
+function balanceMove<P extends { accountId: number; amount: number }>(
+  db: Kysely<Database>,
+  slot: Slots<P>,
+  bound: (eb: ExpressionBuilder<Database, 'accounts'>) => Expression<SqlBool>,
+) {
+  return db
+    .updateTable('accounts')
+    .set((eb) => ({ balance: eb('balance', '+', slot.amount) }))
+    .where('id', '=', slot.accountId)
+    .where('status', '=', 'open')
+    .where('allow_negative', '=', 0)
+    .where(bound)
+    .returning('balance');
+}
+
+// Kysely does not parenthesise nested arithmetic: balance − held ≥ debit stays one flat subtraction.
+const debitBalance = prepared((db, slot: Slots<{ accountId: number; amount: number; debit: number }>) =>
+  balanceMove(db, slot, (eb) => eb(eb('balance', '-', eb.ref('held')), '>=', slot.debit)),
+);
+const creditBalance = prepared((db, slot: Slots<{ accountId: number; amount: number; ceiling: number }>) =>
+  balanceMove(db, slot, (eb) => eb('balance', '<=', slot.ceiling)),
+);
+
 /**
  * Adds a signed amount to an account's balance in one conditional update, and
  * returns the balance after it — or null for a contra account, which keeps none.
  */
 async function moveBalance(trx: Transaction<Database>, accountId: number, amount: Balance): Promise<Balance | null> {
-  const moved = await trx
-    .updateTable('accounts')
-    .set((eb) => ({ balance: eb('balance', '+', amount) }))
-    .where('id', '=', accountId)
-    .where('status', '=', 'open')
-    .where('allow_negative', '=', 0)
-    // The bounds are compared with values computed here, never with an SQL sum
-    // that could itself overflow. Kysely does not parenthesise nested arithmetic:
-    // balance − held ≥ debit stays one flat subtraction.
-    .where((eb) =>
-      amount < 0 ? eb(eb('balance', '-', eb.ref('held')), '>=', -amount) : eb('balance', '<=', MAX_BALANCE - amount),
-    )
-    .returning('balance')
-    .executeTakeFirst();
+  // The bounds are compared with values computed here, never with an SQL sum
+  // that could itself overflow.
+  const moved =
+    amount < 0
+      ? await debitBalance.first(trx, { accountId, amount, debit: -amount })
+      : await creditBalance.first(trx, { accountId, amount, ceiling: MAX_BALANCE - amount });
   if (moved) return balanceFromDb(moved.balance);
   // Refused, or an account that keeps no balance. Which one is read afterwards:
   // the contra flag never changes, and a status closed in between only changes

@@ -9,6 +9,7 @@ import { AppError, errorMessage, type ErrorCode, type ErrorParams, type Lang } f
 import { formatFen } from '../../src-shared/money';
 import type { ServiceContext } from '../context';
 import { balancesOf, openAccount } from '../ledger/accounts';
+import { prepared, type Slots } from '../store/prepared';
 import type { ContractsTable, Database } from '../store/schema';
 import { marketById, marketSummary, type MarketRow } from './markets';
 import { enqueueNotice } from './notices';
@@ -58,6 +59,15 @@ const MARKET_COLUMNS = [
   'auto_sign_in',
 ] as const satisfies readonly (keyof MarketRow)[];
 
+const contractAndMarket = prepared((db, slot: Slots<{ id: number }>) =>
+  db
+    .selectFrom('contracts')
+    .innerJoin('markets', 'markets.id', 'contracts.market_id')
+    .selectAll('contracts')
+    .select((eb) => MARKET_COLUMNS.map((c) => eb.ref(`markets.${c}`).as(`market__${c}`)))
+    .where('contracts.id', '=', slot.id),
+);
+
 /**
  * An active contract of this owner and its market, in one read: what every
  * deposit and withdrawal reads, at its check and again in its transaction.
@@ -67,13 +77,7 @@ export async function ownContractAndMarket(
   id: number,
   owner: ContractOwner,
 ): Promise<{ contract: ContractRow; market: MarketRow }> {
-  const row = await db
-    .selectFrom('contracts')
-    .innerJoin('markets', 'markets.id', 'contracts.market_id')
-    .selectAll('contracts')
-    .select((eb) => MARKET_COLUMNS.map((c) => eb.ref(`markets.${c}`).as(`market__${c}`)))
-    .where('contracts.id', '=', id)
-    .executeTakeFirst();
+  const row = await contractAndMarket.first(db, { id });
   if (!row) throw new AppError('CONTRACT_NOT_FOUND');
   const joined = row as unknown as Record<string, unknown>;
   const market = Object.fromEntries(MARKET_COLUMNS.map((c) => [c, joined[`market__${c}`]])) as MarketRow;

@@ -17,6 +17,7 @@ import { AppError } from '../../src-shared/errors';
 import { appendAudit } from '../audit/log';
 import type { ServiceContext } from '../context';
 import type { Database } from '../store/schema';
+import { prepared, type Slots } from '../store/prepared';
 import { atomically } from '../store/tx';
 import { marketAgent, postSigned } from './market-https';
 import { marketByCode } from './markets';
@@ -71,22 +72,30 @@ export interface NoticeInput {
 
 /** Written in the caller's transaction: the notice exists if and only if its event does. */
 export async function enqueueNotice(trx: Transaction<Database> | Kysely<Database>, at: string, notice: NoticeInput) {
-  await trx
-    .insertInto('market_notices')
-    .values({
-      market_id: notice.marketId,
-      member_code: notice.memberCode,
-      kind: notice.kind,
-      payload: JSON.stringify(notice.payload),
-      created_at: at,
+  await insertNotice.changed(trx, {
+    marketId: notice.marketId,
+    memberCode: notice.memberCode,
+    kind: notice.kind,
+    payload: JSON.stringify(notice.payload),
+    at,
+  });
+}
+
+const insertNotice = prepared(
+  (db, slot: Slots<{ marketId: number; memberCode: string; kind: string; payload: string; at: string }>) =>
+    db.insertInto('market_notices').values({
+      market_id: slot.marketId,
+      member_code: slot.memberCode,
+      kind: slot.kind,
+      payload: slot.payload,
+      created_at: slot.at,
       attempts: 0,
-      next_attempt_at: at,
+      next_attempt_at: slot.at,
       lease_until: null,
       delivered_at: null,
       last_error: null,
-    })
-    .execute();
-}
+    }),
+);
 
 export interface DispatchSettings {
   /** How often the outbox is looked at. */

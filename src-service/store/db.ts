@@ -40,14 +40,18 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** Counts the statements Kysely sends; an integer per statement, nothing else. */
+/**
+ * Counts the statements Kysely sends; an integer per statement, nothing else.
+ * Counted as each one's result comes back: a prepared statement
+ * (store/prepared.ts) is compiled once and sent many times.
+ */
 class StatementCounter implements KyselyPlugin {
   count = 0;
   transformQuery(args: PluginTransformQueryArgs) {
-    this.count += 1;
     return args.node;
   }
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    this.count += 1;
     return args.result;
   }
 }

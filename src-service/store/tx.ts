@@ -117,7 +117,7 @@ class GroupCommitter {
    */
   private async gather(): Promise<void> {
     const until = performance.now() + GATHER_MS;
-    for (let quiet = 0; quiet < 2 && performance.now() < until; ) {
+    for (let quiet = 0; quiet < 2 && performance.now() < until;) {
       const before = this.queue.length;
       await new Promise((resolve) => setImmediate(resolve));
       quiet = this.queue.length === before ? quiet + 1 : 0;
