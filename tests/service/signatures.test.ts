@@ -173,7 +173,11 @@ for (const kind of DATABASE_KINDS) {
 
     it('takes a signature checked ahead of its transaction only for the same request under the same access version', async () => {
       const userId = (
-        await h.ctx.db.selectFrom('users').select('id').where('login_name', '=', 'demo.operator').executeTakeFirstOrThrow()
+        await h.ctx.db
+          .selectFrom('users')
+          .select('id')
+          .where('login_name', '=', 'demo.operator')
+          .executeTakeFirstOrThrow()
       ).id;
       // Signed over note A, presented as note B: the signature does not match.
       const forged = async () => {
@@ -198,7 +202,9 @@ for (const kind of DATABASE_KINDS) {
         );
       // Another access version (anything of certificates or permissions changed since): checked again.
       const a = await forged();
-      expect(await verdict(a.input, { ...a.ahead, version: `${BigInt(a.ahead.version) + 1n}` })).toBe('SIGNATURE_INVALID');
+      expect(await verdict(a.input, { ...a.ahead, version: `${BigInt(a.ahead.version) + 1n}` })).toBe(
+        'SIGNATURE_INVALID',
+      );
       // Another request's check (another input object) is never taken.
       const b = await forged();
       expect(await verdict({ ...b.input }, b.ahead)).toBe('SIGNATURE_INVALID');
@@ -210,7 +216,11 @@ for (const kind of DATABASE_KINDS) {
       // A certificate revoked between the check ahead and the transaction is refused.
       const key = await h.keyOf('demo.reviewer');
       const reviewerId = (
-        await h.ctx.db.selectFrom('users').select('id').where('login_name', '=', 'demo.reviewer').executeTakeFirstOrThrow()
+        await h.ctx.db
+          .selectFrom('users')
+          .select('id')
+          .where('login_name', '=', 'demo.reviewer')
+          .executeTakeFirstOrThrow()
       ).id;
       const ch = await challenge(reviewer);
       const input: VerifyInput = {
