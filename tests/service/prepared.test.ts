@@ -10,10 +10,7 @@ import { prepared, preparedPerShape, preparedRows, type Slots } from '../../src-
 import { atomically } from '../../src-service/store/tx';
 import { checkAvailable, DATABASE_KINDS, type TestDatabase } from '../support/databases';
 
-interface Row {
-  key: string;
-  value: string;
-}
+type Row = { key: string; value: string };
 
 const byKey = prepared((db, slot: Slots<{ key: string }>) =>
   db.selectFrom('settings').select(['key', 'value']).where('key', '=', slot.key),
