@@ -11,8 +11,13 @@ export interface MemberAccountsKind {
   testIds: { page: string; table: string; open: string };
   /** A member pays in by bank transfer, so it needs the market's receiving account; an enterprise deposits by instruction. */
   receivingAccount: boolean;
-  /** An enterprise chooses which transactions to list; a member's ledger lists its deposits and withdrawals. */
-  category: 'choose' | 'depositWithdraw';
+  /**
+   * The transactions listed first (both choose). A member's ledger lists every
+   * movement, so that a B2B trade the member approved is there and each row's
+   * balance after chains to the account's balance; the corporate query starts at
+   * 出入金明细, as its manual section does.
+   */
+  defaultCategory: 'depositWithdraw' | 'all';
 }
 
 export const MEMBER_ACCOUNTS_KINDS: Record<SystemKind, MemberAccountsKind> = {
@@ -20,12 +25,12 @@ export const MEMBER_ACCOUNTS_KINDS: Record<SystemKind, MemberAccountsKind> = {
     menuKey: 'memberAccounts',
     testIds: { page: 'member-accounts', table: 'member-account-table', open: 'account' },
     receivingAccount: false,
-    category: 'choose',
+    defaultCategory: 'depositWithdraw',
   },
   member: {
     menuKey: 'mLedger',
     testIds: { page: 'm-ledger', table: 'ledger-table', open: 'ledger' },
     receivingAccount: true,
-    category: 'depositWithdraw',
+    defaultCategory: 'all',
   },
 };

@@ -253,7 +253,15 @@ test('an individual registers, signs a market, re-credits from suspense, reviews
   await expect(page.getByTestId('ledger-table')).toContainText('11015000000202');
   await snapBoth(page, 'member-ledger');
   await page.getByTestId('ledger-B23001').click();
-  await expect(page.getByTestId('transaction-table')).toContainText('300.00');
+  const movements = page.getByTestId('transaction-table');
+  await expect(movements).toContainText('300.00');
+  // Every movement is listed, the trade the member approved too: the newest row's
+  // balance after is the account's balance, the one before it 100.00 more.
+  const rows = movements.locator('tbody tr');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.nth(0)).toContainText('−¥100.00');
+  await expect(rows.nth(0)).toContainText('¥200.00');
+  await expect(rows.nth(1)).toContainText('+¥300.00');
   await snapBoth(page, 'member-ledger-transactions');
 
   // the transfer-out account: a second card, authenticated; then move the balance out

@@ -5,7 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src-service/audit/verify';
 import * as events from '../../src-service/markets/events';
+import { categoryKinds } from '../../src-service/accounts/routes';
+import { resolveRange, statement } from '../../src-service/ledger/queries';
 import { reconciliation } from '../../src-service/markets/reconciliation';
+import type { Transaction } from '../../src-shared/api/settlement';
 import type { Fen } from '../../src-shared/money';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { decide, submitInstruction } from '../support/instructions';
@@ -563,6 +566,44 @@ for (const kind of DATABASE_KINDS) {
       // revoked at once: the live session of the operator loses deposit at its next request
       const denied = await h.request({ method: 'GET', url: '/member-accounts', token: opToken });
       expect(denied.statusCode).toBe(403);
+    });
+
+    it("every movement of a member's account is in its list, and each row's balance after chains to the account's balance", async () => {
+      const seen = new Set<string>();
+      const from = new Date(Date.parse(h.clock.today()) - 365 * 86_400_000).toISOString().slice(0, 10);
+      // Every contract the tests above moved money on (some members have closed since, so
+      // their sessions are gone): the statement their lists are read from, every category.
+      const contracts = await h.ctx.db
+        .selectFrom('contracts')
+        .innerJoin('accounts', 'accounts.id', 'contracts.detail_account_id')
+        .select(['contracts.member_code', 'contracts.detail_account_id', 'accounts.balance'])
+        .execute();
+      expect(contracts.length).toBeGreaterThan(2);
+      for (const contract of contracts) {
+        const rows: Transaction[] = [];
+        for (let page = 1; ; page++) {
+          const reply = await statement(h.ctx.db, [contract.detail_account_id], {
+            ...resolveRange(h.ctx, { period: 'history', from, to: h.clock.today() }),
+            kinds: categoryKinds('all'),
+            page,
+            pageSize: 200,
+          });
+          rows.push(...reply.items);
+          if (rows.length >= reply.total) break;
+        }
+        const where = contract.member_code;
+        expect(rows[0]?.balanceAfter ?? 0, `${where}: the newest row is the balance`).toBe(Number(contract.balance));
+        rows.forEach((row, i) => {
+          seen.add(row.kind);
+          const before = row.balanceAfter! - (row.direction === 'in' ? row.amount : -row.amount);
+          expect(before, `${where}: row ${i} (${row.kind}) follows the row before it`).toBe(
+            rows[i + 1]?.balanceAfter ?? 0,
+          );
+        });
+      }
+      // The kinds of movement the tests above made, each of which must be listed.
+      for (const kind of ['incomingTransfer', 'recredit', 'clearing', 'trade', 'transferOut'])
+        expect([...seen], kind).toContain(kind);
     });
 
     it('reconciliation ties to the ledger for every market, and verify-audit passes — and catches tampering', async () => {
