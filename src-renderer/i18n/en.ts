@@ -264,7 +264,13 @@ const en: typeof zhCN = {
     opening: 'Opening balance',
     raw: '—',
   },
-  direction: { in: 'In', out: 'Out' },
+  direction: {
+    in: 'In',
+    out: 'Out',
+    toMarket: 'Out to the trading market',
+    fromMarket: 'In from the trading market',
+    withKind: '{direction} ({kind})',
+  },
   contract: { active: 'Signed', cancelled: 'Cancelled' },
   accounts: { detailTitle: 'Member code {code}', txnTitle: 'Transactions of member code {code}' },
   operators: {

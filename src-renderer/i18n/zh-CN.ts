@@ -259,7 +259,13 @@ export default {
     opening: '开户资金',
     raw: '—',
   },
-  direction: { in: '转入', out: '转出' },
+  direction: {
+    in: '转入',
+    out: '转出',
+    toMarket: '转出至交易市场',
+    fromMarket: '转入自交易市场',
+    withKind: '{direction}（{kind}）',
+  },
   contract: { active: '已签约', cancelled: '已解约' },
   accounts: { detailTitle: '会员代码 {code} 的账户信息', txnTitle: '会员代码 {code} 的交易明细' },
   operators: {

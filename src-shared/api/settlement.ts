@@ -234,6 +234,11 @@ export const DateRangeQuery = PageQuery.extend({
   to: IsoDate.optional(),
 });
 
+/** 交易明细查询: one of the enterprise's settlement accounts (its first when left out), today or a range. */
+export const AccountTxnQuery = DateRangeQuery.extend({
+  accountId: z.coerce.number<number>().int().positive().optional(),
+});
+
 export const MemberTxnQuery = DateRangeQuery.extend({
   category: z.enum(['depositWithdraw', 'clearing', 'all']).default('depositWithdraw'),
 });

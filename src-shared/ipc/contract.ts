@@ -17,7 +17,7 @@ import { OtpAnswer } from '../api/registration';
 import {
   AdminOperation,
   AdminOperationResult,
-  DateRangeQuery,
+  AccountTxnQuery,
   Instruction,
   InstructionDraft,
   InstructionListQuery,
@@ -40,7 +40,7 @@ export const ExportSource = z.discriminatedUnion('kind', [
     contractId: PositiveId,
     query: MemberTxnQuery.omit({ page: true, pageSize: true }),
   }),
-  z.strictObject({ kind: z.literal('transactions'), query: DateRangeQuery.omit({ page: true, pageSize: true }) }),
+  z.strictObject({ kind: z.literal('transactions'), query: AccountTxnQuery.omit({ page: true, pageSize: true }) }),
   z.strictObject({ kind: z.literal('instructions'), query: InstructionListQuery.omit({ page: true, pageSize: true }) }),
 ]);
 export type ExportSource = z.infer<typeof ExportSource>;

@@ -50,6 +50,7 @@ export const en: SharedMessages = {
     CONTRACT_EXISTS: 'There is already a contract with this market',
     CONTRACT_SIGN_PENDING: 'A sign instruction for this market is already awaiting review',
     CONTRACT_NOT_FOUND: 'No such contract',
+    ACCOUNT_NOT_YOURS: 'Your enterprise has no such settlement account with us',
     CONTRACT_NOT_ACTIVE: 'This contract has been cancelled',
     BOUND_ACCOUNT_INVALID: "The bound account must be the enterprise's own settlement account at this bank",
     BOUND_CARD_INVALID: 'The bound card must be your own authenticated card at another bank',

@@ -46,6 +46,7 @@ export const zhCN = {
     CONTRACT_EXISTS: '已与该交易市场签约',
     CONTRACT_SIGN_PENDING: '该交易市场已有一笔签约指令等待复核',
     CONTRACT_NOT_FOUND: '签约关系不存在',
+    ACCOUNT_NOT_YOURS: '贵单位在我行没有账号为该编号的结算账户',
     CONTRACT_NOT_ACTIVE: '该签约关系已解约',
     BOUND_ACCOUNT_INVALID: '出入金账户必须是本单位在我行开立的同名结算账户',
     BOUND_CARD_INVALID: '绑定卡必须是本人已通过鉴权的他行银行卡',

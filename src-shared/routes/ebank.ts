@@ -7,7 +7,7 @@ import {
   AdminOperation,
   AdminOperationPreview,
   AdminOperationResult,
-  DateRangeQuery,
+  AccountTxnQuery,
   EnterpriseUser,
   SettlementAccount,
   Transaction,
@@ -29,11 +29,11 @@ export const ebankRoutes = defineRoutes('e-banking', {
   'ebank.transactions': {
     method: 'GET',
     path: '/ebank/transactions',
-    input: DateRangeQuery,
+    input: AccountTxnQuery,
     reply: TransactionPage,
     audience: 'desktop',
     perm: 'ebank.query.txnDetail',
-    summary: '交易明细: the enterprise’s bank-account transactions',
+    summary: '交易明细: one of the enterprise’s settlement accounts’ transactions (its first unless chosen)',
   },
   'ebank.transaction': {
     method: 'GET',

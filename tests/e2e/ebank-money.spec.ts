@@ -218,7 +218,15 @@ test('sign, deposit 1,000.00, a rejected and an approved withdrawal of 200.00: t
   await expect(txns).toContainText(deposit);
   await expect(txns).toContainText(w2);
   await expect(txns).not.toContainText(w1);
+  // one account at a time (this enterprise has one), and a 入金 says it left for the market
+  await expect(page.getByTestId('query-account')).toContainText('11014550000037');
+  await expect(txns.locator('tbody tr').filter({ hasText: deposit })).toContainText('转出至交易市场（入金）');
+  await expect(txns.locator('tbody tr').filter({ hasText: w2 })).toContainText('转入自交易市场（出金）');
   await snapBoth(page, 'txn-detail');
+  await txns.getByTestId(`detail-${deposit}`).click();
+  await expect(page.getByTestId('transaction-detail')).toContainText('转出至交易市场');
+  await snapBoth(page, 'txn-detail-receipt');
+  await page.getByTestId('transaction-detail').locator('.el-dialog__headerbtn').click();
   await page.getByTestId('query-period').getByText('历史交易').click();
   await page.getByTestId('query-submit').click();
   await expect(txns).toContainText(deposit);

@@ -123,6 +123,36 @@ for (const kind of DATABASE_KINDS) {
       expect(foreignEntry.json().error.code).toBe('NOT_FOUND');
     });
 
+    it('交易明细查询 lists one settlement account at a time: the first unless another is chosen, never another enterprise’s', async () => {
+      const accounts: { id: number; number: string; balance: number }[] = await get('/ebank/accounts', operator);
+      expect(accounts.length).toBe(2);
+      const history = `/ebank/transactions?period=history&from=${new Date(Date.parse(h.clock.today()) - 365 * 86_400_000).toISOString().slice(0, 10)}&to=${h.clock.today()}&pageSize=200`;
+      const listed = [
+        await get(history, operator),
+        ...(await Promise.all(accounts.map((a) => get(`${history}&accountId=${a.id}`, operator)))),
+      ];
+      // Left out, the account is the first; each list holds its own account's rows alone,
+      // and its newest row's balance after is that account's balance.
+      expect(listed[0]).toEqual(listed[1]);
+      accounts.forEach((account, i) => {
+        const rows = listed[i + 1].items;
+        expect(rows.length, account.number).toBeGreaterThan(0);
+        expect(new Set(rows.map((r: any) => r.account.number))).toEqual(new Set([account.number]));
+        expect(rows[0].balanceAfter).toBe(account.balance);
+      });
+      const foreign = await h.ctx.db
+        .selectFrom('accounts')
+        .select('id')
+        .where('number', '=', '11014550000037')
+        .executeTakeFirstOrThrow();
+      const refused = await request(`${history}&accountId=${foreign.id}`, operator);
+      expect(refused.statusCode).toBe(422);
+      expect(refused.json().error).toMatchObject({
+        code: 'ACCOUNT_NOT_YOURS',
+        message: 'Your enterprise has no such settlement account with us',
+      });
+    });
+
     it('another owner’s contract does not exist for the caller, on every route', async () => {
       // what ownContract says of another owner's contract is what every route says
       await expect(ownContract(h.ctx.db, memberContract, { enterpriseId: 1 }, false)).rejects.toMatchObject({
