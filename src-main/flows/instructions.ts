@@ -16,9 +16,11 @@ export function instructionFlows(deps: FlowDeps): Pick<Handlers, InstructionMeth
   /** Instructions previewed and not yet signed, by serial: what is signed is what the service read. */
   const previews = new Map<string, { draft: InstructionDraft; preview: InstructionPreview; receivedAt: number }>();
   return {
-    'instructions.preview': async ({ draft }) => {
+    'instructions.preview': async ({ draft, serial }) => {
       const receivedAt = Date.now();
-      const preview = await client.route(routes['instructions.preview'], draft);
+      const preview = serial
+        ? await client.route(routes['instructions.previewAgain'], { serial, body: draft })
+        : await client.route(routes['instructions.preview'], draft);
       previews.set(preview.serial, { draft, preview, receivedAt });
       return preview;
     },

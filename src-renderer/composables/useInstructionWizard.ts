@@ -24,6 +24,8 @@ export function useInstructionWizard<K extends InstructionKind>(kind: K) {
   const stage = ref<WizardStage>('draft');
   const preview = ref<InstructionPreview | null>(null);
   const result = ref<Instruction | null>(null);
+  /** The serial this draft's first preview reserved: kept through 上一步 and 下一步 until it is submitted. */
+  const reserved = ref<string | null>(null);
   const busy = ref(false);
   /** The certificate and PIN dialog is open. */
   const signing = ref(false);
@@ -41,7 +43,11 @@ export function useInstructionWizard<K extends InstructionKind>(kind: K) {
     try {
       // TypeScript cannot see that a draft of K plus the kind K is a draft of K
       const full = { ...draft, kind } as unknown as InstructionDraft;
-      const next = await instructionsApi.preview({ draft: full });
+      const next = await instructionsApi.preview({
+        draft: full,
+        ...(reserved.value === null ? {} : { serial: reserved.value }),
+      });
+      reserved.value = next.serial;
       if (next.refusals.length) {
         preview.value = null;
         fail(next.refusals);
@@ -82,6 +88,7 @@ export function useInstructionWizard<K extends InstructionKind>(kind: K) {
     stage.value = 'draft';
     preview.value = null;
     result.value = null;
+    reserved.value = null;
     signing.value = false;
     clear();
   }

@@ -21,6 +21,8 @@ export function instructionRoutes(ctx: ServiceContext) {
   return async (app: FastifyInstance) =>
     registerRoutes(app, table, {
       'instructions.preview': (request) => previewInstruction(ctx, requireSession(request), request.body, request.lang),
+      'instructions.previewAgain': (request) =>
+        previewInstruction(ctx, requireSession(request), request.body, request.lang, request.params.serial),
       'instructions.submit': async (request) =>
         instructionView(ctx, await submitInstruction(ctx, requireSession(request), request.body), request.lang, true),
       'instructions.counts': (request) => pendingCounts(ctx, requireSession(request)),

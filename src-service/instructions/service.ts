@@ -88,16 +88,22 @@ export async function previewInstruction(
   actor: Actor,
   draft: InstructionDraft,
   lang: Lang,
+  /** The serial an earlier preview of this draft reserved. */
+  earlier?: string,
 ): Promise<InstructionPreview> {
   const spec = kindSpec(draft.kind);
   requirePermission(actor, spec.maker);
   const enterprise = await enterpriseOf(ctx, actor);
   const derived = await spec.derive(ctx.db, ctx, enterprise, draft);
+  const purpose = `instruction:${draft.kind}`;
   const { serial, challenge } = await atomically(ctx.db, async (trx) => {
-    const reserved = await ctx.serials.next(trx, ctx.clock.today());
+    const reserved =
+      earlier !== undefined && (await stillReserved(trx, ctx, actor.user.id, purpose, earlier))
+        ? earlier
+        : await ctx.serials.next(trx, ctx.clock.today());
     return {
       serial: reserved,
-      challenge: await issueChallenge({ ...ctx, db: trx }, actor.user.id, `instruction:${draft.kind}`, reserved),
+      challenge: await issueChallenge({ ...ctx, db: trx }, actor.user.id, purpose, reserved),
     };
   });
   return {
@@ -109,6 +115,32 @@ export async function previewInstruction(
     refusals: describeRefusals(derived.refusals, lang),
     needsReview: needsReview(draft.kind, enterprise),
   };
+}
+
+/**
+ * Whether a serial is one this user's earlier preview of the same kind reserved
+ * today and no instruction holds yet: only then is it kept for the draft. Any
+ * other (another user's, another kind's, yesterday's, used) is not an error —
+ * the draft gets a new serial, as at its first preview.
+ */
+async function stillReserved(
+  trx: Kysely<Database>,
+  ctx: ServiceContext,
+  userId: number,
+  purpose: string,
+  serial: string,
+): Promise<boolean> {
+  if (serial.slice(0, 8) !== ctx.clock.today().replaceAll('-', '')) return false;
+  const issued = await trx
+    .selectFrom('challenges')
+    .select('id')
+    .where('reference', '=', serial)
+    .where('user_id', '=', userId)
+    .where('purpose', '=', purpose)
+    .executeTakeFirst();
+  if (!issued) return false;
+  const taken = await trx.selectFrom('instructions').select('id').where('serial', '=', serial).executeTakeFirst();
+  return !taken;
 }
 
 async function byIdempotencyKey(db: Kysely<Database>, enterpriseId: number, key: string): Promise<Row | undefined> {

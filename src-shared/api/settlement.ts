@@ -137,6 +137,9 @@ export const InstructionDraft = z.discriminatedUnion('kind', [
 ]);
 export type InstructionDraft = z.infer<typeof InstructionDraft>;
 
+/** An instruction's 流水号: the business day (YYYYMMDD) and a number of eight digits. */
+export const InstructionSerial = z.string().regex(/^\d{16}$/);
+
 /** What the maker is about to sign: the service's reading of the draft, a reserved serial and a challenge. */
 export const InstructionPreview = ChallengeToSign.extend({
   kind: InstructionKind,

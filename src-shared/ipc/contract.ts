@@ -20,6 +20,7 @@ import {
   AccountTxnQuery,
   Instruction,
   InstructionDraft,
+  InstructionSerial,
   InstructionListQuery,
   InstructionPreview,
   MarketSummary,
@@ -129,10 +130,14 @@ export const flowContract = {
   },
 
   // maker-checker
-  'instructions.preview': { input: z.strictObject({ draft: InstructionDraft }), output: InstructionPreview },
+  /** serial: the one an earlier preview of this draft reserved (上一步 then 下一步 keeps it). */
+  'instructions.preview': {
+    input: z.strictObject({ draft: InstructionDraft, serial: InstructionSerial.optional() }),
+    output: InstructionPreview,
+  },
   /** Signs the previewed instruction (by its serial) and submits it. */
   'instructions.submit': {
-    input: z.strictObject({ serial: z.string().regex(/^\d{16}$/), sign: SignWith }),
+    input: z.strictObject({ serial: InstructionSerial, sign: SignWith }),
     output: Instruction,
   },
   /** Approves or rejects one or several instructions with one PIN; each is signed on its own. */

@@ -11,6 +11,7 @@ import {
   InstructionListQuery,
   InstructionPage,
   InstructionPreview,
+  InstructionSerial,
   PendingCounts,
   SubmitInstruction,
 } from '../api/settlement';
@@ -27,6 +28,17 @@ export const instructionRoutes = defineRoutes('instructions', {
     audience: 'desktop',
     flowOnly: true,
     summary: 'Read a draft, reserve its serial and issue the challenge to sign',
+  },
+  'instructions.previewAgain': {
+    method: 'POST',
+    path: '/instructions/preview/:serial',
+    params: z.object({ serial: InstructionSerial }),
+    input: InstructionDraft,
+    reply: InstructionPreview,
+    audience: 'desktop',
+    flowOnly: true,
+    summary:
+      'Read a draft previewed before (上一步, then 下一步) again, keeping the serial its first preview reserved when it is still the maker’s, unused, of the same kind and today',
   },
   'instructions.submit': {
     method: 'POST',

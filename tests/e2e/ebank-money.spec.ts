@@ -60,7 +60,7 @@ async function moneyInstruction(
   page: Page,
   kind: 'deposit' | 'withdraw',
   yuan: string,
-  options: { market?: string; capitals?: string; available?: string; shots?: string } = {},
+  options: { market?: string; capitals?: string; available?: string; shots?: string; backOnce?: boolean } = {},
 ) {
   await go(page, kind === 'deposit' ? DEPOSIT : WITHDRAW);
   const wizard = page.getByTestId(`money-${kind}`);
@@ -74,6 +74,14 @@ async function moneyInstruction(
   await expect(wizard.getByTestId('instruction-fields')).toBeVisible();
   if (options.capitals) await expect(wizard.getByTestId('instruction-fields')).toContainText(options.capitals);
   if (options.shots) await snapBoth(page, `${options.shots}-confirm`);
+  if (options.backOnce) {
+    // 上一步, then 下一步: the draft keeps the 流水号 its first preview reserved
+    const serial = /\d{16}/.exec((await wizard.getByTestId('instruction-fields').textContent()) ?? '')?.[0];
+    expect(serial).toBeDefined();
+    await wizard.getByTestId('wizard-previous').click();
+    await wizard.locator('input[name="amount"]').press('Enter');
+    await expect(wizard.getByTestId('instruction-fields')).toContainText(serial!);
+  }
   await wizard.getByTestId('wizard-confirm').click();
   await signWithToken(page);
   const result = wizard.getByTestId('instruction-result');
@@ -155,6 +163,7 @@ test('sign, deposit 1,000.00, a rejected and an approved withdrawal of 200.00: t
     capitals: '壹仟元整',
     available: '¥800,000.00',
     shots: 'deposit',
+    backOnce: true,
   });
   await logout(page);
   await enter(page, REVIEWER, false);

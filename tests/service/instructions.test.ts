@@ -3,8 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../src-service/clock';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
-import { decide, submitInstruction } from '../support/instructions';
+import { decide, payloadOf, submitInstruction } from '../support/instructions';
 import { startHarness, type Harness } from '../support/service-harness';
+import { signEnvelope } from '../support/soft-certificates';
 
 for (const kind of DATABASE_KINDS) {
   const run = await checkAvailable(kind);
@@ -171,6 +172,60 @@ for (const kind of DATABASE_KINDS) {
         ['deposit', 'in', 100_000],
       ]);
       expect(txns.items[0].balanceAfter).toBe(80_000);
+    });
+
+    it('keeps a draft’s serial when it is previewed again (上一步, 下一步), only its maker’s unused one of the same kind', async () => {
+      const preview = async (body: unknown, serial?: string) =>
+        (
+          await h.request({
+            method: 'POST',
+            url: serial ? `/instructions/preview/${serial}` : '/instructions/preview',
+            token: op,
+            body,
+            lang: 'en',
+          })
+        ).json();
+      const draft = { kind: 'deposit', contractId: contract, amount: 1_00 };
+      const first = await preview(draft);
+      // back to the form, the amount corrected, forward again: the same serial, a new challenge
+      const corrected = { ...draft, amount: 2_00 };
+      const again = await preview(corrected, first.serial);
+      expect(again.serial).toBe(first.serial);
+      expect(again.challenge).not.toBe(first.challenge);
+      expect(again.fields).toMatchObject({ serial: first.serial });
+      // a draft of another kind does not take it
+      const withdraw = await preview({
+        draft: { kind: 'withdraw', contractId: contract, amount: 1_00 },
+        serial: first.serial,
+      });
+      expect(withdraw.serial).not.toBe(first.serial);
+      // signed and submitted under it; once used, a preview naming it gets a new one
+      const key = await h.keyOf('trade.operator');
+      const submitted = await h.request({
+        method: 'POST',
+        url: '/instructions',
+        token: op,
+        body: {
+          draft: corrected,
+          idempotencyKey: again.serial,
+          signature: signEnvelope(key, payloadOf('deposit', again.fields, again.challenge, h.clock.nowIso())),
+        },
+      });
+      expect(submitted.statusCode, submitted.body).toBe(200);
+      expect(submitted.json()).toMatchObject({ serial: first.serial, amount: 2_00 });
+      const after = await preview(draft, first.serial);
+      expect(after.serial).not.toBe(first.serial);
+      // a serial that is not of this shape is refused by the route, naming the field
+      const bad = await h.request({
+        method: 'POST',
+        url: '/instructions/preview/12',
+        token: op,
+        body: draft,
+        lang: 'en',
+      });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error.fields[0].field).toBe('serial');
+      await decide(h, rev, 'trade.reviewer', submitted.json().id, 'reject', 'a test of serials');
     });
 
     it('refuses a deposit to a market that has not signed in, before anything is signed', async () => {
