@@ -117,7 +117,8 @@ export const MENU_TREE: MenuNode[] = [
     page('mTradePending', 'pending', 'member.tradeReview'),
     page('mTradeHistory', 'history', 'member.tradeReview'),
   ),
-  branch('mSuspenseRoot', 'member/suspense', page('mSuspense', 'records', 'member.suspense')),
+  // One function in the manual (2.9 挂账处理): a page of its own, not a menu that repeats its name.
+  page('mSuspense', 'member/suspense', 'member.suspense'),
   branch(
     'mAccount',
     'member/account',

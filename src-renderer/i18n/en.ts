@@ -443,7 +443,6 @@ const en: typeof zhCN = {
     mTrade: 'Trade review',
     mTradePending: 'Trades to review',
     mTradeHistory: 'Reviewed trades',
-    mSuspenseRoot: 'Suspense',
     mSuspense: 'Suspense re-credit',
     mAccount: 'Account',
     mTransferOut: 'Transfer-out account',

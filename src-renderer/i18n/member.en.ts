@@ -118,7 +118,12 @@ const en: typeof zh = {
     payerCard: 'Payer card',
     payerName: 'Payer',
     payInSubmit: "Transfer to the market's summary account",
-    outcome: { credited: "Credited to the member's sub-account", suspense: 'Held in suspense ({detail})' },
+    outcome: {
+      credited: "Credited to the member's sub-account",
+      creditedPlain: "Credited to the member's sub-account",
+      suspense: 'Held in suspense ({detail})',
+      suspensePlain: 'Held in suspense',
+    },
     trade: 'B2B trade',
     payerCode: 'Payer member code',
     payeeCode: 'Payee member code',

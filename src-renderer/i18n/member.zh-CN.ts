@@ -116,6 +116,8 @@ export default {
     outcome: {
       credited: '已入账到会员子账户',
       suspense: '已挂账（{detail}）',
+      suspensePlain: '已挂账',
+      creditedPlain: '已入账到会员子账户',
     },
     trade: 'B2B 交易',
     payerCode: '付款会员代码',

@@ -429,7 +429,6 @@ export default {
     mTrade: '交易复核',
     mTradePending: '待复核交易',
     mTradeHistory: '交易复核查询',
-    mSuspenseRoot: '挂账处理',
     mSuspense: '挂账处理',
     mAccount: '账户管理',
     mTransferOut: '资金转出账户',

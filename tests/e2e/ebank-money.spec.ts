@@ -108,6 +108,11 @@ async function review(page: Page, kind: string, serial: string, reason?: string,
   const drawer = await openRecord(page, kind, serial);
   if (shots) await snapBoth(page, `${shots}-detail`);
   if (reason) {
+    // 返回 while writing the reason goes back to the decision, not out of the record
+    await drawer.getByTestId('reject').click();
+    await drawer.getByTestId('review-back').click();
+    await expect(drawer.getByTestId('reject-reason')).toBeHidden();
+    await expect(drawer.getByTestId('approve')).toBeVisible();
     await drawer.getByTestId('reject').click();
     await drawer.getByTestId('reject-reason').fill(reason);
     await drawer.getByTestId('reject-confirm').click();

@@ -202,13 +202,14 @@ test('an individual registers, signs a market, re-credits from suspense, reviews
   await payIn.locator('input[name="amount"]').fill('300');
   await snap(page, 'demo-tools-pay-in.zh-CN');
   await tools.getByTestId('demo-pay-submit').click();
-  await expect(page.locator('.el-message').last()).toContainText('已挂账');
+  // the reason in words, never its code
+  await expect(page.locator('.el-message').last()).toContainText('已挂账（市场未签到）');
   await tools.getByRole('tab', { name: '市场签到' }).click();
   await tools.getByTestId('demo-signin-B2B02').click();
   await tools.locator('.el-drawer__close-btn').click();
 
   // 挂账处理: re-credit it, once
-  await go(page, '/member/suspense/records');
+  await go(page, '/member/suspense');
   const suspense = page.getByTestId('suspense-table');
   await expect(suspense.locator('tbody tr')).toHaveCount(1);
   await expect(suspense).toContainText('市场未签到');
