@@ -22,7 +22,10 @@ export function resolveRange(
   if (query.period === 'today') return { from: today, to: today };
   const from = query.from ?? addDays(today, -30);
   const to = query.to ?? today;
-  if (from > to || to > today || from < addDays(to, -366)) throw new AppError('DATE_RANGE_INVALID');
+  // Each rule refused by its own words, with the dates: "the range is wrong" left the clerk guessing.
+  if (from > to) throw new AppError('DATE_RANGE_REVERSED', { from, to });
+  if (to > today) throw new AppError('DATE_RANGE_FUTURE', { to, today });
+  if (from < addDays(to, -366)) throw new AppError('DATE_RANGE_TOO_LONG', { from, to });
   return { from, to };
 }
 

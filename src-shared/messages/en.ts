@@ -39,8 +39,9 @@ export const en: SharedMessages = {
     MARKET_KEY_INVALID: "A market's public key must be an Ed25519 or P-256 public key in PEM form",
     MARKET_KEYS_FULL: 'This market already has {max} usable keys; revoke the old one first',
     MARKET_KEY_EXISTS: 'This public key was registered for this market before (a revoked key cannot come back)',
-    DATE_RANGE_INVALID:
-      'Invalid dates: the start may not be after the end, the end not after today, and the span at most one year',
+    DATE_RANGE_REVERSED: 'The start date {from} is after the end date {to}',
+    DATE_RANGE_FUTURE: 'The end date {to} is after today ({today})',
+    DATE_RANGE_TOO_LONG: 'A query spans at most one year: {from} to {to}',
     MARKET_NOT_FOUND: 'No such trading market',
     MARKET_NOT_SIGNED_IN: '{market} has not signed in today; deposits are not possible yet',
     MARKET_REFUSED: 'The market refused this operation',

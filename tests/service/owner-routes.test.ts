@@ -153,6 +153,35 @@ for (const kind of DATABASE_KINDS) {
       });
     });
 
+    it('a history range the manual does not allow is refused, and the refusal says which rule and which dates', async () => {
+      const today = h.clock.today();
+      const day = (n: number) => new Date(Date.parse(today) + n * 86_400_000).toISOString().slice(0, 10);
+      const refused = async (from: string, to: string) =>
+        (await request(`/ebank/transactions?period=history&from=${from}&to=${to}`, operator)).json().error;
+      expect(await refused(day(-3), day(-5))).toMatchObject({
+        code: 'DATE_RANGE_REVERSED',
+        message: `The start date ${day(-3)} is after the end date ${day(-5)}`,
+      });
+      expect(await refused(day(-3), day(1))).toMatchObject({
+        code: 'DATE_RANGE_FUTURE',
+        message: `The end date ${day(1)} is after today (${today})`,
+      });
+      expect(await refused(day(-400), day(-1))).toMatchObject({
+        code: 'DATE_RANGE_TOO_LONG',
+        message: `A query spans at most one year: ${day(-400)} to ${day(-1)}`,
+      });
+      // the same rules on the member accounts' list
+      const member = await request(
+        `/member-accounts/${enterpriseContract}/transactions?period=history&from=${day(-400)}&to=${today}`,
+        operator,
+      );
+      expect(member.json().error.code).toBe('DATE_RANGE_TOO_LONG');
+      // a year exactly is allowed
+      expect(
+        (await request(`/ebank/transactions?period=history&from=${day(-365)}&to=${today}`, operator)).statusCode,
+      ).toBe(200);
+    });
+
     it('another owner’s contract does not exist for the caller, on every route', async () => {
       // what ownContract says of another owner's contract is what every route says
       await expect(ownContract(h.ctx.db, memberContract, { enterpriseId: 1 }, false)).rejects.toMatchObject({
