@@ -82,13 +82,17 @@ export function moveOnFigures(
   return { refusal: null, after };
 }
 
-export interface BatchEntry {
+/** What a journal entry's row holds (its lines apart). */
+export type EntryHead = {
   serial: string;
   kind: string;
   businessDate: string;
   createdAt: string;
   memo: string;
   reference: string | null;
+};
+
+export interface BatchEntry extends EntryHead {
   lines: readonly (BatchLine & { balanceAfter: number })[];
 }
 

@@ -25,6 +25,7 @@ import {
 import { AppError } from '../../src-shared/errors';
 import { balanceFromDb, MAX_BALANCE, type Balance } from '../../src-shared/money';
 import { prepared, preparedRows, type Slots } from '../store/prepared';
+import type { EntryHead } from './batch';
 import type { Database, JournalLinesTable } from '../store/schema';
 
 export interface EntryLine {
@@ -48,29 +49,18 @@ export interface EntryInput {
 
 export class UnbalancedEntryError extends Error {}
 
-const insertEntry = prepared(
-  (
-    db,
-    slot: Slots<{
-      serial: string;
-      kind: string;
-      businessDate: string;
-      createdAt: string;
-      memo: string;
-      reference: string | null;
-    }>,
-  ) =>
-    db
-      .insertInto('journal_entries')
-      .values({
-        serial: slot.serial,
-        kind: slot.kind,
-        business_date: slot.businessDate,
-        created_at: slot.createdAt,
-        memo: slot.memo,
-        reference: slot.reference,
-      })
-      .returning('id'),
+const insertEntry = prepared((db, slot: Slots<EntryHead>) =>
+  db
+    .insertInto('journal_entries')
+    .values({
+      serial: slot.serial,
+      kind: slot.kind,
+      business_date: slot.businessDate,
+      created_at: slot.createdAt,
+      memo: slot.memo,
+      reference: slot.reference,
+    })
+    .returning('id'),
 );
 
 type LineRow = Required<Omit<Insertable<JournalLinesTable>, 'id'>>;

@@ -28,10 +28,17 @@ async function signContract(page: Page, market: string, memberCode: string, shot
   await form.locator('input[name="memberCode"]').fill(memberCode);
   await page.getByTestId('wizard-next').first().click();
   await expect(form).toContainText('请阅读并同意');
-  await page.getByTestId('open-customer-agreement').click();
+  // ticking the box opens the agreement, unread it cannot be agreed to, and 返回 leaves the box unticked
+  await form.getByTestId('agree-customer').click();
   const agreement = page.getByTestId('agreement-dialog').first();
   await expect(agreement).toContainText('客户服务协议');
-  await agreement.getByTestId('agreement-text').evaluate((el) => el.scrollTo(0, el.scrollHeight));
+  await expect(agreement.getByTestId('agreement-agree')).toBeDisabled();
+  await agreement.getByTestId('agreement-back').click();
+  await expect(form.getByTestId('agree-customer').locator('input')).not.toBeChecked();
+  // read with the keyboard alone: the text has the focus, End reaches its last paragraph
+  await page.getByTestId('open-customer-agreement').click();
+  await expect(agreement.getByTestId('agreement-text')).toBeFocused();
+  await page.keyboard.press('End');
   await agreement.getByTestId('agreement-agree').click();
   await expect(form.getByTestId('agree-customer').locator('input')).toBeChecked();
   if (shots) await snapBoth(page, `${shots}-details`);
