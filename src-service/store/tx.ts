@@ -27,7 +27,10 @@ const SAVEPOINT = 'sk_sp';
 let savepoints = 0;
 const RETRYABLE = new Set(['40P01', '40001']);
 const MAX_ATTEMPTS = 5;
-/** The longest a group commit waits for works still arriving (ms); bench:ledger chose it. */
+/**
+ * The longest a group commit waits for works still arriving (ms). In bench:ledger
+ * 1 and 2 ms gave the same rate at 32 clients; the shorter costs a lone request less.
+ */
 const GATHER_MS = 1;
 
 export async function atomically<T>(
