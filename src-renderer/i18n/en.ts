@@ -193,7 +193,7 @@ const en: typeof zhCN = {
   money: {
     placeholder: 'e.g. 1,000.00',
     yuan: 'yuan',
-    capitals: 'In capitals',
+    capitals: 'Amount in Chinese capitals',
     overAvailable: 'The amount is more than the available balance',
     steps: { amount: 'Amount', confirm: 'Confirm', result: 'Submitted' },
     title: {
@@ -327,7 +327,7 @@ const en: typeof zhCN = {
     serial: 'Serial',
     time: 'Time',
     amount: 'Amount',
-    capitals: 'In capitals',
+    capitals: 'Amount in Chinese capitals',
     state: 'State',
     note: 'This receipt was produced by SettleKey electronic banking and records the operation.',
   },
@@ -354,7 +354,7 @@ const en: typeof zhCN = {
     memberAccount: 'Member account',
     fromAccount: 'From account',
     toAccount: 'To account',
-    capitals: 'In capitals',
+    capitals: 'Amount in Chinese capitals',
     available: 'Available',
     balance: 'Balance',
     frozen: 'Frozen',
