@@ -51,6 +51,10 @@ for (const kind of DATABASE_KINDS) {
       return { kind: 'certificateTest' as const, loginName, certSerial: key.serial, note, challenge: ch, time };
     }
 
+    const idOf = async (loginName: string) =>
+      (await h.ctx.db.selectFrom('users').select('id').where('login_name', '=', loginName).executeTakeFirstOrThrow())
+        .id;
+
     async function submit(body: unknown, token = operator) {
       const res = await h.request({ method: 'POST', url: '/certificates/test-signature', token, body, lang: 'en' });
       return { status: res.statusCode, body: res.json() };
@@ -172,13 +176,7 @@ for (const kind of DATABASE_KINDS) {
     });
 
     it('takes a signature checked ahead of its transaction only for the same request under the same access version', async () => {
-      const userId = (
-        await h.ctx.db
-          .selectFrom('users')
-          .select('id')
-          .where('login_name', '=', 'demo.operator')
-          .executeTakeFirstOrThrow()
-      ).id;
+      const userId = await idOf('demo.operator');
       // Signed over note A, presented as note B: the signature does not match.
       const forged = async () => {
         const ch = await challenge();
@@ -187,7 +185,7 @@ for (const kind of DATABASE_KINDS) {
           purpose: 'certificateTest',
           envelope: signEnvelope(operatorKey, testPayload(operatorKey, ch, 'A')),
           need: 'activated',
-          payload: (env) => ({ ...testPayload(operatorKey, env.challenge, 'B', 'demo.operator', env.time) }),
+          payload: (env) => testPayload(operatorKey, env.challenge, 'B', 'demo.operator', env.time),
         };
         const version = await readAccessVersion(h.ctx.db);
         const ahead = await checkSignatureAhead(h.ctx, input, version);
@@ -215,20 +213,14 @@ for (const kind of DATABASE_KINDS) {
 
       // A certificate revoked between the check ahead and the transaction is refused.
       const key = await h.keyOf('demo.reviewer');
-      const reviewerId = (
-        await h.ctx.db
-          .selectFrom('users')
-          .select('id')
-          .where('login_name', '=', 'demo.reviewer')
-          .executeTakeFirstOrThrow()
-      ).id;
+      const reviewerId = await idOf('demo.reviewer');
       const ch = await challenge(reviewer);
       const input: VerifyInput = {
         userId: reviewerId,
         purpose: 'certificateTest',
         envelope: signEnvelope(key, testPayload(key, ch, 'test', 'demo.reviewer')),
         need: 'activated',
-        payload: (env) => ({ ...testPayload(key, env.challenge, 'test', 'demo.reviewer', env.time) }),
+        payload: (env) => testPayload(key, env.challenge, 'test', 'demo.reviewer', env.time),
       };
       const ahead = await checkSignatureAhead(h.ctx, input, await readAccessVersion(h.ctx.db));
       expect(ahead?.matches).toBe(true);
