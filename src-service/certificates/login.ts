@@ -33,6 +33,27 @@ async function usableCertificates(ctx: ServiceContext, userId: number) {
     .execute();
 }
 
+/** The holder as the bank's records name them: the person and the enterprise (or corporate member) they act for. */
+async function holderOf(ctx: ServiceContext, user: UserRow): Promise<CertificateStep['holder']> {
+  const enterprise = user.enterprise_id
+    ? await ctx.db
+        .selectFrom('enterprises')
+        .select(['name', 'name_en'])
+        .where('id', '=', user.enterprise_id)
+        .executeTakeFirst()
+    : undefined;
+  const member =
+    !enterprise && user.member_id
+      ? await ctx.db.selectFrom('members').select('name').where('id', '=', user.member_id).executeTakeFirst()
+      : undefined;
+  return {
+    name: user.display_name,
+    loginName: user.login_name,
+    enterprise: enterprise?.name ?? member?.name ?? '',
+    enterpriseEn: enterprise?.name_en || null,
+  };
+}
+
 /** Sign-off while only issued certificates exist; signed login once one is activated. */
 export async function certificateStepFor(ctx: ServiceContext, user: UserRow): Promise<CertificateStep> {
   const certs = await usableCertificates(ctx, user.id);
@@ -43,6 +64,7 @@ export async function certificateStepFor(ctx: ServiceContext, user: UserRow): Pr
       challenge: await issueChallenge(ctx, user.id, 'login'),
       serials: activated.map((c) => c.serial),
       issuedAt: ctx.clock.nowIso(),
+      holder: await holderOf(ctx, user),
     };
   }
   const issued = certs.filter((c) => c.status === 'issued');
@@ -52,6 +74,7 @@ export async function certificateStepFor(ctx: ServiceContext, user: UserRow): Pr
       challenge: await issueChallenge(ctx, user.id, 'signOff'),
       serials: issued.map((c) => c.serial),
       issuedAt: ctx.clock.nowIso(),
+      holder: await holderOf(ctx, user),
     };
   }
   throw new AppError('CERT_NONE_ISSUED');

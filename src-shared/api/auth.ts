@@ -64,6 +64,17 @@ export const CertificateStep = z.object({
   serials: z.array(z.string()),
   /** The service's time when it made the challenge: the client signs in the service's time. */
   issuedAt: z.string(),
+  /**
+   * Whom the bank issued the certificates to, as its records name them: the
+   * sign-off shows the holder's name and enterprise, not the login name the
+   * certificate's subject carries. A corporate member has no English name.
+   */
+  holder: z.object({
+    name: z.string(),
+    loginName: z.string(),
+    enterprise: z.string(),
+    enterpriseEn: z.string().nullable(),
+  }),
 });
 export type CertificateStep = z.infer<typeof CertificateStep>;
 

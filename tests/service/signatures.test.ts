@@ -232,6 +232,13 @@ for (const kind of DATABASE_KINDS) {
       await h.keyOf('trade.reviewer');
       const login = await h.login('trade.reviewer', DEMO_PASSWORD, { certificate: false });
       expect(login.body.certificateStep).toMatchObject({ step: 'signOff' });
+      // The sign-off names the holder and the enterprise as the bank's records do, in both languages.
+      expect(login.body.certificateStep.holder).toEqual({
+        name: '吴嘉怡',
+        loginName: 'trade.reviewer',
+        enterprise: '示范贸易有限公司',
+        enterpriseEn: 'Model Trading Co., Ltd.',
+      });
       // nothing else is open yet
       const blocked = await h.request({ method: 'GET', url: '/certificates/mine', token: login.token });
       expect(blocked.json().error.code).toBe('AUTH_CERTIFICATE_STEP_REQUIRED');
