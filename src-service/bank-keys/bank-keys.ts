@@ -385,11 +385,19 @@ export class BankKeys {
 
   /** Signs what the bank vouches for with the document key; the certificate lets anyone check it. */
   async signDocument(bytes: Uint8Array): Promise<DocumentSignature> {
+    return this.signNaming(() => bytes);
+  }
+
+  /**
+   * Signs bytes that name the certificate signing them (a receipt's statement):
+   * they are built for the very key that then signs, even across a renewal.
+   */
+  async signNaming(build: (certificateSerial: string) => Uint8Array): Promise<DocumentSignature> {
     const opened = await this.opened();
     const key = await this.documentKey(opened);
     return {
       algorithm: 'sha256WithRSAEncryption',
-      signature: await opened.store.sign(key.ref, Buffer.from(bytes)),
+      signature: await opened.store.sign(key.ref, Buffer.from(build(key.certificate.serialNumber))),
       certificate: key.der,
       caCertificate: opened.ca.der,
     };

@@ -8,6 +8,7 @@ import type { ServiceContext } from '../context';
 import { requireSession } from '../http/guard';
 import { registerRoutes } from '../http/routes';
 import { balancesOf } from '../ledger/accounts';
+import { settlementAccountIds } from './accounts';
 import { resolveRange, statement, transactionDetail } from '../ledger/queries';
 import { enterpriseUsers, performAdminOperation, previewAdminOperation } from './users';
 
@@ -17,16 +18,6 @@ export function enterpriseRoutes(ctx: ServiceContext) {
     if (!id) throw new AppError('FORBIDDEN');
     return id;
   };
-  const settlementAccountIds = async (id: number) =>
-    (
-      await ctx.db
-        .selectFrom('accounts')
-        .select('id')
-        .where('enterprise_id', '=', id)
-        .where('kind', '=', 'settlement')
-        .orderBy('id')
-        .execute()
-    ).map((a) => a.id);
 
   return async (app: FastifyInstance) =>
     registerRoutes(app, table, {
@@ -48,7 +39,7 @@ export function enterpriseRoutes(ctx: ServiceContext) {
       'ebank.transactions': async (request) => {
         // One account at a time, as the manual's query: two accounts' rows in one list
         // made 交易后余额 jump between them.
-        const own = await settlementAccountIds(enterpriseId(request));
+        const own = await settlementAccountIds(ctx.db, enterpriseId(request));
         const chosen = request.query.accountId ?? own[0];
         if (chosen !== undefined && !own.includes(chosen)) throw new AppError('ACCOUNT_NOT_YOURS');
         const range = resolveRange(ctx, request.query);
@@ -59,7 +50,7 @@ export function enterpriseRoutes(ctx: ServiceContext) {
         });
       },
       'ebank.transaction': async (request) =>
-        transactionDetail(ctx.db, await settlementAccountIds(enterpriseId(request)), request.params.entryId),
+        transactionDetail(ctx.db, await settlementAccountIds(ctx.db, enterpriseId(request)), request.params.entryId),
       'ebank.users': (request) => enterpriseUsers(ctx, requireSession(request)),
       'ebank.userOperationPreview': (request) =>
         previewAdminOperation(ctx, requireSession(request), request.params.userId, request.body.operation),

@@ -9,6 +9,7 @@ import type {
   EnterpriseUser,
 } from '../../src-shared/api/settlement';
 import { AppError } from '../../src-shared/errors';
+import { inManualOrder } from '../../src-shared/menu';
 import type { SignatureEnvelope } from '../../src-shared/signing';
 import { appendAudit } from '../audit/log';
 import { hashPassword, randomInitialPassword } from '../auth/passwords';
@@ -57,10 +58,7 @@ export async function enterpriseUsers(ctx: ServiceContext, actor: Actor): Promis
     status: u.status,
     locked: u.locked === 1,
     failedAttempts: u.failed_attempts,
-    permissions: perms
-      .filter((p) => p.user_id === u.id)
-      .map((p) => p.code)
-      .sort(),
+    permissions: inManualOrder(perms.filter((p) => p.user_id === u.id).map((p) => p.code)),
     lastLoginAt: u.last_login_at,
     menuChangePending: pendingTargets.has(u.id),
   }));

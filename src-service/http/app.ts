@@ -16,6 +16,7 @@ import { bankRoutes, marketApiRoutes, marketRoutes } from '../markets/routes';
 import { memberRoutes } from '../members/routes';
 import { lookupRoutes } from '../banks/routes';
 import { registrationRoutes } from '../registrations/routes';
+import { receiptRoutes } from '../receipts/routes';
 import { autoSignIn } from '../markets/markets';
 import type { ServiceContext } from '../context';
 import { testRoutes } from '../testing/routes';
@@ -97,6 +98,7 @@ export async function buildApp(
   await app.register(memberRoutes(ctx));
   await app.register(lookupRoutes(ctx));
   await app.register(registrationRoutes(ctx));
+  await app.register(receiptRoutes(ctx));
   await app.register(bankRoutes(ctx));
   await app.register(marketApiRoutes(ctx));
   if (ctx.options.demo) {

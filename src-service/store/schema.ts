@@ -415,6 +415,18 @@ export interface ReconciliationFilesTable {
   created_at: string;
 }
 
+/** A receipt the bank signed (receipts/issue.ts): its subject once, its code by hash. */
+export interface ReceiptsTable {
+  id: Generated<number>;
+  /** 'instruction:12', 'transaction:34:5' (entry, account), 'memberOperation:<serial>'. */
+  subject: string;
+  /** SHA-256 (hex) of the verification code in its printed form. */
+  code_hash: string;
+  /** The issued ReceiptDocument's JSON, with its seed. */
+  document: string;
+  issued_at: string;
+}
+
 export interface B2bTradesTable {
   id: Generated<number>;
   serial: string;
@@ -550,6 +562,7 @@ export interface Database {
   market_nonces: MarketNoncesTable;
   market_notices: MarketNoticesTable;
   reconciliation_files: ReconciliationFilesTable;
+  receipts: ReceiptsTable;
   b2b_trades: B2bTradesTable;
   suspense_records: SuspenseRecordsTable;
   member_operations: MemberOperationsTable;

@@ -13,6 +13,7 @@ import { lookupRoutes } from './lookup';
 import { marketApiRoutes } from './market-api';
 import { marketRoutes } from './markets';
 import { memberOperationRoutes, memberRoutes } from './members';
+import { receiptRoutes } from './receipts';
 import { registrationRoutes } from './registration';
 import { testRoutes } from './testing';
 
@@ -27,6 +28,7 @@ export const desktopRoutes = {
   ...memberRoutes,
   ...memberOperationRoutes,
   ...registrationRoutes,
+  ...receiptRoutes,
   ...lookupRoutes,
   ...demoRoutes,
 } as const;

@@ -24,6 +24,7 @@ import { marketNotices } from './014_market_notices';
 import { reconciliationFiles } from './015_reconciliation_files';
 import { marketAcceptance } from './016_market_acceptance';
 import { refusalKnobToMarket } from './017_refusal_knob_to_market';
+import { receipts } from './018_receipts';
 
 /** In order; each key is its file's name. */
 export const MIGRATIONS: Readonly<Record<string, (dialect: DialectName) => Migration>> = {
@@ -44,6 +45,7 @@ export const MIGRATIONS: Readonly<Record<string, (dialect: DialectName) => Migra
   '015_reconciliation_files': reconciliationFiles,
   '016_market_acceptance': marketAcceptance,
   '017_refusal_knob_to_market': refusalKnobToMarket,
+  '018_receipts': receipts,
 };
 
 type AnyDb = Kysely<any>;
