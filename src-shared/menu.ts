@@ -3,6 +3,14 @@
 // uses the codes to decide what a user may call. A route declares the one code
 // it needs; a branch is shown when any of its leaves is.
 
+/**
+ * Every permission, in the manual's order: the one order in which any list of
+ * them is shown, stored in an instruction and signed (tests/unit/menu.test.ts
+ * checks it against the manual). E-banking: 2.1 合约管理, 2.2 入金, 2.3 出金,
+ * 2.4 会员账户查询, then 授权人员复核授权 (操作流程2, the review of all of
+ * these, menu 交易授权) and 2.5 交易明细查询; the administrator's 操作员维护 and
+ * 内部维护复核 (2.1.2). The member system: its chapters 2.4 to 2.9.
+ */
 export const PERMISSIONS = [
   // corporate e-banking (企业网银)
   'ebank.settle.contract',
@@ -17,16 +25,29 @@ export const PERMISSIONS = [
   'member.contract',
   'member.ledger',
   'member.tradeReview',
-  'member.suspense',
   'member.account',
   'member.self',
   'member.phone',
+  'member.suspense',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
 
 export function isPermission(value: string): value is Permission {
   return (PERMISSIONS as readonly string[]).includes(value);
+}
+
+const RANK = new Map<string, number>(PERMISSIONS.map((p, i) => [p, i]));
+
+/**
+ * Codes in the manual's order, each once: how every list of permissions is
+ * shown, and how a menu change is stored and signed (a deterministic order,
+ * whatever order the boxes were ticked in). A code that is no permission keeps
+ * its place after the known ones.
+ */
+export function inManualOrder<T extends string>(codes: Iterable<T>): T[] {
+  const rank = (c: string) => RANK.get(c) ?? RANK.size;
+  return [...new Set(codes)].sort((a, b) => rank(a) - rank(b));
 }
 
 /** What an administrator may hand to operators and reviewers (操作员维护 → 可分配业务). */
@@ -41,15 +62,8 @@ export const ASSIGNABLE_PERMISSIONS: readonly Permission[] = [
 
 /** What a platform member sees: everything of the member system; the phone change is for individuals. */
 export function memberPermissions(memberType: 'corporate' | 'individual'): Permission[] {
-  const common: Permission[] = [
-    'member.contract',
-    'member.ledger',
-    'member.tradeReview',
-    'member.suspense',
-    'member.account',
-    'member.self',
-  ];
-  return memberType === 'individual' ? [...common, 'member.phone'] : common;
+  const all = PERMISSIONS.filter((p) => p.startsWith('member.'));
+  return memberType === 'individual' ? all : all.filter((p) => p !== 'member.phone');
 }
 
 export interface MenuNode {
@@ -117,8 +131,6 @@ export const MENU_TREE: MenuNode[] = [
     page('mTradePending', 'pending', 'member.tradeReview'),
     page('mTradeHistory', 'history', 'member.tradeReview'),
   ),
-  // One function in the manual (2.9 挂账处理): a page of its own, not a menu that repeats its name.
-  page('mSuspense', 'member/suspense', 'member.suspense'),
   branch(
     'mAccount',
     'member/account',
@@ -132,6 +144,8 @@ export const MENU_TREE: MenuNode[] = [
     page('mCredentials', 'credentials', 'member.self'),
     page('mPhone', 'phone', 'member.phone'),
   ),
+  // One function in the manual (2.9 挂账处理, its last chapter): a page of its own, not a menu that repeats its name.
+  page('mSuspense', 'member/suspense', 'member.suspense'),
 ];
 
 export interface MenuLeaf {

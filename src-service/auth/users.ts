@@ -1,7 +1,7 @@
 // Store queries about users and what they may see.
 import type { Kysely, Selectable } from 'kysely';
 import type { Profile } from '../../src-shared/api/auth';
-import { isPermission, type Permission } from '../../src-shared/menu';
+import { inManualOrder, isPermission, type Permission } from '../../src-shared/menu';
 import type { Database, UsersTable } from '../store/schema';
 
 export type UserRow = Selectable<UsersTable>;
@@ -49,7 +49,7 @@ export async function buildProfile(
       ? { id: enterprise.id, name: enterprise.name, nameEn: enterprise.name_en, adminMode: enterprise.admin_mode }
       : null,
     member: member ? { id: member.id, name: member.name, memberType: member.member_type } : null,
-    permissions: [...permissions].sort(),
+    permissions: inManualOrder(permissions),
     mustChangePassword: user.must_change_password === 1,
     lastLoginAt,
   };

@@ -53,7 +53,8 @@ for (const kind of DATABASE_KINDS) {
       expect(users[2]).toMatchObject({
         role: 'operator',
         locked: false,
-        permissions: ['ebank.query.txnDetail', 'ebank.settle.contract', 'ebank.settle.memberQuery'],
+        // in the manual's order
+        permissions: ['ebank.settle.contract', 'ebank.settle.memberQuery', 'ebank.query.txnDetail'],
       });
       const operator = await h.signedIn('demo.operator');
       expect((await h.request({ method: 'GET', url: '/ebank/users', token: operator })).statusCode).toBe(403);

@@ -3,7 +3,7 @@
 // mode it takes effect at once. Only assignable permissions move: an
 // administrator is nobody's to change, and what is not assignable stays.
 import { AppError } from '../../../src-shared/errors';
-import { ASSIGNABLE_PERMISSIONS, type Permission } from '../../../src-shared/menu';
+import { ASSIGNABLE_PERMISSIONS, inManualOrder, type Permission } from '../../../src-shared/menu';
 import type { InstructionKindSpec } from './spec';
 
 const assignable = (codes: readonly string[]) => codes.filter((c) => ASSIGNABLE_PERMISSIONS.includes(c as Permission));
@@ -23,8 +23,9 @@ export const menu: InstructionKindSpec<'menu'> = {
     const current = (
       await db.selectFrom('user_permissions').select('code').where('user_id', '=', target.id).execute()
     ).map((r) => r.code);
-    const wanted = [...new Set(draft.permissions)].sort();
-    const before = assignable(current).sort();
+    // The manual's order: the signed list reads as the tree and the manual list them, whatever order they were ticked in.
+    const wanted = inManualOrder(draft.permissions);
+    const before = inManualOrder(assignable(current));
     return {
       fields: { enterprise: enterprise.credit_code, targetUser: target.login_name, permissions: wanted.join(',') },
       marketId: null,
@@ -60,8 +61,8 @@ export const menu: InstructionKindSpec<'menu'> = {
     const after = new Set(draft.permissions);
     return {
       target: { id: draft.targetUserId, loginName: target?.login_name ?? '', displayName: target?.display_name ?? '' },
-      added: [...after].filter((p) => !had.has(p)).sort(),
-      removed: [...had].filter((p) => !after.has(p)).sort(),
+      added: inManualOrder([...after].filter((p) => !had.has(p))),
+      removed: inManualOrder([...had].filter((p) => !after.has(p))),
     };
   },
 };
