@@ -22,7 +22,7 @@ export default defineConfig({
   reporter: [['list']],
   use: {
     headless: true,
-    viewport: { width: 1366, height: 860 },
+    viewport: { width: 1366, height: 768 },
     launchOptions: { executablePath: process.env.SETTLEKEY_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS },
     screenshot: 'only-on-failure',
     trace: 'off',
