@@ -91,7 +91,12 @@ const en: typeof zh = {
     doneNote: 'Your login name and initial password were sent to {phone}; change the password at first login.',
   },
   recover: {
-    title: 'Recover the login name and password',
+    title: 'Forgot the user name or password',
+    customerType: 'Customer type',
+    types: { corporate: 'Corporate', individual: 'Individual' },
+    holder: 'Account holder',
+    bank: 'Card-issuing bank',
+    authPhone: 'Mobile number for card authentication',
     intro: {
       corporate:
         'Give the certificate type and number and the registered phone; after the SMS code you see the login name, and a new initial password goes to the phone.',
@@ -103,7 +108,7 @@ const en: typeof zh = {
     fillFirst: 'Fill in the details above first',
     doneTitle: 'Recovered',
     doneNote: 'A new initial password was sent to {phone}; change it after you log in.',
-    loginName: 'Your login name',
+    loginName: 'Your user name',
   },
   demo: {
     smsInbox: 'Demo SMS inbox',
@@ -210,11 +215,11 @@ const en: typeof zh = {
     done: 'Customer information updated',
   },
   mCred: {
-    nameTitle: 'Change the login name',
+    nameTitle: 'Change the user name',
     passwordTitle: 'Change the login password',
-    current: 'Current login name',
-    nameMismatch: 'The two new login names differ',
-    nameDone: 'Login name changed to {name}',
+    current: 'Current user name',
+    nameMismatch: 'The two new user names differ',
+    nameDone: 'User name changed to {name}',
     passwordDone: 'Login password changed',
   },
   mPhone: {

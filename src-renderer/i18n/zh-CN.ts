@@ -36,8 +36,8 @@ export default {
   },
   login: {
     title: '用户登录',
-    loginName: '登录名',
-    loginNamePlaceholder: '请输入登录名',
+    loginName: '用户名',
+    loginNamePlaceholder: '请输入用户名',
     password: '登录密码',
     passwordPlaceholder: '请输入登录密码',
     captcha: '验证码',
@@ -55,7 +55,7 @@ export default {
     recover: '忘记用户名或密码',
   },
   password: {
-    who: '登录名：{name}',
+    who: '用户名：{name}',
     title: '修改登录密码',
     firstLoginNote: '这是您首次登录（或密码已被重置），请先设置新的登录密码。',
     oldPassword: '原密码',
@@ -225,6 +225,9 @@ export default {
     reject: '拒绝',
     rejectConfirm: '签名并拒绝',
     approve: '复核通过',
+    /** 内部维护复核 words its approval 通过 (授权人员复核授权: 复核通过). */
+    pass: '通过',
+    batchPass: '批量通过（{n}）',
     reasonRule: '拒绝原因须为 1–200 个字',
     summaryTitle: '批量复核结果',
     outcome: '结果',
@@ -243,6 +246,8 @@ export default {
     clearing: '清算类',
     all: '全部',
     detail: '详细信息',
+    /** 交易明细查询 words its button 查看明细 (会员账户查询: 详细信息). */
+    viewDetail: '查看明细',
     detailTitle: '交易详细信息',
     receiptTitle: '交易回单',
   },
@@ -320,7 +325,8 @@ export default {
     state: '状态',
     note: '本回单由 SettleKey 电子银行生成，可作为业务办理凭证。',
   },
-  export: { saved: '已保存到 {path}', print: '打印', printReceipt: '打印回单' },
+  // 2.5.1.3 第四步: 整页“打印”或“下载”
+  export: { saved: '已保存到 {path}', print: '打印', printReceipt: '打印回单', download: '下载（{format}）' },
   agreement: {
     customerService: '客户服务协议',
     settlementService: '银商结算通服务使用协议',
@@ -427,7 +433,7 @@ export default {
     mCancel: '解约',
     mBoundCard: '签约市场绑卡维护',
     mQuery: '查询服务',
-    mLedger: '会员附属台帐查询',
+    mLedger: '会员附属台帐信息查询',
     mTrade: '交易复核',
     mTradePending: '待复核交易',
     mTradeHistory: '交易复核查询',

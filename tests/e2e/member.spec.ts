@@ -446,7 +446,8 @@ test('an individual recovers the login name, keeps contact details and changes t
   // switching the language flags none of the empty fields
   await expect(page.getByTestId('login-form').locator('.el-form-item__error')).toHaveCount(0);
   await page.getByTestId('go-recover').click();
-  await page.getByTestId('recover-type').getByText('个人会员').click();
+  // 2.3.3: 选择客户类型为“个人”
+  await page.getByTestId('recover-type').getByText('个人', { exact: true }).click();
   const form = page.getByTestId('recover-form');
   await form.locator('input[name="name"]').fill('张三');
   await form.locator('input[name="idNo"]').fill('110105199003071239');

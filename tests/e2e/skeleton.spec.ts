@@ -21,7 +21,7 @@ test('the demo operator logs in, must change the password, sees only operator me
   await form.locator('input[name="loginName"]').fill('');
   await form.locator('input[name="password"]').fill('');
   await page.getByTestId('login-submit').click();
-  await expect(page.getByText('登录名不能为空')).toBeVisible();
+  await expect(page.getByText('用户名不能为空')).toBeVisible();
 
   await login(page, 'demo.operator', 'Demo1234');
   await passCertificate(page);
