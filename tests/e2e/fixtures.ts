@@ -81,10 +81,22 @@ export async function login(page: Page, loginName: string, password: string): Pr
 export const DEMO_TOKEN_PIN = '123456';
 
 /** The USB-KEY step after password and captcha: sign-off the first time, signed login after. */
-export async function passCertificate(page: Page, pin = DEMO_TOKEN_PIN): Promise<void> {
+export async function passCertificate(
+  page: Page,
+  pin = DEMO_TOKEN_PIN,
+  expected?: { holder: string; enterprise: string; issuer?: string },
+): Promise<void> {
   const step = page.getByTestId('certificate-step');
   await expect(step).toBeVisible();
   await expect(page.getByTestId('certificate-details')).toBeVisible();
+  // The holder's name and enterprise are shown, as the bank's records name them.
+  await expect(page.getByTestId('certificate-holder')).not.toBeEmpty();
+  await expect(page.getByTestId('certificate-enterprise')).not.toBeEmpty();
+  if (expected) {
+    await expect(page.getByTestId('certificate-holder')).toHaveText(expected.holder);
+    await expect(page.getByTestId('certificate-enterprise')).toHaveText(expected.enterprise);
+    if (expected.issuer) await expect(page.getByTestId('certificate-issuer')).toHaveText(expected.issuer);
+  }
   const confirm = page.getByTestId('certificate-confirm');
   if (await confirm.isVisible()) await confirm.click();
   await page.getByTestId('certificate-sign').click();

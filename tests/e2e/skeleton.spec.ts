@@ -24,7 +24,13 @@ test('the demo operator logs in, must change the password, sees only operator me
   await expect(page.getByText('用户名不能为空')).toBeVisible();
 
   await login(page, 'demo.operator', 'Demo1234');
-  await passCertificate(page);
+  await expect(page.getByTestId('certificate-details')).toBeVisible();
+  await snap(page, 'certificate-sign-off.zh-CN');
+  await passCertificate(page, undefined, {
+    holder: '赵子航',
+    enterprise: '演示科技有限公司',
+    issuer: 'SettleKey 演示银行 CA',
+  });
   await expect(page.getByRole('heading', { name: '修改登录密码' })).toBeVisible();
   await snap(page, 'change-password.zh-CN');
   const pw = page.getByTestId('password-form');
@@ -83,6 +89,17 @@ test('the demo operator logs in, must change the password, sees only operator me
     return res.json();
   });
   expect(session).toEqual({ ok: true, value: null });
+
+  // The USB-KEY step in English: the enterprise and the issuer in the user's language.
+  await login(page, 'demo.operator', 'Operator2026');
+  await expect(page.getByTestId('certificate-details')).toBeVisible();
+  await snap(page, 'certificate-sign-in.en');
+  await passCertificate(page, undefined, {
+    holder: '赵子航',
+    enterprise: 'Demo Technology Co., Ltd.',
+    issuer: 'SettleKey Demo Bank CA',
+  });
+  await expect(page.getByTestId('home')).toBeVisible();
 });
 
 test('the administrator sees customer service and not the operator pages; the new password is needed next time', async ({
