@@ -151,7 +151,7 @@ const en: typeof zhCN = {
       'Insert your USB-KEY and type its PIN: it signs a random challenge from the bank to prove that it is you logging in.',
     insert: 'Waiting for your USB-KEY… its certificate appears here as soon as it is inserted',
     holder: 'Holder',
-    loginName: '(user name {name})',
+    loginName: ' (user name {name})',
     organization: 'Enterprise',
     serial: 'Serial number',
     issuer: 'Issuer',
