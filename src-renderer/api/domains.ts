@@ -41,4 +41,6 @@ export const publicApi = domainClient('public');
 export const demoApi = domainClient('demo');
 export const settingsApi = domainClient('settings');
 export const appApi = domainClient('app');
+/** The bank's signed receipts (回单), and their public check by verification code. */
+export const receiptsApi = domainClient('receipts');
 export const filesApi = { export: domainClient('export').table, print: domainClient('print').page };

@@ -49,6 +49,7 @@ const en: typeof zhCN = {
 
     systemEbank: 'Corporate e-banking',
     systemMember: 'Member system',
+    system: 'System',
     corporate: 'Corporate member',
     individual: 'Individual member',
     register: 'Register',
@@ -335,6 +336,30 @@ const en: typeof zhCN = {
     capitals: 'Amount in Chinese capitals',
     state: 'State',
     note: 'This receipt was produced by SettleKey electronic banking and records the operation.',
+    code: 'Verification code',
+    qrAlt: "Receipt QR code: the receipt's content with the bank's signature",
+    signedNote:
+      'Signed electronically by the bank. Scan the QR code, or enter the verification code on the Verify a receipt page, to check it.',
+    download: 'Download the electronic receipt',
+    signing: "Adding the bank's electronic signature…",
+    unsigned: "The bank's electronic signature is not available now ({reason}); this receipt is for reference only",
+    fileName: 'receipt-{serial}',
+    memberTitle: 'Member operation receipt',
+  },
+  verifyReceipt: {
+    title: 'Verify a receipt',
+    intro:
+      "Enter the verification code printed on a receipt, or choose a downloaded electronic receipt file: this computer checks the bank's signature and every line against the bank CA's certificate. Looked up by code, account numbers show only their first and last four digits.",
+    how: 'How to verify',
+    byCode: 'By verification code',
+    byFile: 'A receipt file',
+    check: 'Verify',
+    dropFile: 'Drop the electronic receipt file (.json) here, or click to choose it',
+    item: 'Item',
+    content: 'Content',
+    status: 'Result',
+    signer: 'Signing certificate',
+    link: 'Verify a receipt',
   },
   export: { saved: 'Saved to {path}', print: 'Print', printReceipt: 'Print receipt', download: 'Download {format}' },
   agreement: {

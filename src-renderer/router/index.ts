@@ -87,6 +87,13 @@ export const routes: RouteRecordRaw[] = [
     component: () => import('../views/member/RecoverView.vue'),
     meta: { public: true },
   },
+  // Anyone holding a printed receipt checks it here, without a login.
+  {
+    path: '/verify-receipt',
+    name: 'verifyReceipt',
+    component: () => import('../views/ReceiptVerifyView.vue'),
+    meta: { public: true },
+  },
   // Reachable before login too: the service URL and the token module are set here.
   { path: '/settings', name: 'settings', component: () => import('../views/SettingsView.vue'), meta: { public: true } },
   {

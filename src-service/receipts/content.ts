@@ -54,7 +54,8 @@ export async function receiptContent(
     push(lines, 'maker', i.maker.displayName);
     push(lines, 'checker', i.checker?.displayName);
     push(lines, 'rejectReason', i.rejectReason);
-    return { kind: 'instruction', subject: `instruction:${i.id}`, lines };
+    // one receipt per state: the receipt of a submitted instruction stays what it said then
+    return { kind: 'instruction', subject: `instruction:${i.id}:${i.state}`, lines };
   }
   if (subject.kind === 'transaction') {
     let accountIds: number[];

@@ -418,7 +418,7 @@ export interface ReconciliationFilesTable {
 /** A receipt the bank signed (receipts/issue.ts): its subject once, its code by hash. */
 export interface ReceiptsTable {
   id: Generated<number>;
-  /** 'instruction:12', 'transaction:34:5' (entry, account), 'memberOperation:<serial>'. */
+  /** 'instruction:12:executed' (id, state), 'transaction:34:<account number>', 'memberOperation:<serial>'. */
   subject: string;
   /** SHA-256 (hex) of the verification code in its printed form. */
   code_hash: string;
