@@ -30,6 +30,8 @@ const en: typeof zh = {
     reservedPhone: 'Phone reserved at the bank',
     useExisting: 'An authenticated card',
     addNew: 'A new card',
+    mode: 'Which card',
+    existingList: 'Authenticated cards',
     authenticate: 'Authenticate the card',
     authenticateNote: 'The issuing bank checks the holder name, ID number and reserved phone',
     authenticated: 'Card {card} ({bank}) authenticated',

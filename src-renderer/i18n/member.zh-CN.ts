@@ -29,6 +29,8 @@ export default {
     reservedPhone: '银行预留手机号码',
     useExisting: '使用已鉴权的银行卡',
     addNew: '绑定新的银行卡',
+    mode: '银行卡选择',
+    existingList: '已鉴权的银行卡',
     authenticate: '银联鉴权',
     authenticateNote: '由发卡行核对户名、证件号码和预留手机号码',
     authenticated: '银行卡 {card}（{bank}）鉴权通过',
