@@ -1,9 +1,20 @@
 // The settlement flows of the corporate client (付款业务 → 银商结算通, 交易授权,
 // 查询中心) in Chromium through the browser shell, every signature made on the
 // demo users' SoftHSM2 tokens, every rule answered by the embedded service.
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import ExcelJS from 'exceljs';
-import { advanceClock, enter, expect, go, logout, signWithToken, snap, snapBoth, test } from './fixtures';
+import {
+  advanceClock,
+  DEMO_TOKEN_PIN,
+  enter,
+  expect,
+  go,
+  logout,
+  signWithToken,
+  snap,
+  snapBoth,
+  test,
+} from './fixtures';
 
 test.describe.configure({ timeout: 300_000 });
 
@@ -391,4 +402,54 @@ test('a deposit to a market not signed in is refused before signing; the maker c
   await summary.locator('.el-dialog__headerbtn').click();
   await go(page, MEMBER_ACCOUNTS);
   await expect(page.getByTestId('available-EX1002')).toHaveText('¥1,500.00');
+});
+
+/** Presses Tab until the target has the focus (the keyboard's way to a control). */
+async function tabTo(page: Page, target: Locator, max = 80) {
+  for (let i = 0; i < max; i++) {
+    if (await target.evaluate((el) => el === document.activeElement)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`${max} presses of Tab did not reach ${target.toString()}`);
+}
+
+test('a deposit made with the keyboard alone: Tab, the amount, Enter, 上一步 and 下一步, confirm, the PIN, Enter', async ({
+  page,
+  shell,
+}) => {
+  await page.goto(shell.launchUrl);
+  await contractInForce(page, 'EXCH01', 'EX1002', { op: true, rev: true });
+  await go(page, DEPOSIT);
+  const wizard = page.getByTestId('money-deposit');
+  await expect(wizard).toBeVisible();
+  await expect(wizard.getByTestId('available-balance')).toHaveText('¥800,000.00');
+  // from here on no click: Tab, typing, Enter and Space
+  const amount = wizard.locator('input[name="amount"]');
+  await tabTo(page, amount);
+  await page.keyboard.type('1000');
+  await expect(wizard.getByTestId('amount-capitals')).toContainText('壹仟元整');
+  await page.keyboard.press('Enter');
+  const fields = wizard.getByTestId('instruction-fields');
+  await expect(fields).toBeVisible();
+  await expect(fields).toContainText('壹仟元整');
+  // Enter on a focused 上一步 goes back (not on), Space on 下一步 comes again
+  await tabTo(page, wizard.getByTestId('wizard-previous'));
+  await page.keyboard.press('Enter');
+  await expect(amount).toBeVisible();
+  await expect(amount).toHaveValue(/1,?000/);
+  await tabTo(page, wizard.getByTestId('wizard-next'));
+  await page.keyboard.press('Space');
+  await expect(fields).toBeVisible();
+  await tabTo(page, wizard.getByTestId('wizard-confirm'));
+  await page.keyboard.press('Enter');
+  // the PIN dialog takes the focus; Enter signs
+  const dialog = page.getByTestId('sign-dialog');
+  await expect(dialog).toBeVisible();
+  await expect(page.getByTestId('pin-input')).toBeFocused();
+  await page.keyboard.type(DEMO_TOKEN_PIN);
+  await page.keyboard.press('Enter');
+  await expect(dialog).toBeHidden({ timeout: 30_000 });
+  const result = wizard.getByTestId('instruction-result');
+  await expect(result).toHaveAttribute('data-state', 'pending');
+  await expect(result.getByTestId('receipt')).toContainText('壹仟元整');
 });
