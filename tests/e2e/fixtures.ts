@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { recordToasts, scanAccessibility, scanForCodes } from './scans';
 
 export interface Shell {
   launchUrl: string;
@@ -42,6 +43,11 @@ async function launchShell(): Promise<{ shell: Shell; child: ChildProcess; dir: 
 }
 
 export const test = base.extend<{ shell: Shell }>({
+  page: async ({ page }, use) => {
+    // every toast is kept for the no-codes scan, even one gone before the next screenshot
+    await page.addInitScript(recordToasts);
+    await use(page);
+  },
   shell: async ({}, use) => {
     const { shell, child, dir } = await launchShell();
     await use(shell);
@@ -114,10 +120,15 @@ export async function changePassword(page: Page, oldPassword: string, newPasswor
   await page.getByTestId('password-submit').click();
 }
 
-/** Full-page screenshots kept as test artifacts, named by page and language. */
+/**
+ * Full-page screenshots kept as test artifacts, named by page and language.
+ * Every page screenshotted is also scanned: no internal code in its text (the
+ * toasts on it included), no serious or critical accessibility violation.
+ */
 export async function snap(page: Page, name: string): Promise<void> {
   const dir = join('artifacts', 'screenshots');
   mkdirSync(dir, { recursive: true });
+  await scanForCodes(page, name);
   // let transitions settle and earlier toasts fade, so each picture shows its own page
   await page
     .locator('.el-message')
@@ -126,6 +137,8 @@ export async function snap(page: Page, name: string): Promise<void> {
     .catch(() => undefined);
   await page.waitForTimeout(250);
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+  await scanForCodes(page, name);
+  await scanAccessibility(page, name);
 }
 
 export const NEW_PASSWORD = 'Settle2026';
