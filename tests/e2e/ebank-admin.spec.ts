@@ -1,6 +1,6 @@
 // Menu assignment (客户服务 → 企业内部维护): dual-admin with review, single-admin without.
 import type { Page } from '@playwright/test';
-import { enter, expect, go, logout, signWithToken, snap, snapBoth, test } from './fixtures';
+import { enter, expect, go, logout, signWithToken, snapBoth, test } from './fixtures';
 
 test.describe.configure({ timeout: 300_000 });
 
@@ -32,9 +32,10 @@ async function tickAndSubmit(page: Page, tick: string[]) {
   return page.getByTestId('instruction-result');
 }
 
-async function openMenuChange(page: Page) {
+async function openMenuChange(page: Page, shots?: string) {
   await go(page, INTERNAL_REVIEW);
   await expect(page.getByTestId('count-menu')).toContainText('1');
+  if (shots) await snapBoth(page, shots);
   await page.getByTestId('review-table').locator('[data-testid^="open-"]').first().click();
   const drawer = page.getByTestId('review-detail');
   await expect(drawer.getByTestId('maker-signature')).toHaveText('签名验证通过');
@@ -63,7 +64,7 @@ test('administrator A assigns deposit and withdraw; B rejects with a reason, the
   await logout(page);
 
   await enter(page, 'demo.admin2', true);
-  let drawer = await openMenuChange(page);
+  let drawer = await openMenuChange(page, 'internal-review');
   const change = drawer.getByTestId('menu-change');
   await expect(change).toContainText('入金');
   await expect(change).toContainText('出金');
@@ -114,7 +115,7 @@ test('the single-admin enterprise changes a menu without a review step', async (
   await expect(page.locator('[data-menu="internalReview"]')).toHaveCount(0);
   await openEdit(page, 'trade.reviewer');
   await expect(page.getByTestId('operator-edit')).toContainText('立即生效');
-  await snap(page, 'operators-edit-single.zh-CN');
+  await snapBoth(page, 'operators-edit-single');
   const result = await tickAndSubmit(page, ['交易明细查询']);
   await expect(result).toHaveAttribute('data-state', 'executed');
   await page.getByTestId('result-home').click();

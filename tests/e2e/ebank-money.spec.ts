@@ -3,18 +3,7 @@
 // demo users' SoftHSM2 tokens, every rule answered by the embedded service.
 import type { Locator, Page } from '@playwright/test';
 import ExcelJS from 'exceljs';
-import {
-  advanceClock,
-  DEMO_TOKEN_PIN,
-  enter,
-  expect,
-  go,
-  logout,
-  signWithToken,
-  snap,
-  snapBoth,
-  test,
-} from './fixtures';
+import { advanceClock, DEMO_TOKEN_PIN, enter, expect, go, logout, signWithToken, snapBoth, test } from './fixtures';
 
 test.describe.configure({ timeout: 300_000 });
 
@@ -63,7 +52,7 @@ async function signContract(page: Page, market: string, memberCode: string, shot
   const service = page.locator('[data-testid="agreement-dialog"]:visible');
   await expect(service).toContainText('银商结算通服务使用协议');
   await expect(service.getByTestId('agreement-agree')).toBeDisabled();
-  if (shots) await snap(page, `${shots}-service-agreement.zh-CN`);
+  if (shots) await snapBoth(page, `${shots}-service-agreement`);
   await service.getByTestId('agreement-text').evaluate((el) => el.scrollTo(0, el.scrollHeight));
   await service.getByTestId('agreement-agree').click();
   await signWithToken(page);
@@ -295,7 +284,7 @@ test('cancel is refused while the balance is not zero and the day money moved; a
   await page.getByTestId('cancel-EXCH01').click();
   await expect(refusals.locator('[data-code="CANCEL_BALANCE_NOT_ZERO"]')).toHaveCount(0);
   await expect(refusals.locator('[data-code="CANCEL_MONEY_MOVED_TODAY"]')).toBeVisible();
-  await snap(page, 'contract-cancel-moved-today.zh-CN');
+  await snapBoth(page, 'contract-cancel-moved-today');
   await logout(page);
 
   // the next business day (the service's clock, moved by the test-mode hook)

@@ -18,7 +18,6 @@ import {
   passCertificate,
   setLanguage,
   signWithToken,
-  snap,
   snapBoth,
   test,
 } from './fixtures';
@@ -38,7 +37,7 @@ async function newestSms(
   await expect
     .poll(async () => Number((await message.getAttribute('data-id').catch(() => '0')) ?? 0), { timeout: 20_000 })
     .toBeGreaterThan(after);
-  if (screenshot) await snap(page, screenshot);
+  if (screenshot) await snapBoth(page, screenshot);
   const found = {
     id: Number(await message.getAttribute('data-id')),
     text: (await message.locator('.sms-text').innerText()).trim(),
@@ -104,7 +103,7 @@ async function passFirstLoginCode(page: Page, phone: string, after: number): Pro
   await step.getByTestId('otp-send').click();
   const sms = await newestSms(page, phone, after, inboxOnPublicPage(page));
   await step.getByTestId('otp-code').fill(codeOf(sms.text));
-  await snap(page, 'member-first-login-code.zh-CN');
+  await snapBoth(page, 'member-first-login-code');
   await step.getByTestId('otp-submit').click();
   return sms.id;
 }
@@ -148,7 +147,7 @@ test('an individual registers, signs a market, re-credits from suspense, reviews
   await expect(confirm).toContainText('6225880000000035');
   await confirm.getByTestId('otp-send').click();
   await expect(confirm.getByTestId('otp-sent')).toContainText('139****9001');
-  let sms = await newestSms(page, PHONE, lastSms, inboxOnPublicPage(page), 'demo-sms-inbox.zh-CN');
+  let sms = await newestSms(page, PHONE, lastSms, inboxOnPublicPage(page), 'demo-sms-inbox');
   lastSms = sms.id;
   await confirm.getByTestId('otp-code').fill(codeOf(sms.text));
   await snapBoth(page, 'register-confirm');
@@ -181,7 +180,7 @@ test('an individual registers, signs a market, re-credits from suspense, reviews
   await agreement.getByTestId('agreement-text').evaluate((el) => el.scrollTo(0, el.scrollHeight));
   await agreement.getByTestId('agreement-agree').click();
   await page.getByTestId('wizard-next').click();
-  await snap(page, 'member-verify-sms.zh-CN');
+  await snapBoth(page, 'member-verify-sms');
   lastSms = await verifyBySms(page, PHONE, lastSms);
   const signed = page.getByTestId('member-result');
   await expect(signed).toContainText('签约成功');
@@ -200,7 +199,7 @@ test('an individual registers, signs a market, re-credits from suspense, reviews
   await payIn.locator('input[name="payerCard"]').fill('6225880000000035');
   await payIn.locator('input[name="payerName"]').fill('李四');
   await payIn.locator('input[name="amount"]').fill('300');
-  await snap(page, 'demo-tools-pay-in.zh-CN');
+  await snapBoth(page, 'demo-tools-pay-in');
   await tools.getByTestId('demo-pay-submit').click();
   // the reason in words, never its code
   await expect(page.locator('.el-message').last()).toContainText('已挂账（市场未签到）');
@@ -218,6 +217,7 @@ test('an individual registers, signs a market, re-credits from suspense, reviews
   await page.getByTestId('wizard-next').click();
   lastSms = await verifyBySms(page, PHONE, lastSms);
   await expect(page.getByTestId('member-result')).toContainText('已重新入账');
+  await snapBoth(page, 'member-recredit-result');
   await page.getByTestId('result-again').click();
   await expect(suspense).toContainText('已重新入账');
   await expect(suspense.locator('[data-testid^="recredit-"]')).toHaveCount(0);
@@ -241,6 +241,7 @@ test('an individual registers, signs a market, re-credits from suspense, reviews
   await page.getByTestId('wizard-next').click();
   lastSms = await verifyBySms(page, PHONE, lastSms);
   await expect(page.getByTestId('member-result')).toContainText('交易复核成功');
+  await snapBoth(page, 'member-trade-review-result');
   await go(page, '/member/trade/history');
   await expect(page.getByTestId('trade-table')).toContainText('办公用品采购');
   await snapBoth(page, 'member-trade-history');

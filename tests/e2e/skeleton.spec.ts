@@ -1,4 +1,4 @@
-import { expect, login, passCertificate, snap, test } from './fixtures';
+import { expect, login, passCertificate, snap, snapBoth, test } from './fixtures';
 
 test('the demo operator logs in, must change the password, sees only operator menus, switches to English, logs out', async ({
   page,
@@ -32,7 +32,7 @@ test('the demo operator logs in, must change the password, sees only operator me
     issuer: 'SettleKey 演示银行 CA',
   });
   await expect(page.getByRole('heading', { name: '修改登录密码' })).toBeVisible();
-  await snap(page, 'change-password.zh-CN');
+  await snapBoth(page, 'change-password');
   const pw = page.getByTestId('password-form');
   await pw.locator('input[name="oldPassword"]').fill('Demo1234');
   await pw.locator('input[name="newPassword"]').fill('onlyletters');
@@ -125,7 +125,7 @@ test('the administrator sees customer service and not the operator pages; the ne
   await menu.locator('[data-menu="internal"]').click();
   await expect(menu.locator('[data-menu="operators"]')).toBeVisible();
   await expect(menu.locator('[data-menu="internalReview"]')).toBeVisible();
-  await snap(page, 'home.admin.zh-CN');
+  await snapBoth(page, 'home.admin');
   await page.getByTestId('user-menu-trigger').click();
   await page.getByTestId('logout').click();
   await page.getByRole('button', { name: '确定' }).click();

@@ -1,4 +1,4 @@
-import { changePassword, DEMO_TOKEN_PIN, expect, login, snap, test } from './fixtures';
+import { changePassword, DEMO_TOKEN_PIN, expect, login, setLanguage, snap, snapBoth, test } from './fixtures';
 
 test('the demo reviewer signs off the certificate at first login, and logs in signed with it next time', async ({
   page,
@@ -14,7 +14,7 @@ test('the demo reviewer signs off the certificate at first login, and logs in si
   await expect(details).toContainText('demo.reviewer');
   await expect(details).toContainText('演示科技有限公司');
   await expect(details).toContainText('SK demo.reviewer');
-  await snap(page, 'certificate-signoff.zh-CN');
+  await snapBoth(page, 'certificate-signoff');
   await expect(page.getByTestId('certificate-sign')).toBeDisabled();
   await page.getByTestId('certificate-confirm').click();
   await page.getByTestId('certificate-sign').click();
@@ -27,7 +27,7 @@ test('the demo reviewer signs off the certificate at first login, and logs in si
   await page.getByTestId('sign-submit').click();
   await expect(page.getByTestId('sign-error')).toContainText('USB-KEY 密码错误');
   await expect(dialog).toContainText('密码已输错过');
-  await snap(page, 'pin-dialog.zh-CN');
+  await snapBoth(page, 'pin-dialog');
   await page.getByTestId('pin-input').fill(DEMO_TOKEN_PIN);
   await page.getByTestId('sign-submit').click();
 
@@ -53,10 +53,13 @@ test('the demo reviewer signs off the certificate at first login, and logs in si
   await expect(step.getByRole('heading', { name: 'USB-KEY login' })).toBeVisible();
   await expect(page.getByTestId('certificate-confirm')).toHaveCount(0);
   await snap(page, 'certificate-signin.en');
+  await setLanguage(page, 'zh-CN');
+  await snap(page, 'certificate-signin.zh-CN');
+  await setLanguage(page, 'en');
   await page.getByTestId('certificate-sign').click();
   await page.getByTestId('pin-input').fill(DEMO_TOKEN_PIN);
   await page.getByTestId('sign-submit').click();
   await expect(page.getByTestId('home')).toBeVisible();
   await expect(page.getByText('Welcome to SettleKey')).toBeVisible();
-  await snap(page, 'home.reviewer.en');
+  await snapBoth(page, 'home.reviewer');
 });
