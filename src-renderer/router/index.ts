@@ -123,6 +123,9 @@ router.beforeEach((to) => {
   const session = useSessionStore();
   if (to.meta.public) return true;
   if (!session.profile) return { name: 'login' };
+  // the manual's first login: the initial password is changed before the certificate's sign-off
+  if (session.certificateStep && session.profile.mustChangePassword)
+    return to.meta.passwordChange ? true : { name: 'changePassword' };
   if (session.certificateStep) return to.meta.certificateStep ? true : { name: 'certificate' };
   if (to.meta.certificateStep) return { name: 'home' };
   if (session.otpStep) return to.meta.otpStep ? true : { name: 'verifyPhone' };

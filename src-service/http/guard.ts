@@ -41,6 +41,12 @@ export function installGuard(app: FastifyInstance, sessions: Sessions): void {
     const session = await sessions.resume(token);
     request.session = session;
     if (mode === 'certificate') return;
+    // The manual's first login changes the initial password, then signs off the certificate.
+    // The USB-KEY step still comes at every login, so changing the password first skips
+    // nothing; an individual's SMS step stays first (it is asked only while the password is
+    // the initial one, so changing it first would skip the check).
+    if (mode === 'password-change' && session.stage === 'certificate' && session.user.must_change_password === 1)
+      return;
     if (session.stage === 'otp') throw new AppError('AUTH_OTP_STEP_REQUIRED');
     if (session.stage !== 'verified') throw new AppError('AUTH_CERTIFICATE_STEP_REQUIRED');
     if (mode === 'session' && session.user.must_change_password === 1) {

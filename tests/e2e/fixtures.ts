@@ -93,7 +93,9 @@ export async function passCertificate(
   expected?: { holder: string; enterprise: string; issuer?: string },
 ): Promise<void> {
   const step = page.getByTestId('certificate-step');
-  await expect(step).toBeVisible();
+  // A scenario's first login waits for the shell's demo USB-KEYs (eight SoftHSM2 keys and
+  // certificates made at launch): on two busy cores that alone can take half a minute.
+  await expect(step).toBeVisible({ timeout: 60_000 });
   await expect(page.getByTestId('certificate-details')).toBeVisible();
   // The holder's name and enterprise are shown, as the bank's records name them.
   await expect(page.getByTestId('certificate-holder')).not.toBeEmpty();
@@ -145,12 +147,13 @@ export const NEW_PASSWORD = 'Settle2026';
 
 /**
  * Logs a demo user in. The first time (each scenario starts from a fresh
- * service) that is the certificate sign-off and the forced password change.
+ * service) that is, in the manual's order, the forced password change and then
+ * the certificate sign-off.
  */
 export async function enter(page: Page, loginName: string, first: boolean): Promise<void> {
   await login(page, loginName, first ? 'Demo1234' : NEW_PASSWORD);
-  await passCertificate(page);
   if (first) await changePassword(page, 'Demo1234', NEW_PASSWORD);
+  await passCertificate(page);
   await expect(page.getByTestId('home')).toBeVisible();
 }
 

@@ -400,8 +400,8 @@ test('a corporate member registers with its documents, the counter approves, it 
   // first login: the USB-KEY the bank issued (the demo delivers it onto SoftHSM2), signed off
   await page.getByTestId('result-login').click();
   await loginMember(page, loginName, password, 'corporate');
-  await passCertificate(page);
   await changePassword(page, password, 'Xinghe2026');
+  await passCertificate(page);
   await expect(page.getByTestId('home')).toBeVisible();
   await expect(page.getByTestId('token-indicator')).toContainText(`SK ${loginName}`);
 

@@ -23,14 +23,8 @@ test('the demo operator logs in, must change the password, sees only operator me
   await page.getByTestId('login-submit').click();
   await expect(page.getByText('用户名不能为空')).toBeVisible();
 
+  // the manual's first login: the new password first, then the certificate's sign-off
   await login(page, 'demo.operator', 'Demo1234');
-  await expect(page.getByTestId('certificate-details')).toBeVisible();
-  await snap(page, 'certificate-sign-off.zh-CN');
-  await passCertificate(page, undefined, {
-    holder: '赵子航',
-    enterprise: '演示科技有限公司',
-    issuer: 'SettleKey 演示银行 CA',
-  });
   await expect(page.getByRole('heading', { name: '修改登录密码' })).toBeVisible();
   await snapBoth(page, 'change-password');
   const pw = page.getByTestId('password-form');
@@ -42,6 +36,13 @@ test('the demo operator logs in, must change the password, sees only operator me
   await pw.locator('input[name="newPassword"]').fill('Operator2026');
   await pw.locator('input[name="confirmPassword"]').fill('Operator2026');
   await page.getByTestId('password-submit').click();
+  await expect(page.getByTestId('certificate-details')).toBeVisible();
+  await snap(page, 'certificate-sign-off.zh-CN');
+  await passCertificate(page, undefined, {
+    holder: '赵子航',
+    enterprise: '演示科技有限公司',
+    issuer: 'SettleKey 演示银行 CA',
+  });
 
   await expect(page.getByTestId('home')).toBeVisible();
   const menu = page.getByTestId('side-menu');
@@ -108,7 +109,6 @@ test('the administrator sees customer service and not the operator pages; the ne
 }) => {
   await page.goto(shell.launchUrl);
   await login(page, 'demo.admin1', 'Demo1234');
-  await passCertificate(page);
   await expect(page.getByRole('heading', { name: '修改登录密码' })).toBeVisible();
   const pw = page.getByTestId('password-form');
   await pw.locator('input[name="oldPassword"]').fill('Demo1234');
@@ -118,6 +118,7 @@ test('the administrator sees customer service and not the operator pages; the ne
   await expect(page.getByText('两次输入的新密码不一致')).toBeVisible();
   await pw.locator('input[name="confirmPassword"]').fill('Admin2026a');
   await page.getByTestId('password-submit').click();
+  await passCertificate(page);
   const menu = page.getByTestId('side-menu');
   await expect(menu.locator('[data-menu="customerService"]')).toBeVisible();
   await expect(menu.locator('[data-menu="payment"]')).toHaveCount(0);

@@ -6,8 +6,11 @@ test('the demo reviewer signs off the certificate at first login, and logs in si
 }) => {
   await page.goto(shell.launchUrl);
   await login(page, 'demo.reviewer', 'Demo1234');
+  // first login, in the manual's order: the new password, then the certificate's sign-off
+  await expect(page.getByRole('heading', { name: '修改登录密码' })).toBeVisible();
+  await changePassword(page, 'Demo1234', 'Review2026');
 
-  // first login: the certificate the bank issued, read from the SoftHSM2 token
+  // the certificate the bank issued, read from the SoftHSM2 token
   const step = page.getByTestId('certificate-step');
   await expect(step.getByRole('heading', { name: '证书签收' })).toBeVisible();
   const details = page.getByTestId('certificate-details');
@@ -30,9 +33,6 @@ test('the demo reviewer signs off the certificate at first login, and logs in si
   await snapBoth(page, 'pin-dialog');
   await page.getByTestId('pin-input').fill(DEMO_TOKEN_PIN);
   await page.getByTestId('sign-submit').click();
-
-  await expect(page.getByRole('heading', { name: '修改登录密码' })).toBeVisible();
-  await changePassword(page, 'Demo1234', 'Review2026');
   await expect(page.getByTestId('home')).toBeVisible();
   await expect(page.getByTestId('token-indicator')).toHaveAttribute('data-state', 'ok');
   await expect(page.getByTestId('token-indicator')).toContainText('SK demo.reviewer');

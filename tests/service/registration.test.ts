@@ -230,6 +230,14 @@ for (const kind of DATABASE_KINDS) {
       // nothing works before the code
       const early = await h.request({ method: 'GET', url: '/member-accounts', token });
       expect(early.json().error.code).toBe('AUTH_OTP_STEP_REQUIRED');
+      // the SMS step comes before the password's change: the code is asked only while the password is the initial one
+      const changeFirst = await post(
+        '/auth/password',
+        { oldPassword: password, newPassword: 'Lisi2026ok', confirmPassword: 'Lisi2026ok' },
+        'zh-CN',
+        token,
+      );
+      expect(changeFirst.json().error.code).toBe('AUTH_OTP_STEP_REQUIRED');
       const sent = await post('/auth/otp/send', undefined, 'zh-CN', token);
       const verified = await post(
         '/auth/otp',

@@ -248,7 +248,8 @@ for (const kind of DATABASE_KINDS) {
         token: login.token,
         body: { oldPassword: 'a', newPassword: 'Abcdefg12', confirmPassword: 'Abcdefg12' },
       });
-      expect(blockedPw.json().error.code).toBe('AUTH_CERTIFICATE_STEP_REQUIRED');
+      // the initial password's change is open before the sign-off, as the manual orders them
+      expect(blockedPw.json().error.code).toBe('AUTH_OLD_PASSWORD_WRONG');
       // a signature by someone else's key does not pass it
       const other = await h.keyOf('demo.reviewer');
       const wrong = await h.certificateAnswer(login.token, {
@@ -289,6 +290,41 @@ for (const kind of DATABASE_KINDS) {
       // the next login is a signed login with the activated certificate
       const next = await h.login('trade.reviewer', DEMO_PASSWORD, { certificate: false });
       expect(next.body.certificateStep).toMatchObject({ step: 'signIn', serials: [key.serial] });
+    });
+
+    it('takes the first login in the manual’s order: the new password, then the sign-off, which it does not skip', async () => {
+      const key = await h.keyOf('demo.admin1');
+      const login = await h.login('demo.admin1', DEMO_PASSWORD, { certificate: false });
+      expect(login.body.profile.mustChangePassword).toBe(true);
+      expect(login.body.certificateStep).toMatchObject({ step: 'signOff' });
+      const change = (token: string, oldPassword: string, newPassword: string) =>
+        h.request({
+          method: 'POST',
+          url: '/auth/password',
+          token,
+          body: { oldPassword, newPassword, confirmPassword: newPassword },
+        });
+      const changed = await change(login.token, DEMO_PASSWORD, 'Admin2026first');
+      expect(changed.statusCode, changed.body).toBe(200);
+      expect(changed.json().mustChangePassword).toBe(false);
+      // the session is still at the USB-KEY step: nothing else is open, not even another change
+      const blocked = await h.request({ method: 'GET', url: '/certificates/mine', token: login.token });
+      expect(blocked.json().error.code).toBe('AUTH_CERTIFICATE_STEP_REQUIRED');
+      expect((await change(login.token, 'Admin2026first', 'Admin2026second')).json().error.code).toBe(
+        'AUTH_CERTIFICATE_STEP_REQUIRED',
+      );
+      // a new login with the new password asks for the sign-off again: changing the password skipped nothing
+      const again = await h.login('demo.admin1', 'Admin2026first', { certificate: false });
+      expect(again.body.profile.mustChangePassword).toBe(false);
+      expect(again.body.certificateStep).toMatchObject({ step: 'signOff' });
+      const ok = await h.certificateAnswer(again.token, {
+        step: 'signOff',
+        key,
+        loginName: 'demo.admin1',
+        challenge: again.body.certificateStep.challenge,
+      });
+      expect(ok.statusCode, ok.body).toBe(200);
+      expect((await h.request({ method: 'GET', url: '/certificates/mine', token: again.token })).statusCode).toBe(200);
     });
 
     it('reports a certificate that expires within 30 days at login', async () => {
