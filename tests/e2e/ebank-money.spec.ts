@@ -3,6 +3,7 @@
 // demo users' SoftHSM2 tokens, every rule answered by the embedded service.
 import type { Locator, Page } from '@playwright/test';
 import ExcelJS from 'exceljs';
+import { readFileSync } from 'node:fs';
 import { advanceClock, DEMO_TOKEN_PIN, enter, expect, go, logout, signWithToken, snapBoth, test } from './fixtures';
 
 test.describe.configure({ timeout: 300_000 });
@@ -248,6 +249,11 @@ test('sign, deposit 1,000.00, a rejected and an approved withdrawal of 200.00: t
   await expect(page.getByTestId('transaction-detail')).toContainText('转出至交易市场');
   await snapBoth(page, 'txn-detail-receipt');
   await page.getByTestId('transaction-detail').locator('.el-dialog__headerbtn').click();
+  // the export words a 入金 as the screen does: it left the settlement account for the market
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+  const csvText = readFileSync(await csv.path(), 'utf8');
+  expect(csvText.split('\n').find((line) => line.includes(deposit))).toContain('转出至交易市场（入金）');
+  expect(csvText.split('\n').find((line) => line.includes(w2))).toContain('转入自交易市场（出金）');
   await page.getByTestId('query-period').getByText('历史交易').click();
   await page.getByTestId('query-submit').click();
   await expect(txns).toContainText(deposit);

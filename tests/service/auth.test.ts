@@ -225,7 +225,7 @@ for (const kind of DATABASE_KINDS) {
         if (c.rule) for (const f of error.fields) expect(f.rule).toBe(c.rule);
       }
       const zh = await h.request({ method: 'POST', url: '/auth/login', body: {} });
-      expect(zh.json().error.fields[0].message).toBe('登录名不能为空');
+      expect(zh.json().error.fields[0].message).toBe('用户名不能为空');
       const notJson = await h.request({
         method: 'POST',
         url: '/auth/login',

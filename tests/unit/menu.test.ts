@@ -98,7 +98,12 @@ describe("permissions in the manual's order", () => {
 
   it('puts any list in that order, each code once, whatever order the boxes were ticked in', () => {
     expect(
-      inManualOrder(['ebank.query.txnDetail', 'ebank.settle.withdraw', 'ebank.settle.contract', 'ebank.settle.withdraw']),
+      inManualOrder([
+        'ebank.query.txnDetail',
+        'ebank.settle.withdraw',
+        'ebank.settle.contract',
+        'ebank.settle.withdraw',
+      ]),
     ).toEqual(['ebank.settle.contract', 'ebank.settle.withdraw', 'ebank.query.txnDetail']);
     expect(inManualOrder([...PERMISSIONS].reverse())).toEqual([...PERMISSIONS]);
     expect(inManualOrder(['unknown', 'ebank.settle.deposit'])).toEqual(['ebank.settle.deposit', 'unknown']);
