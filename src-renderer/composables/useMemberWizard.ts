@@ -4,7 +4,9 @@
 // (SMS code or USB-KEY) and performed, and its result ends the wizard.
 import { ref } from 'vue';
 import type { OperationResult } from '../../src-shared/api/members';
+import type { OtpAnswer } from '../../src-shared/api/registration';
 import type { MemberOperationCall } from '../../src-shared/ipc/contract';
+import { memberApi } from '../api/domains';
 import { useFailure } from './useErrorText';
 import type { InstructionWizard, WizardStage } from './useInstructionWizard';
 
@@ -12,15 +14,33 @@ export function useMemberWizard() {
   const stage = ref<WizardStage>('draft');
   const call = ref<MemberOperationCall | null>(null);
   const result = ref<OperationResult | null>(null);
+  /** The SMS code typed on the form, where the manual asks for it (an individual's 签约). */
+  const otp = ref<OtpAnswer | null>(null);
+  const performing = ref(false);
   /** The verification dialog is open. */
   const verifying = ref(false);
   const { failure, fail, clear } = useFailure();
 
   /** The page checked its draft: what will be verified is now fixed. */
-  function toConfirm(next: MemberOperationCall) {
+  function toConfirm(next: MemberOperationCall, code: OtpAnswer | null = null) {
     clear();
     call.value = next;
+    otp.value = code;
     stage.value = 'confirm';
+  }
+
+  /** Performs with the code the form took; a wrong or spent code sends the member back to the form for a new one. */
+  async function performWithCode() {
+    if (!call.value || !otp.value || performing.value) return;
+    clear();
+    performing.value = true;
+    try {
+      done(await memberApi.perform({ call: call.value, otp: otp.value }));
+    } catch (error) {
+      fail(error);
+    } finally {
+      performing.value = false;
+    }
   }
 
   function done(performed: OperationResult) {
@@ -36,6 +56,7 @@ export function useMemberWizard() {
   function restart() {
     stage.value = 'draft';
     call.value = null;
+    otp.value = null;
     result.value = null;
     verifying.value = false;
     clear();
@@ -48,6 +69,9 @@ export function useMemberWizard() {
     call,
     result,
     verifying,
+    otp,
+    performing,
+    performWithCode,
     failure,
     fail,
     clear,

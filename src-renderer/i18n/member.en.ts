@@ -143,6 +143,7 @@ const en: typeof zh = {
     chooseMarket: 'Choose the market to sign with',
     boundCard: 'Bound card',
     cardFirst: 'Choose or authenticate a card',
+    formFirst: 'Fill in the member code and choose the card before asking for the code',
     agreementTitle: 'Read and sign the Bank–Market Settlement Service Agreement',
     mustAgree: 'Read and agree to the Bank–Market Settlement Service Agreement',
     signButton: 'Sign',

@@ -139,6 +139,7 @@ export default {
     chooseMarket: '选择要签约的交易市场',
     boundCard: '绑定银行卡',
     cardFirst: '请选择或鉴权一张银行卡',
+    formFirst: '请先填写会员代码并选择银行卡，再获取动态口令',
     agreementTitle: '阅读并签署《银商结算通服务使用协议》',
     mustAgree: '请阅读并同意《银商结算通服务使用协议》',
     signButton: '签约',

@@ -173,15 +173,25 @@ test('an individual registers, signs a market, re-credits from suspense, reviews
   await page.getByTestId('m-sign-form').locator('input[name="memberCode"]').fill('B23001');
   await expect(page.getByTestId('card-existing')).toContainText('6225 **** **** 0035');
   await snapBoth(page, 'member-sign-details');
+  // the 动态口令 on this page, as the manual's step two has it: none typed, none sent, no 下一步
+  await page.getByTestId('wizard-next').click();
+  await expect(page.getByTestId('wizard-error')).toContainText('动态口令');
+  const otp = page.getByTestId('otp-field');
+  await otp.getByTestId('otp-send').click();
+  await expect(otp.getByTestId('otp-sent')).toBeVisible();
+  const signSms = await newestSms(page, PHONE, lastSms, inboxBesideCode(page, otp));
+  lastSms = signSms.id;
+  await otp.getByTestId('otp-code').fill(codeOf(signSms.text));
+  await snapBoth(page, 'member-sign-code');
   await page.getByTestId('wizard-next').click();
   await page.getByTestId('agree-service').click();
   const agreement = page.locator('[data-testid="agreement-dialog"]:visible');
   await expect(agreement).toContainText('银商结算通服务使用协议');
   await agreement.getByTestId('agreement-text').evaluate((el) => el.scrollTo(0, el.scrollHeight));
   await agreement.getByTestId('agreement-agree').click();
+  // 签约: the code typed on the form is the verification — no dialog asks for it again
   await page.getByTestId('wizard-next').click();
-  await snapBoth(page, 'member-verify-sms');
-  lastSms = await verifyBySms(page, PHONE, lastSms);
+  await expect(page.getByTestId('member-verify')).toBeHidden();
   const signed = page.getByTestId('member-result');
   await expect(signed).toContainText('签约成功');
   await expect(page.getByTestId('member-result-lines')).toContainText('B2B02');
@@ -215,6 +225,10 @@ test('an individual registers, signs a market, re-credits from suspense, reviews
   await snapBoth(page, 'member-suspense');
   await suspense.locator('[data-testid^="recredit-"]').click();
   await page.getByTestId('wizard-next').click();
+  // the SMS confirmation shows the amount with its capitals
+  await expect(page.getByTestId('member-verify').getByTestId('otp-sent')).toBeVisible();
+  await expect(page.getByTestId('verify-amount')).toContainText('叁佰元整');
+  await snapBoth(page, 'member-verify-sms');
   lastSms = await verifyBySms(page, PHONE, lastSms);
   await expect(page.getByTestId('member-result')).toContainText('已重新入账');
   await snapBoth(page, 'member-recredit-result');
