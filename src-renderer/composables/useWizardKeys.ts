@@ -10,7 +10,8 @@ export function useWizardKeys(handlers: { next?: () => void; back?: () => void }
     // closed dialogs stay in the DOM, hidden: only a shown one takes the keys
     const overlays = document.querySelectorAll('.el-overlay, .el-message-box__wrapper');
     if ([...overlays].some((el) => el.getClientRects().length > 0)) return;
-    const target = event.target as HTMLElement | null;
+    // a key sent to the window itself has no element as its target
+    const target = event.target instanceof Element ? event.target : null;
     if (target?.tagName === 'TEXTAREA') return;
     // a focused button, link, select or tab does what Enter means to it (上一步 goes back), not the wizard's next
     if (event.key === 'Enter' && target?.closest(CONTROLS_WITH_THEIR_OWN_ENTER)) return;

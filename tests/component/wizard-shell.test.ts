@@ -123,7 +123,8 @@ describe('WizardShell', () => {
     expect(active(wrapper)).toBe(2);
     expect(wrapper.find('[data-testid="instruction-result"]').attributes('data-state')).toBe('pending');
     expect(wrapper.find('[data-testid="member-verify"]').exists()).toBe(false);
-    expect(bridge.methods()).toEqual(['instructions.preview', 'instructions.submit']);
+    // the result's receipt asks the bank to sign it
+    expect(bridge.methods()).toEqual(['instructions.preview', 'instructions.submit', 'receipts.issue']);
   });
 
   it('single party: no preview; the page may hold back the verification, then MemberVerify prepares the very call', async () => {
