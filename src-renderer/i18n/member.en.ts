@@ -216,6 +216,9 @@ const en: typeof zh = {
     locked: 'Identity details are as registered and cannot be changed online; the bank counter changes them.',
     emailRule: 'Not a valid email address',
     done: 'Customer information updated',
+    confirmTitle: 'Confirm the customer information',
+    confirmNote:
+      'Check the details as they will be saved. On confirming, an individual member enters the SMS code and a corporate member signs with the USB-KEY.',
   },
   mCred: {
     nameTitle: 'Change the user name',

@@ -212,6 +212,8 @@ export default {
     locked: '证件信息以注册时为准，不能在线修改；如需变更请到银行柜面办理。',
     emailRule: '电子邮箱格式不正确',
     done: '客户信息已更新',
+    confirmTitle: '确认客户信息',
+    confirmNote: '请核对修改后的客户信息。确认后，个人会员验证手机动态口令，企业会员使用 USB-KEY 签名。',
   },
   mCred: {
     nameTitle: '用户名修改',

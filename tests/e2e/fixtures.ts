@@ -131,6 +131,14 @@ export async function snap(page: Page, name: string): Promise<void> {
   const dir = join('artifacts', 'screenshots');
   mkdirSync(dir, { recursive: true });
   await scanForCodes(page, name);
+  // the login page's captcha arrives first: the picture and the scans see the page settled, not
+  // its login button turning from disabled to enabled halfway through the contrast check
+  if (await page.getByTestId('login-form').isVisible())
+    await page
+      .getByTestId('captcha-image')
+      .locator('img')
+      .waitFor({ state: 'visible', timeout: 10_000 })
+      .catch(() => undefined);
   // let transitions settle and earlier toasts fade, so each picture shows its own page
   await page
     .locator('.el-message')

@@ -499,6 +499,12 @@ test('an individual recovers the login name, keeps contact details and changes t
   await info.locator('input[name="address"]').fill('北京市朝阳区建国路 88 号');
   await snapBoth(page, 'member-info');
   await page.getByTestId('info-submit').click();
+  // the manual's confirmation page comes first: no code has been sent yet
+  const confirmInfo = page.getByTestId('info-confirm');
+  await expect(confirmInfo).toContainText('北京市朝阳区建国路 88 号');
+  await expect(page.getByTestId('member-verify')).toBeHidden();
+  await snapBoth(page, 'member-info-confirm');
+  await confirmInfo.getByTestId('info-confirm-submit').click();
   lastSms = await verifyBySms(page, PHONE, lastSms);
   await expect(page.getByTestId('member-result')).toBeVisible();
   await page.getByTestId('result-again').click();

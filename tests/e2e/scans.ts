@@ -95,6 +95,19 @@ export const DISABLED_AXE_RULES: string[] = [];
 
 /** Fails (softly) on any serious or critical axe violation of the page as it is now. */
 export async function scanAccessibility(page: Page, name: string): Promise<void> {
+  // Colours are read as they are now: a button still fading from its disabled look (the login
+  // button once its captcha arrives) would be judged on a colour it is leaving. Finite CSS
+  // transitions and animations end first; a spinner's endless one is left alone.
+  await page
+    .waitForFunction(
+      () =>
+        document
+          .getAnimations()
+          .every((a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity),
+      undefined,
+      { timeout: 3_000 },
+    )
+    .catch(() => undefined);
   const results = await new AxeBuilder({ page }).disableRules(DISABLED_AXE_RULES).analyze();
   const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   const lines = serious.flatMap((v) => [
