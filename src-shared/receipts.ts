@@ -14,6 +14,7 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { z } from 'zod';
+import { AMOUNT_KEYS, MASKED_KEYS, RECEIPT_KEYS } from './receipt-keys';
 
 export const RECEIPT_VERSION = 1;
 /** RFC 9336 id-kp-documentSigning: the only key whose signature makes a receipt. */
@@ -38,48 +39,9 @@ export const ReceiptSubject = z.discriminatedUnion('kind', [
 ]);
 export type ReceiptSubject = z.infer<typeof ReceiptSubject>;
 
-/** A receipt's lines, in the order they print. Amounts are integer fen in decimal. */
-export const RECEIPT_KEYS = [
-  'serial',
-  'time',
-  'businessDate',
-  'kind',
-  'operation',
-  'direction',
-  'state',
-  'market',
-  'memberCode',
-  'account',
-  'accountName',
-  'fromAccount',
-  'toAccount',
-  'boundAccount',
-  'detailAccount',
-  'counterpartyAccount',
-  'counterpartyName',
-  'targetUser',
-  'permissions',
-  'details',
-  'amount',
-  'balanceAfter',
-  'maker',
-  'checker',
-  'rejectReason',
-] as const;
+export { AMOUNT_KEYS, MASKED_KEYS, RECEIPT_KEYS };
 export const ReceiptKey = z.enum(RECEIPT_KEYS);
 export type ReceiptKey = z.infer<typeof ReceiptKey>;
-
-/** Lines holding an account or card number: masked in the public lookup's copy. */
-export const MASKED_KEYS: ReadonlySet<ReceiptKey> = new Set([
-  'account',
-  'fromAccount',
-  'toAccount',
-  'boundAccount',
-  'detailAccount',
-  'counterpartyAccount',
-]);
-/** Lines holding an amount in fen. */
-export const AMOUNT_KEYS: ReadonlySet<ReceiptKey> = new Set(['amount', 'balanceAfter']);
 
 const Base64 = z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/);
 const Base64Url = z.string().regex(/^[A-Za-z0-9_-]+$/);

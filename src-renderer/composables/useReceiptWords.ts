@@ -1,15 +1,13 @@
 // A signed receipt's lines as the user reads them: the label of each key and its
 // value in words (kinds, states, permissions), amounts with their capitals.
 import { useI18n } from 'vue-i18n';
+import { AMOUNT_KEYS, type ReceiptKey } from '../../src-shared/receipt-keys';
 // types only: receipts.ts brings zod and the verifier's libraries, which only the 回单验证 page loads
-import type { ReceiptKey, ReceiptKind, ReceiptLine } from '../../src-shared/receipts';
+import type { ReceiptKind, ReceiptLine } from '../../src-shared/receipts';
 import { capitals, dateTime, money } from '../utils/format';
 import { usePermissionNames } from './usePermissionNames';
 
 /** Where a code of each receipt kind is worded: an instruction's kind, a journal entry's, a member operation. */
-/** AMOUNT_KEYS of src-shared/receipts.ts. */
-const AMOUNT_KEYS: ReadonlySet<ReceiptKey> = new Set<ReceiptKey>(['amount', 'balanceAfter']);
-
 const KIND_WORDS: Record<ReceiptKind, string> = { instruction: 'kind', transaction: 'txn', memberOperation: 'mop' };
 
 export function useReceiptWords() {

@@ -11,11 +11,9 @@ import type { Fen } from '../../src-shared/money';
 import { accountRoutes } from '../../src-shared/routes/accounts';
 import type { RouteSpec } from '../../src-shared/routes/define';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
-import { memberOperation } from '../support/members';
+import { ZHANG, zhangSignsB2b } from '../support/members';
 import { startHarness, type Harness } from '../support/service-harness';
 
-const ZHANG_PHONE = '13800138002';
-const ZHANG_CARD = '6225880000000019';
 const fen = (n: number) => n as Fen;
 
 for (const kind of DATABASE_KINDS) {
@@ -33,24 +31,14 @@ for (const kind of DATABASE_KINDS) {
       operator = await h.signedIn('demo.operator');
       zhang = await h.signedIn('m.zhangsan');
       corp = await h.signedIn('m.corp');
-      const markets = await get('/markets/mine', zhang);
-      const b2b = markets.find((m: any) => m.code === 'B2B02').id;
-      const card = (await get('/member/cards', zhang))[0].id;
-      const signed = await memberOperation(
-        h,
-        zhang,
-        'm.zhangsan',
-        'signContract',
-        { marketId: b2b, memberCode: 'B22002', cardId: card },
-        { phone: ZHANG_PHONE },
-      );
+      const signed = await zhangSignsB2b(h, zhang);
       expect(signed.status, JSON.stringify(signed.body)).toBe(200);
       memberContract = signed.body.contractId;
       enterpriseContract = (await get('/member-accounts', operator))[0].contractId;
       // money on both sides: the member's card pays in, then the member pays the enterprise on 云采 B2B
       const credited = await events.incomingTransfer(h.ctx, {
         marketCode: 'B2B02',
-        cardNo: ZHANG_CARD,
+        cardNo: ZHANG.cardNo,
         payerName: '张三',
         amount: fen(50_000),
         key: 'owner-in-1',

@@ -25,11 +25,10 @@ import {
 } from '../../src-shared/receipts';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { decide, submitInstruction, tradeDesk } from '../support/instructions';
-import { memberOperation } from '../support/members';
+import { ZHANG, zhangSignsB2b } from '../support/members';
 import { startHarness, type Harness } from '../support/service-harness';
 
 const run = promisify(execFile);
-const ZHANG_PHONE = '13800138002';
 
 for (const kind of DATABASE_KINDS) {
   const available = await checkAvailable(kind);
@@ -243,17 +242,7 @@ for (const kind of DATABASE_KINDS) {
 
     it('gives a member its operation’s receipt, and a member account’s transaction', async () => {
       const zhang = await h.signedIn('m.zhangsan');
-      const markets = await get('/markets/mine', zhang);
-      const b2b = markets.find((m: any) => m.code === 'B2B02').id;
-      const card = (await get('/member/cards', zhang))[0].id;
-      const signed = await memberOperation(
-        h,
-        zhang,
-        'm.zhangsan',
-        'signContract',
-        { marketId: b2b, memberCode: 'B22002', cardId: card },
-        { phone: ZHANG_PHONE },
-      );
+      const signed = await zhangSignsB2b(h, zhang);
       expect(signed.status, JSON.stringify(signed.body)).toBe(200);
       const receipt = await issued(zhang, { kind: 'memberOperation', serial: signed.body.serial });
       expect(line(receipt.document, 'operation')).toBe('signContract');
@@ -266,7 +255,7 @@ for (const kind of DATABASE_KINDS) {
 
       await events.incomingTransfer(h.ctx, {
         marketCode: 'B2B02',
-        cardNo: '6225880000000019',
+        cardNo: ZHANG.cardNo,
         payerName: '张三',
         amount: 5_000 as Fen,
         key: 'receipt-in-1',

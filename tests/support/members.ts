@@ -64,3 +64,21 @@ export async function memberOperation(
   });
   return { status: res.statusCode, body: res.json(), prepared };
 }
+
+/** The demo's individual member 张三 (m.zhangsan) and the card and phone he registered with. */
+export const ZHANG = { loginName: 'm.zhangsan', phone: '13800138002', cardNo: '6225880000000019' };
+
+/** 张三 signs 云采 B2B (B2B02) as member B22002 with his registered card, confirmed by SMS. */
+export async function zhangSignsB2b(h: Harness, token: string): Promise<{ status: number; body: any }> {
+  const get = async (url: string) => (await h.request({ method: 'GET', url, token })).json();
+  const b2b = (await get('/markets/mine')).find((m: { code: string }) => m.code === 'B2B02').id;
+  const card = (await get('/member/cards'))[0].id;
+  return memberOperation(
+    h,
+    token,
+    ZHANG.loginName,
+    'signContract',
+    { marketId: b2b, memberCode: 'B22002', cardId: card },
+    { phone: ZHANG.phone },
+  );
+}
