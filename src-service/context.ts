@@ -42,7 +42,17 @@ export interface ServiceOptions {
   };
 }
 
+/**
+ * Where a started service is in its life, for the load balancer's readiness check:
+ * 'starting' until it listens with its keys open, 'draining' from a stop on.
+ */
+export interface Lifecycle {
+  phase: 'starting' | 'ready' | 'draining';
+}
+
 export interface ServiceContext {
+  /** Read by /health/ready; set by startService. */
+  lifecycle: Lifecycle;
   store: Store;
   db: Kysely<Database>;
   clock: Clock;
@@ -68,6 +78,7 @@ export function createContext(store: Store, options: ServiceOptions, clock?: Clo
   const theClock = clock ?? new Clock(options.demo);
   const access = new AccessCache();
   return {
+    lifecycle: { phase: 'starting' },
     store,
     db: store.db,
     clock: theClock,

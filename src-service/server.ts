@@ -114,17 +114,31 @@ export async function startService(options: StartOptions): Promise<RunningServic
   const notices = new NoticeDispatcher(ctx, dispatchSettings(process.env, ctx.options.marketCa));
   notices.start();
   url ??= await listen(app);
+  ctx.lifecycle.phase = 'ready';
   app.log.info({ database: store.describe, demo: options.demo, bankKeys: keys }, 'settlement service ready');
+  const drainMs = millisecondsSetting(process.env, 'SETTLEKEY_DRAIN_MS', 0);
+  let closing: Promise<void> | null = null;
   return {
     app,
     ctx,
     url,
-    async close() {
-      clearInterval(sweep);
-      await notices.stop();
-      await app.close();
-      await ctx.bankKeys.close();
-      await store.close();
+    /**
+     * A graceful stop: readiness says 'draining' at once, so the load balancer sends no
+     * more; after SETTLEKEY_DRAIN_MS (its health-check interval) the listener closes and
+     * the requests in flight finish, then the outbox batch in hand, then the keys and store.
+     */
+    close() {
+      closing ??= (async () => {
+        ctx.lifecycle.phase = 'draining';
+        app.log.info({ drainMs }, 'settlement service draining');
+        if (drainMs > 0) await new Promise((resolve) => setTimeout(resolve, drainMs));
+        clearInterval(sweep);
+        await app.close();
+        await notices.stop();
+        await ctx.bankKeys.close();
+        await store.close();
+      })();
+      return closing;
     },
   };
 }

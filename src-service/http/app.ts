@@ -3,7 +3,7 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { HealthReply } from '../../src-shared/api/common';
+import { HealthReply, LivenessReply, ReadinessReply } from '../../src-shared/api/common';
 import { accountRoutes } from '../accounts/routes';
 import { authRoutes } from '../auth/routes';
 import { demoCertificateRoutes } from '../certificates/demo-routes';
@@ -68,6 +68,36 @@ export async function buildApp(
   app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, () => app.swagger());
   app.get('/market-api/v1/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, () =>
     marketApiDocument(app.swagger(), ctx.options.version),
+  );
+
+  // Liveness: the process answers (a load balancer or supervisor restarts one that does not).
+  app.get(
+    '/health/live',
+    { config: { auth: 'none' }, schema: { tags: ['service'], summary: 'Liveness', response: { 200: LivenessReply } } },
+    () => ({ status: 'alive' as const }),
+  );
+  // Readiness: started, not draining, and its database answering; a load balancer sends
+  // requests only while this says 200, and stops before a stopping instance closes.
+  app.get(
+    '/health/ready',
+    {
+      config: { auth: 'none' },
+      schema: {
+        tags: ['service'],
+        summary: 'Readiness for a load balancer',
+        response: { 200: ReadinessReply, 503: ReadinessReply },
+      },
+    },
+    async (_request, reply) => {
+      const phase = ctx.lifecycle.phase;
+      if (phase !== 'ready') return reply.code(503).send({ status: phase });
+      try {
+        await ctx.db.selectFrom('settings').select('key').limit(1).execute();
+      } catch {
+        return reply.code(503).send({ status: 'database' as const });
+      }
+      return { status: 'ready' as const };
+    },
   );
 
   app.get(

@@ -35,6 +35,11 @@ export const HealthReply = z.object({
 });
 export type HealthReply = z.infer<typeof HealthReply>;
 
+export const LivenessReply = z.object({ status: z.literal('alive') });
+
+/** Readiness, for a load balancer: 200 'ready' only when the instance may be sent requests. */
+export const ReadinessReply = z.object({ status: z.enum(['ready', 'starting', 'draining', 'database']) });
+
 /** A date as the service and the forms exchange it. */
 export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'RULE_FORMAT' });
 
