@@ -6,6 +6,7 @@ import { seedDemo } from './demo/seed';
 import { expireStale } from './instructions/service';
 import { expireTrades } from './markets/trades';
 import { buildApp } from './http/app';
+import { serveMetrics } from './http/metrics';
 import { createContext, isTestMode, type ServiceContext } from './context';
 import { openStore } from './store/db';
 import { migrateToLatest } from './store/migrations';
@@ -114,6 +115,14 @@ export async function startService(options: StartOptions): Promise<RunningServic
   const notices = new NoticeDispatcher(ctx, dispatchSettings(process.env, ctx.options.marketCa));
   notices.start();
   url ??= await listen(app);
+  // /metrics on an internal port only (SETTLEKEY_METRICS_PORT; the host defaults to loopback)
+  const metricsPort = process.env.SETTLEKEY_METRICS_PORT;
+  if (metricsPort && !/^\d{1,5}$/.test(metricsPort))
+    throw new Error(`SETTLEKEY_METRICS_PORT must be a port number: ${metricsPort}`);
+  const metrics = metricsPort
+    ? await serveMetrics(ctx, process.env.SETTLEKEY_METRICS_HOST || '127.0.0.1', Number(metricsPort))
+    : null;
+  if (metrics) app.log.info({ metrics: metrics.url }, 'metrics served');
   ctx.lifecycle.phase = 'ready';
   app.log.info({ database: store.describe, demo: options.demo, bankKeys: keys }, 'settlement service ready');
   const drainMs = millisecondsSetting(process.env, 'SETTLEKEY_DRAIN_MS', 0);
@@ -134,6 +143,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
         if (drainMs > 0) await new Promise((resolve) => setTimeout(resolve, drainMs));
         clearInterval(sweep);
         await app.close();
+        await metrics?.close();
         await notices.stop();
         await ctx.bankKeys.close();
         await store.close();

@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { HealthReply, LivenessReply, ReadinessReply } from '../../src-shared/api/common';
+import { instrument } from './metrics';
 import { accountRoutes } from '../accounts/routes';
 import { authRoutes } from '../auth/routes';
 import { demoCertificateRoutes } from '../certificates/demo-routes';
@@ -46,6 +47,7 @@ export async function buildApp(
     sendError(Object.assign(new Error('not found'), { statusCode: 404 }), request, reply),
   );
   installGuard(app, ctx.sessions);
+  instrument(app, ctx);
   // Simulated markets that sign in by themselves do it at the first request of a business day.
   app.addHook('onRequest', async () => autoSignIn(ctx));
 

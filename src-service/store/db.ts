@@ -37,6 +37,8 @@ export interface Store {
    * SQLite, null (its one writer is the caller's transaction).
    */
   autonomous: Kysely<Database> | null;
+  /** PostgreSQL: the pool's connections, for /metrics; SQLite (one connection): null. */
+  poolUsage(): { total: number; idle: number; waiting: number } | null;
   close(): Promise<void>;
 }
 
@@ -107,6 +109,7 @@ function openSqlite(path: string): Store {
     file: path,
     statements: () => counter.count,
     autonomous: null,
+    poolUsage: () => null,
     close: () => db.destroy(),
   };
 }
@@ -180,7 +183,9 @@ function openPostgres(url: string): Store {
   // pg is loaded when the first connection is wanted: a SQLite service never loads it.
   const connect = (max: number) => async (): Promise<Pool> => new (await import('pg')).default.Pool(config(max));
   const counter = new StatementCounter();
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: connect(poolSize()) }), plugins: [counter] });
+  let pool: Pool | null = null;
+  const mainPool = async () => (pool = await connect(poolSize())());
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: mainPool }), plugins: [counter] });
   const autonomous = new Kysely<Database>({ dialect: new PostgresDialect({ pool: connect(1) }), plugins: [counter] });
   const safe = new URL(parsed.toString());
   safe.password = '';
@@ -191,6 +196,7 @@ function openPostgres(url: string): Store {
     describe: `${safe.toString()}${schema ? ` (schema ${schema})` : ''}`,
     statements: () => counter.count,
     autonomous,
+    poolUsage: () => (pool ? { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount } : null),
     close: async () => {
       await autonomous.destroy();
       await db.destroy();
