@@ -1,11 +1,42 @@
 // The client side of the settlement service's HTTP API. It holds the session
 // token (the renderer never sees it), sends the user's language, and turns every
-// failure into an AppError the renderer can show.
+// failure into an AppError the renderer can show. A remote service is reached over
+// https trusting the bank CA alone: a certificate any other CA issued — one the
+// system's store would accept included — is refused, so a look-alike service on a
+// hijacked address or behind an inspecting proxy never sees a password.
+import { existsSync, readFileSync } from 'node:fs';
+import { Agent as HttpsAgent } from 'node:https';
+import { join } from 'node:path';
 import axios, { AxiosError, type AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import { ErrorReply } from '../../src-shared/api/common';
 import { AppError, type Lang } from '../../src-shared/errors';
 import { requestOf, type RouteCallInput, type RouteReply, type RouteSpec } from '../../src-shared/routes/define';
+
+/** Node's codes for a server certificate it could not trust, or that is not for the address. */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * The bank CA's certificate (PEM) the client pins for a remote service:
+ * SETTLEKEY_BANK_CA_FILE, else the bank-ca.pem the bank ships in the installed
+ * app's resources; null when neither is there.
+ */
+export function bankCaPem(): string | null {
+  const resources = (process as { resourcesPath?: string }).resourcesPath;
+  const file = process.env.SETTLEKEY_BANK_CA_FILE || (resources ? join(resources, 'bank-ca.pem') : undefined);
+  return file && existsSync(file) ? readFileSync(file, 'utf8') : null;
+}
 
 export class SettlementClient {
   private token: string | null = null;
@@ -17,6 +48,7 @@ export class SettlementClient {
   constructor(
     private readonly resolveBaseUrl: () => Promise<string>,
     private readonly language: () => Lang,
+    private readonly bankCa: () => string | null = bankCaPem,
   ) {}
 
   get hasSession(): boolean {
@@ -80,11 +112,19 @@ export class SettlementClient {
     } catch (error) {
       throw new AppError('SERVICE_UNAVAILABLE', { url: 'embedded', reason: (error as Error).message });
     }
+    let httpsAgent: HttpsAgent | undefined;
+    if (this.baseUrl.startsWith('https:')) {
+      const ca = this.bankCa();
+      if (!ca) throw new AppError('BANK_CA_NOT_CONFIGURED', { url: this.baseUrl });
+      // `ca` replaces the system's roots: the bank CA is the only one trusted
+      httpsAgent = new HttpsAgent({ ca, keepAlive: true });
+    }
     this.http = axios.create({
       baseURL: this.baseUrl,
       timeout: 30_000,
       proxy: false,
       maxBodyLength: 16 * 1024 * 1024,
+      ...(httpsAgent ? { httpsAgent } : {}),
     });
     return this.http;
   }
@@ -104,6 +144,8 @@ export class SettlementClient {
         }
         return new AppError('SERVICE_UNAVAILABLE', { url: this.baseUrl, reason: `HTTP ${error.response.status}` });
       }
+      if (error.code && UNTRUSTED_CERTIFICATE.has(error.code))
+        return new AppError('SERVICE_CERTIFICATE_REFUSED', { url: this.baseUrl });
       // No response: the embedded process may have died; resolve the endpoint again next time.
       this.http = null;
       return new AppError('SERVICE_UNAVAILABLE', { url: this.baseUrl, reason: error.code ?? error.message });

@@ -9,6 +9,10 @@ export const en: SharedMessages = {
     FORBIDDEN: 'You are not permitted to do this',
     CONFLICT: 'The request conflicts with an existing record',
     SERVICE_UNAVAILABLE: 'Cannot reach the settlement service ({url}): {reason}',
+    SERVICE_CERTIFICATE_REFUSED:
+      "The settlement service {url} showed a certificate the bank's CA did not issue for that address, or one no longer valid: the connection was refused. It may be a fake service; do not enter your password, and call the bank",
+    BANK_CA_NOT_CONFIGURED:
+      "The bank's CA certificate is not configured, so the remote settlement service {url} cannot be reached safely: reinstall the client the bank provides",
     NOT_AVAILABLE_YET: 'This function is not available yet',
     INSUFFICIENT_FUNDS: 'The available balance is not enough',
     BALANCE_OUT_OF_RANGE:

@@ -11,6 +11,9 @@ export const zhCN = {
     FORBIDDEN: '您没有此项操作的权限',
     CONFLICT: '请求与已有记录冲突',
     SERVICE_UNAVAILABLE: '无法连接结算服务（{url}）：{reason}',
+    SERVICE_CERTIFICATE_REFUSED:
+      '结算服务 {url} 出示的证书不是本行 CA 为该地址签发的有效证书，已拒绝连接：这可能是假冒的服务，请勿输入密码，并联系本行',
+    BANK_CA_NOT_CONFIGURED: '未配置本行 CA 证书，无法安全连接远程结算服务 {url}，请重新安装本行提供的客户端',
     NOT_AVAILABLE_YET: '此功能尚未开放',
     INSUFFICIENT_FUNDS: '账户可用余额不足',
     BALANCE_OUT_OF_RANGE: '入账后账户余额将超过系统可记录的上限 90,071,992,547,409.91 元，本笔业务未执行，未记任何账',
