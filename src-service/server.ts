@@ -10,6 +10,7 @@ import { serveMetrics } from './http/metrics';
 import { createContext, isTestMode, type ServiceContext } from './context';
 import { openStore } from './store/db';
 import { migrateToLatest } from './store/migrations';
+import { requireMigrated } from './store/roles';
 import { ACCEPTANCE_TIMEOUT_MS } from './markets/acceptance';
 import { dispatchSettings, millisecondsSetting, NoticeDispatcher } from './markets/notices';
 import { fileEndedDay } from './markets/reconciliation-file';
@@ -27,6 +28,11 @@ export interface StartOptions {
   onListening?: (url: string) => void;
   /** A demo's market simulator folder: its markets are connected as bank staff would connect them. */
   demoMarketSim?: string;
+  /**
+   * false: the schema's owner runs the migrations (`service migrate`) and the service,
+   * connected as a role that may change no table, only checks it is not behind.
+   */
+  migrate?: boolean;
 }
 
 export interface RunningService {
@@ -54,7 +60,13 @@ function marketRateSetting(value: string | undefined): number | undefined {
 
 export async function startService(options: StartOptions): Promise<RunningService> {
   const store = openStore(options.database);
-  await migrateToLatest(store);
+  try {
+    if (options.migrate === false) await requireMigrated(store);
+    else await migrateToLatest(store);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const ctx = createContext(store, {
     demo: options.demo,
     testMode: isTestMode(),

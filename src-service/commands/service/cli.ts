@@ -1,5 +1,8 @@
 // `npm run service -- [--db PATH|postgres://…] [--host 127.0.0.1] [--port 8480] [--demo [--demo-market-sim DIR]]`
 // `npm run service -- verify-audit [--db …]`: checks the audit chain and the ledger.
+// `npm run service -- migrate --db <owner's URL> [--grant ROLE]`: the schema's owner runs the
+// migrations and grants the service's role what it may do (store/roles.ts); the service then
+// starts with --migrations-by-owner, connected as that role.
 // Without --demo it starts only with the bank's HSM in its environment: SETTLEKEY_HSM_MODULE,
 // SETTLEKEY_HSM_TOKEN and SETTLEKEY_HSM_PIN or SETTLEKEY_HSM_PIN_FILE (never a PIN on the command line).
 // When started by the client as its embedded service it tells its parent the URL
@@ -10,6 +13,7 @@ import { verifyAudit } from '../../audit/verify';
 import { startService } from '../../server';
 import { openStore } from '../../store/db';
 import { migrateToLatest } from '../../store/migrations';
+import { grantServiceRole } from '../../store/roles';
 
 interface ParentPort {
   postMessage(message: unknown): void;
@@ -33,6 +37,8 @@ async function main(): Promise<void> {
       demo: { type: 'boolean', default: false },
       'demo-market-sim': { type: 'string' },
       'log-level': { type: 'string', default: process.env.SETTLEKEY_LOG ?? 'info' },
+      'migrations-by-owner': { type: 'boolean', default: false },
+      grant: { type: 'string' },
     },
     allowPositionals: true,
   });
@@ -54,6 +60,24 @@ async function main(): Promise<void> {
     }
     return;
   }
+  if (positionals[0] === 'migrate') {
+    const store = openStore(values.db);
+    try {
+      const ran = await migrateToLatest(store);
+      process.stdout.write(
+        `${store.describe}: ${ran.length} migration(s) run${ran.length ? `: ${ran.join(', ')}` : ''}\n`,
+      );
+      if (values.grant) {
+        await grantServiceRole(store, values.grant);
+        process.stdout.write(
+          `granted ${values.grant}: rows read and written, journal and audit log append-only, no DDL\n`,
+        );
+      }
+    } finally {
+      await store.close();
+    }
+    return;
+  }
   if (positionals.length > 0) throw new Error(`unknown command: ${positionals[0]}`);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -64,6 +88,7 @@ async function main(): Promise<void> {
     port,
     demo: values.demo,
     demoMarketSim: values['demo-market-sim'],
+    migrate: !values['migrations-by-owner'],
     logLevel: values['log-level'],
     onListening: announce,
   });

@@ -69,6 +69,20 @@ export async function migrateToLatest(store: { db: AnyDb; dialect: DialectName; 
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
+/** The migrations this code has that the database has not run, in order. */
+export async function migrationsPending(store: {
+  db: AnyDb;
+  dialect: DialectName;
+  schema?: string;
+}): Promise<string[]> {
+  const migrator = new Migrator({
+    db: store.db,
+    provider: { getMigrations: () => Promise.resolve(migrations(store.dialect)) },
+    ...(store.schema ? { migrationTableSchema: store.schema } : {}),
+  });
+  return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
 /** Migrates up to and including `target`: the upgrade tests make a database as an older version left it. */
 export async function migrateTo(
   store: { db: AnyDb; dialect: DialectName; schema?: string },
