@@ -1,5 +1,6 @@
 // Builds the Fastify application: zod for every request and reply, OpenAPI
 // from the same schemas, one error shape, and the routes of each domain.
+import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -28,6 +29,9 @@ function zodOnly(): never {
   throw new Error('every route is compiled by zod (setValidatorCompiler, setSerializerCompiler)');
 }
 
+/** What a request id may be: what a proxy makes (a UUID, haproxy's unique-id), never a way into a log line. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
 export async function buildApp(
   ctx: ServiceContext,
   logger: FastifyServerOptions['logger'] = false,
@@ -36,6 +40,13 @@ export async function buildApp(
     logger,
     bodyLimit: 1024 * 1024,
     trustProxy: false,
+    // A request's id comes from the load balancer (X-Request-Id) when it sent a sane one, so one
+    // id follows a request through the proxy's log, the instance's and the reply; else a new one.
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
     // zod checks every request and reply (the compilers set below): Fastify's own (Ajv,
     // fast-json-stringify) would only be loaded at start, a tenth of it, and never used.
     schemaController: { compilersFactory: { buildValidator: zodOnly, buildSerializer: zodOnly } },
@@ -48,6 +59,9 @@ export async function buildApp(
   );
   installGuard(app, ctx.sessions);
   instrument(app, ctx);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
   // Simulated markets that sign in by themselves do it at the first request of a business day.
   app.addHook('onRequest', async () => autoSignIn(ctx));
 

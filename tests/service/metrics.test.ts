@@ -1,7 +1,8 @@
-// An instance's Prometheus figures (src-service/http/metrics.ts), on both databases:
+// What operators read of an instance (issue 15): its Prometheus figures
+// (src-service/http/metrics.ts), on both databases:
 // requests by route pattern and status, the journal and the outbox read from the
 // database at each scrape, the pool on PostgreSQL — on an internal listener of its
-// own; the public app has no /metrics.
+// own; the public app has no /metrics. And the request id a reply carries.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveMetrics } from '../../src-service/http/metrics';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
@@ -69,6 +70,16 @@ for (const kind of DATABASE_KINDS) {
       if (kind.name === 'postgres')
         expect(value(after, 'settlekey_db_pool_connections{state="total"}')).toBeGreaterThan(0);
       else expect(after).not.toContain('settlekey_db_pool_connections{');
+    });
+
+    it('carries the load balancer’s request id into the reply, and makes one when it sent none or a bad one', async () => {
+      const given = await h.request({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'lb-7f3a:42' } });
+      expect(given.headers['x-request-id']).toBe('lb-7f3a:42');
+      const none = await h.request({ method: 'GET', url: '/health/live' });
+      expect(none.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      // a header that would break a log line is not taken
+      const bad = await h.request({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'a b\u0000c' } });
+      expect(bad.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     });
 
     it('is not served by the public app', async () => {
