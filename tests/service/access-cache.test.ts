@@ -2,7 +2,9 @@
 // certificates, permissions and enterprises in memory, under the version row
 // it reads inside each request. A revocation made through one instance is
 // refused by the other at its very next request; so is a permission taken away
-// by a hand-written statement that no service code made.
+// by a hand-written statement that no service code made. A user's login goes from
+// one to the other at every step (issue 15: nothing a request needs lives in one
+// instance's memory).
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revokeCertificate } from '../../src-service/certificates/issue';
@@ -80,6 +82,47 @@ for (const kind of DATABASE_KINDS) {
       expect(after.statusCode).toBe(403);
       expect(after.json().error.code).toBe('FORBIDDEN');
     });
+    it('a login goes from one instance to the other at every step: captcha, certificate challenge, password, session, logout', async () => {
+      // what a load balancer does to one user: each request to the next instance
+      const on = (app: FastifyInstance, method: 'GET' | 'POST', url: string, token?: string, body?: unknown) =>
+        app.inject({
+          method,
+          url,
+          ...(body === undefined ? {} : { payload: body as object }),
+          headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'accept-language': 'en' },
+        });
+      const captcha = (await on(h.app, 'POST', '/auth/captcha')).json();
+      const answer = (await on(h.app, 'GET', `/__test/captcha/${captcha.captchaId}`)).json().answer;
+      const key = await h.keyOf('demo.reviewer');
+      const login = await on(other.app, 'POST', '/auth/login', undefined, {
+        loginName: 'demo.reviewer',
+        password: 'Demo1234',
+        captchaId: captcha.captchaId,
+        captchaAnswer: answer,
+      });
+      expect(login.statusCode, login.body).toBe(200);
+      const { token, certificateStep } = login.json();
+      const signature = signEnvelope(key, {
+        kind: 'signOff',
+        loginName: 'demo.reviewer',
+        certSerial: key.serial,
+        challenge: certificateStep.challenge,
+        time: h.clock.nowIso(),
+      });
+      const signedOff = await on(h.app, 'POST', '/auth/certificate', token, { step: 'signOff', signature });
+      expect(signedOff.statusCode, signedOff.body).toBe(200);
+      const changed = await on(other.app, 'POST', '/auth/password', token, {
+        oldPassword: 'Demo1234',
+        newPassword: 'Review2026x',
+        confirmPassword: 'Review2026x',
+      });
+      expect(changed.statusCode, changed.body).toBe(200);
+      expect((await on(h.app, 'GET', '/instructions/pending-counts', token)).statusCode).toBe(200);
+      // logged out on one, the session is gone on the other
+      expect((await on(other.app, 'POST', '/auth/logout', token)).statusCode).toBe(200);
+      expect((await on(h.app, 'GET', '/instructions/pending-counts', token)).statusCode).toBe(401);
+    });
+
     it('a certificate revoked through one instance is refused by the other at its next request', async () => {
       const deposits = async () =>
         Number(
