@@ -29,6 +29,12 @@ export interface ServiceOptions {
   /** How long a market has to answer whether it accepts a transfer (default ACCEPTANCE_TIMEOUT_MS). */
   acceptanceTimeoutMs?: number;
   /**
+   * The load balancers' addresses (IPs or CIDRs) whose X-Forwarded-For is believed: a
+   * client's address (the public receipt lookup's limit counts by it) is then the one
+   * the proxy saw, not the proxy's own. None: the peer's address.
+   */
+  trustedProxies?: string[];
+  /**
    * Where the bank's CA and document keys are. Default: the HSM of the
    * environment's SETTLEKEY_HSM_* settings; a demo start may fall back to keys
    * of its own in the data folder; a bank tool ('as-recorded') uses the keys the

@@ -58,6 +58,19 @@ function marketRateSetting(value: string | undefined): number | undefined {
   return n;
 }
 
+/** SETTLEKEY_TRUSTED_PROXIES: the load balancers' IPs or CIDRs, comma-separated. */
+function trustedProxiesSetting(value: string | undefined): string[] | undefined {
+  if (!value) return undefined;
+  const list = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const entry of list)
+    if (!/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(entry))
+      throw new Error(`SETTLEKEY_TRUSTED_PROXIES lists IP addresses or CIDRs, comma-separated: ${entry}`);
+  return list;
+}
+
 export async function startService(options: StartOptions): Promise<RunningService> {
   const store = openStore(options.database);
   try {
@@ -76,6 +89,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     marketRequestsPerMinute: marketRateSetting(process.env.SETTLEKEY_MARKET_REQUESTS_PER_MINUTE),
     marketCa: noticeCa(),
     acceptanceTimeoutMs: millisecondsSetting(process.env, 'SETTLEKEY_ACCEPTANCE_TIMEOUT_MS', ACCEPTANCE_TIMEOUT_MS),
+    trustedProxies: trustedProxiesSetting(process.env.SETTLEKEY_TRUSTED_PROXIES),
   });
   // The bank's keys are opened (and made, the first time) before the start is done:
   // a start without them — no HSM settings and no --demo — ends here. Opening them

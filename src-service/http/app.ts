@@ -39,7 +39,7 @@ export async function buildApp(
   const app = Fastify({
     logger,
     bodyLimit: 1024 * 1024,
-    trustProxy: false,
+    trustProxy: ctx.options.trustedProxies?.length ? ctx.options.trustedProxies : false,
     // A request's id comes from the load balancer (X-Request-Id) when it sent a sane one, so one
     // id follows a request through the proxy's log, the instance's and the reply; else a new one.
     requestIdHeader: false,

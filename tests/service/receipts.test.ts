@@ -11,6 +11,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { x509 } from '../../src-service/certificates/x509';
+import { createContext } from '../../src-service/context';
+import { buildApp } from '../../src-service/http/app';
+import { openStore } from '../../src-service/store/db';
 import { LOOKUPS_PER_MINUTE } from '../../src-service/receipts/issue';
 import * as events from '../../src-service/markets/events';
 import type { Fen } from '../../src-shared/money';
@@ -238,6 +241,35 @@ for (const kind of DATABASE_KINDS) {
       );
       h.clock.advance(60_000);
       expect((await h.request({ method: 'GET', url, lang: 'en' })).statusCode).toBe(200);
+    });
+
+    it('counts the lookups of each client behind a trusted load balancer apart, and believes no one else’s X-Forwarded-For', async () => {
+      const { document } = await issued(op, { kind: 'instruction', id: depositId });
+      const url = `/public/receipts/${codeOf(document)}`;
+      const behindProxy = createContext(
+        openStore(h.database),
+        { ...h.ctx.options, trustedProxies: ['127.0.0.1'] },
+        h.clock,
+      );
+      const proxied = await buildApp(behindProxy);
+      try {
+        const from = (app: typeof proxied, client: string) =>
+          app.inject({ method: 'GET', url, remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': client } });
+        await h.ctx.db.deleteFrom('limit_counters').where('scope', '=', 'receiptLookup').execute();
+        h.clock.advance(60_000 - (h.clock.now().getTime() % 60_000) + 1_000);
+        for (let i = 0; i < LOOKUPS_PER_MINUTE; i++) expect((await from(proxied, '203.0.113.9')).statusCode).toBe(200);
+        expect((await from(proxied, '203.0.113.9')).statusCode).toBe(429);
+        // another client behind the same load balancer still has its own
+        expect((await from(proxied, '198.51.100.7')).statusCode).toBe(200);
+        // an instance that trusts no proxy counts by the peer: a forged header buys no new slots
+        await h.ctx.db.deleteFrom('limit_counters').where('scope', '=', 'receiptLookup').execute();
+        for (let i = 0; i < LOOKUPS_PER_MINUTE; i++)
+          expect((await from(h.app, `192.0.2.${i + 1}`)).statusCode).toBe(200);
+        expect((await from(h.app, '192.0.2.99')).statusCode).toBe(429);
+      } finally {
+        await proxied.close();
+        await behindProxy.store.close();
+      }
     });
 
     it('gives a member its operation’s receipt, and a member account’s transaction', async () => {
