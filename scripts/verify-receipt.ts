@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SHARED_MESSAGES, interpolate, type Lang } from '../src-shared/errors';
-import { ReceiptFormatError, verifyReceipt } from '../src-shared/receipts';
+import { problemLines, ReceiptFormatError, verifyReceipt } from '../src-shared/receipts';
 import { formatReceiptValue } from '../src-shared/receipt-words';
 
 const USAGE =
@@ -50,11 +50,7 @@ async function main(): Promise<number> {
   }
   console.log(words.receiptCheck.invalid);
   for (const problem of verdict.problems) {
-    const lines = (
-      problem === 'linesMissing'
-        ? verdict.missing
-        : verdict.lines.filter((l) => l.status === 'changed' || l.status === 'extra').map((l) => l.key)
-    )
+    const lines = problemLines(verdict, problem)
       .map(label)
       .join(lang === 'en' ? ', ' : '、');
     console.log(`- ${interpolate(words.receiptCheck[problem], { lines }, lang)}`);

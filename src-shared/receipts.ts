@@ -345,3 +345,10 @@ export async function verifyReceipt(input: unknown, caCertificate: string | Uint
     signer: { subject: cert.subject, serial: cert.serialNumber },
   };
 }
+
+/** The lines a problem is about: those missing from the receipt, or those not as the bank signed them. */
+export function problemLines(verdict: ReceiptVerdict, problem: ReceiptProblem): ReceiptKey[] {
+  if (problem === 'linesMissing') return verdict.missing;
+  if (problem !== 'linesChanged') return [];
+  return verdict.lines.filter((l) => l.status === 'changed' || l.status === 'extra').map((l) => l.key);
+}
