@@ -65,13 +65,24 @@ export { expect };
 
 /** Test-mode hook of the shell: the answer of the captcha the page shows now. */
 export async function captchaAnswer(page: Page): Promise<string> {
+  // After a refused login the page asks for a new captcha while the old image still shows: the
+  // hook has no answer for the used one, so it is asked again until the new one is there.
+  let answer: string | undefined;
+  await expect(async () => {
+    answer = await captchaAnswerOnce(page);
+    expect(typeof answer).toBe('string');
+  }).toPass({ timeout: 15_000 });
+  return answer!;
+}
+
+async function captchaAnswerOnce(page: Page): Promise<string | undefined> {
   return page.evaluate(async () => {
     const res = await fetch('/__test/captcha', {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-settlekey-bridge': '1' },
       body: '{}',
     });
-    return ((await res.json()) as { answer: string }).answer;
+    return ((await res.json()) as { answer?: string }).answer;
   });
 }
 
