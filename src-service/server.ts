@@ -5,7 +5,8 @@ import { connectDemoMarkets } from './demo/market-sim-link';
 import { seedDemo } from './demo/seed';
 import { expireStale } from './instructions/service';
 import { expireTrades } from './markets/trades';
-import { buildApp } from './http/app';
+import { buildApp, type ServedTls } from './http/app';
+import { readSecretFile } from './bank-keys/settings';
 import { serveMetrics } from './http/metrics';
 import { createContext, isTestMode, type ServiceContext } from './context';
 import { openStore } from './store/db';
@@ -71,6 +72,19 @@ function trustedProxiesSetting(value: string | undefined): string[] | undefined 
   return list;
 }
 
+/**
+ * SETTLEKEY_TLS_CERT_FILE and SETTLEKEY_TLS_KEY_FILE: the instance serves HTTPS (the hop from the
+ * load balancer is encrypted and checked too); the key file must be its owner's alone. Neither: http.
+ */
+export function servedTlsSetting(env: NodeJS.ProcessEnv = process.env): ServedTls | undefined {
+  const certFile = env.SETTLEKEY_TLS_CERT_FILE;
+  const keyFile = env.SETTLEKEY_TLS_KEY_FILE;
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile)
+    throw new Error('SETTLEKEY_TLS_CERT_FILE and SETTLEKEY_TLS_KEY_FILE are set together, or neither');
+  return { cert: readFileSync(certFile, 'utf8'), key: readSecretFile(keyFile) };
+}
+
 export async function startService(options: StartOptions): Promise<RunningService> {
   const store = openStore(options.database);
   try {
@@ -114,7 +128,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
       options.demo && options.demoMarketSim
         ? connectDemoMarkets(ctx, options.demoMarketSim, (ca) => noticeCa(ca))
         : Promise.resolve();
-    app = await buildApp(ctx, { level: options.logLevel ?? 'info' });
+    app = await buildApp(ctx, { level: options.logLevel ?? 'info' }, servedTlsSetting());
     // A demo (the desktop's embedded service) listens while its stand-in keys
     // are still opening: its user waits for the login page, which needs no key,
     // and every use of a key waits for the opening. A production start listens

@@ -32,12 +32,21 @@ function zodOnly(): never {
 /** What a request id may be: what a proxy makes (a UUID, haproxy's unique-id), never a way into a log line. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
+/** The instance's own TLS (behind the load balancer, which checks it against the bank's internal CA). */
+export interface ServedTls {
+  key: string;
+  cert: string;
+}
+
 export async function buildApp(
   ctx: ServiceContext,
   logger: FastifyServerOptions['logger'] = false,
+  tls?: ServedTls,
 ): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
+    // Fastify's types tell an http server from an https one by the options' type; the routes are the same.
+    ...((tls ? { https: { key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' } } : {}) as object),
     bodyLimit: 1024 * 1024,
     trustProxy: ctx.options.trustedProxies?.length ? ctx.options.trustedProxies : false,
     // A request's id comes from the load balancer (X-Request-Id) when it sent a sane one, so one

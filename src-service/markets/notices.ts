@@ -155,7 +155,9 @@ export class NoticeDispatcher {
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.tick(), this.settings.intervalMs);
+    // A look that fails (the database failing over, PgBouncer restarting) is simply the next
+    // look's to make: the notices stay in the outbox. Unheard, the rejection would end the process.
+    this.timer = setInterval(() => void this.tick().catch(() => undefined), this.settings.intervalMs);
     this.timer.unref();
   }
 

@@ -15,6 +15,7 @@ import {
   type UnknownRow,
 } from 'kysely';
 import type { Pool, PoolConfig } from 'pg';
+import { readSecretFile } from '../bank-keys/settings';
 import type { Database } from './schema';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -174,6 +175,11 @@ function openPostgres(url: string): Store {
   if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new Error(`schema must be a lower-case SQL identifier: ${schema}`);
   }
+  // SETTLEKEY_DB_PASSWORD_FILE: the password in a file only its owner may read, never in a
+  // command line (`ps`) or a setting anyone sees. pg lets the URL's fields override its own
+  // options, so the password joins the URL here, in memory.
+  const passwordFile = process.env.SETTLEKEY_DB_PASSWORD_FILE;
+  if (passwordFile) parsed.password = encodeURIComponent(readSecretFile(passwordFile));
   // BIGINT (int8) arrives as a string; it is parsed and range-checked by balanceFromDb (a sum: sumFromDb).
   const config = (max: number): PoolConfig => ({
     connectionString: parsed.toString(),
@@ -181,7 +187,18 @@ function openPostgres(url: string): Store {
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   // pg is loaded when the first connection is wanted: a SQLite service never loads it.
-  const connect = (max: number) => async (): Promise<Pool> => new (await import('pg')).default.Pool(config(max));
+  const connect = (max: number) => async (): Promise<Pool> => {
+    const made = new (await import('pg')).default.Pool(config(max));
+    // An idle connection that breaks (PgBouncer restarted, the primary failed over) is an
+    // 'error' event the pool has already dropped the connection for; the next query opens
+    // a new one. Unheard, the event would end the process.
+    made.on('error', () => undefined);
+    // The same for a connection in use that breaks between two statements (a transaction
+    // waiting on a signature check): its next statement fails, the request with it, and the
+    // pool discards the connection when it comes back (pg-pool drops one not queryable).
+    made.on('connect', (client) => client.on('error', () => undefined));
+    return made;
+  };
   const counter = new StatementCounter();
   let pool: Pool | null = null;
   const mainPool = async () => (pool = await connect(poolSize())());

@@ -3,17 +3,23 @@
 // `npm run service -- migrate --db <owner's URL> [--grant ROLE]`: the schema's owner runs the
 // migrations and grants the service's role what it may do (store/roles.ts); the service then
 // starts with --migrations-by-owner, connected as that role.
+// `npm run service -- tls-certificate --db … --csr server.csr --name HOST [--name …] --out server.pem
+// [--ca-out bank-ca.pem] [--days N]`: the bank CA (its key in the HSM) issues the TLS server
+// certificate the desktops are shown; --ca-out writes the CA certificate they pin.
 // Without --demo it starts only with the bank's HSM in its environment: SETTLEKEY_HSM_MODULE,
 // SETTLEKEY_HSM_TOKEN and SETTLEKEY_HSM_PIN or SETTLEKEY_HSM_PIN_FILE (never a PIN on the command line).
 // When started by the client as its embedded service it tells its parent the URL
 // (a message on the IPC channel, or the parentPort of an Electron utility process).
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AppError, errorMessage } from '../../../src-shared/errors';
 import { verifyAudit } from '../../audit/verify';
-import { startService } from '../../server';
+import { issueServerCertificate } from '../../certificates/server-tls';
+import { createContext } from '../../context';
+import { SERVICE_VERSION, startService } from '../../server';
 import { openStore } from '../../store/db';
 import { migrateToLatest } from '../../store/migrations';
-import { grantServiceRole } from '../../store/roles';
+import { grantServiceRole, requireMigrated } from '../../store/roles';
 
 interface ParentPort {
   postMessage(message: unknown): void;
@@ -39,6 +45,11 @@ async function main(): Promise<void> {
       'log-level': { type: 'string', default: process.env.SETTLEKEY_LOG ?? 'info' },
       'migrations-by-owner': { type: 'boolean', default: false },
       grant: { type: 'string' },
+      csr: { type: 'string' },
+      name: { type: 'string', multiple: true },
+      out: { type: 'string' },
+      'ca-out': { type: 'string' },
+      days: { type: 'string' },
     },
     allowPositionals: true,
   });
@@ -74,6 +85,31 @@ async function main(): Promise<void> {
         );
       }
     } finally {
+      await store.close();
+    }
+    return;
+  }
+  if (positionals[0] === 'tls-certificate') {
+    if (!values.csr || !values.out) throw new Error('tls-certificate needs --csr FILE and --out FILE');
+    const store = openStore(values.db);
+    const ctx = createContext(store, {
+      demo: false,
+      testMode: false,
+      version: SERVICE_VERSION,
+      keys: { demo: 'as-recorded' },
+    });
+    try {
+      await requireMigrated(store);
+      const pem = await issueServerCertificate(ctx, {
+        csrPem: readFileSync(values.csr, 'utf8'),
+        names: values.name ?? [],
+        validityDays: values.days === undefined ? undefined : Number(values.days),
+      });
+      writeFileSync(values.out, pem);
+      if (values['ca-out']) writeFileSync(values['ca-out'], (await ctx.bankKeys.caCertificate()).toString('pem'));
+      process.stdout.write(`issued by the bank CA: ${values.out} for ${(values.name ?? []).join(', ')}\n`);
+    } finally {
+      await ctx.bankKeys.close();
       await store.close();
     }
     return;
