@@ -182,11 +182,17 @@ export async function startService(options: StartOptions): Promise<RunningServic
         app.log.info({ drainMs }, 'settlement service draining');
         if (drainMs > 0) await new Promise((resolve) => setTimeout(resolve, drainMs));
         clearInterval(sweep);
-        await app.close();
+        // A keep-alive connection (the load balancer keeps its own open) ends as soon as it
+        // has nothing in flight; without this it would hold the close until it timed out.
+        const idle = setInterval(() => app.server.closeIdleConnections?.(), 100);
+        await app.close().finally(() => clearInterval(idle));
+        app.log.info('requests in flight finished; listener closed');
         await metrics?.close();
         await notices.stop();
+        app.log.info('outbox batch in hand finished');
         await ctx.bankKeys.close();
         await store.close();
+        app.log.info('settlement service stopped');
       })();
       return closing;
     },

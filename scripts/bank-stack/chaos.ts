@@ -41,7 +41,8 @@ const dec1 = (n: number) => (Number.isFinite(n) ? String(Math.round(n * 10) / 10
 
 interface Fault {
   phase: string;
-  kind: 'instance' | 'bouncer' | 'failover';
+  /** 'instance': a SIGKILL (the issue's target, ≤ 2 s); 'drain': a SIGTERM, reported, no target */
+  kind: 'instance' | 'drain' | 'bouncer' | 'failover';
   /** ms on the load's clock when the fault was made, and when its phase ended */
   at: number;
   end: number;
@@ -65,15 +66,18 @@ function unavailable(outcomes: Outcome[], fault: Fault): number {
 
 async function level(
   stack: Stack,
-  harness: Harness,
   sessions: Awaited<ReturnType<Harness['sessions']>>,
+  market: Awaited<ReturnType<Harness['market']>>,
   clients: number,
 ) {
-  const load = new Load(stack.url, stack.bankCa, clients);
+  const load = new Load(stack.url, stack.bankCa, clients + 1);
   const faults: Fault[] = [];
   const errors: string[] = [];
-  const running = Array.from({ length: clients }, (_, i) =>
-    load.client(sessions, i).catch((error: unknown) => {
+  const running = [
+    ...Array.from({ length: clients }, (_, i) => load.client(sessions, i)),
+    load.market(market.key, market.code, market.payer, market.payee, `C${clients}`),
+  ].map((p) =>
+    p.catch((error: unknown) => {
       errors.push((error as Error).message);
     }),
   );
@@ -106,7 +110,7 @@ async function level(
   if (!SHORT) {
     await fault(
       'instance SIGTERM',
-      'instance',
+      'drain',
       async () => {
         await instances.stop(second);
         await startInstance(stack, second);
@@ -188,7 +192,7 @@ function report(clients: number, load: Load, faults: Fault[]): { misses: string[
   for (const o of load.outcomes) if (!o.ok) why.set(`${o.step} ${o.why}`, (why.get(`${o.step} ${o.why}`) ?? 0) + 1);
   say(`  failed, and why: ${[...why].map(([w, n]) => `${w} ×${n}`).join('; ') || 'none'}`);
   say(
-    `  acknowledged: ${load.acknowledged.submitted.size} instructions taken, ${load.acknowledged.executed.size} executed (posted)`,
+    `  acknowledged: ${load.acknowledged.submitted.size} instructions taken, ${load.acknowledged.executed.size} executed (posted); the market's clearing lines posted ${load.acknowledged.cleared.size}; requests left unanswered at the end ${load.abandoned}`,
   );
   return { misses };
 }
@@ -204,17 +208,19 @@ async function main(): Promise<void> {
     stack = await up(dir, { instances: SHORT ? 2 : 3, say: (l) => say(`  ${l}`) });
     harness = Harness.open(stack);
     const sessions = await harness.sessions();
+    const market = await harness.market();
     say(
       `  enrolled, signed in through the load balancer; contract ${sessions.contractId} signed ${dec1((performance.now() - started) / 1000)} s after the start`,
     );
-    const all: Acknowledged = { submitted: new Map(), executed: new Set() };
+    const all: Acknowledged = { submitted: new Map(), executed: new Set(), cleared: new Set() };
     for (const [i, clients] of LEVELS.entries()) {
       if (i > 0) await rebuildStandby(stack.state, (l) => say(`  ${l}`));
-      const { load, faults, errors } = await level(stack, harness, sessions, clients);
+      const { load, faults, errors } = await level(stack, sessions, market, clients);
       misses.push(...report(clients, load, faults).misses);
       for (const e of errors) misses.push(`a client stopped: ${e}`);
       for (const [k, v] of load.acknowledged.submitted) all.submitted.set(k, v);
       for (const id of load.acknowledged.executed) all.executed.add(id);
+      for (const k of load.acknowledged.cleared) all.cleared.add(k);
     }
     await harness.close();
     harness = undefined;
@@ -222,7 +228,7 @@ async function main(): Promise<void> {
     const verdict: Verdict = await check(stack.ownerUrl(), password, all);
     say('');
     say(
-      `checker (its own SQL on the new primary): ${verdict.instructions} deposit and withdrawal instructions, ${verdict.postings} postings`,
+      `checker (its own SQL on the new primary): ${verdict.instructions} deposit and withdrawal instructions, ${verdict.postings} of their postings, ${verdict.clearingPostings} clearing postings`,
     );
     say(
       `  ${verdictLine(verdict)}; half-executed ${verdict.halfExecuted}; ledger breaks ${verdict.ledgerBreaks.length}; verify-audit breaks ${verdict.auditBreaks.length}`,

@@ -20,6 +20,7 @@ export interface Verdict {
   auditBreaks: string[];
   instructions: number;
   postings: number;
+  clearingPostings: number;
 }
 
 export async function check(url: string, password: string, acknowledged: Acknowledged): Promise<Verdict> {
@@ -51,6 +52,16 @@ export async function check(url: string, password: string, acknowledged: Acknowl
     lost += executed.filter((id) => !postings.get(id)).length;
     doubled += [...postings.values()].filter((n) => n > 1).length;
 
+    // The market's clearing lines: each posts one entry named by its event key.
+    const cleared = [...acknowledged.cleared];
+    const lines = await client.query<{ reference: string; n: string }>(
+      'select reference, count(*) as n from journal_entries where reference = any($1) group by reference',
+      [cleared.map((k) => `event:${k}`)],
+    );
+    const lineCounts = new Map(lines.rows.map((r) => [r.reference, Number(r.n)]));
+    lost += cleared.filter((k) => !lineCounts.has(`event:${k}`)).length;
+    doubled += [...lineCounts.values()].filter((n) => n > 1).length;
+
     // Every instruction of money, acknowledged or not: executed exactly when posted once.
     const half = await client.query<{ id: number }>(
       `select i.id from instructions i
@@ -81,9 +92,10 @@ export async function check(url: string, password: string, acknowledged: Acknowl
       'select coalesce(sum(credit - debit), 0)::text as t from journal_lines',
     );
     if (trial.rows[0].t !== '0') ledgerBreaks.push(`trial balance ${trial.rows[0].t}, not 0`);
-    const counts = await client.query<{ i: string; e: string }>(
+    const counts = await client.query<{ i: string; e: string; c: string }>(
       `select (select count(*) from instructions where kind in ('deposit', 'withdraw')) as i,
-              (select count(*) from journal_entries where reference like 'instruction:%') as e`,
+              (select count(*) from journal_entries where reference like 'instruction:%') as e,
+              (select count(*) from journal_entries where reference like 'event:%') as c`,
     );
     await client.query('commit');
 
@@ -102,6 +114,7 @@ export async function check(url: string, password: string, acknowledged: Acknowl
       auditBreaks,
       instructions: Number(counts.rows[0].i),
       postings: Number(counts.rows[0].e),
+      clearingPostings: Number(counts.rows[0].c),
     };
   } finally {
     await client.end();

@@ -55,7 +55,9 @@ backend settlement
   balance roundrobin
   option httpchk GET /health/ready
   http-check expect status 200
-  default-server ssl verify required ca-file ${layout.internalCa} check inter 500ms fall 1 rise 2 slowstart 0s
+  # two failed checks (a second) take an instance out; a refused connection is sent elsewhere at once
+  timeout check 2s
+  default-server ssl verify required ca-file ${layout.internalCa} check inter 500ms fall 2 rise 2
 ${servers}
 `,
   );

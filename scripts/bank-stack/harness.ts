@@ -7,7 +7,14 @@
 // harness answers from its side: it makes the captcha row in the database itself
 // (as the owner role), since a production service has no test hook and no person
 // reads the image here.
+import { generateKeyPairSync } from 'node:crypto';
 import { Agent, request, type Dispatcher } from 'undici';
+import type { MarketKey } from '../../src-market-sim/signing';
+import type { Fen } from '../../src-shared/money';
+import { marketMoney } from '../../src-service/markets/events';
+import { registerMarketKey } from '../../src-service/markets/keys';
+import { setSignedIn } from '../../src-service/markets/markets';
+import { contractDemoMembers } from '../../tests/support/market-members';
 import { Clock } from '../../src-service/clock';
 import { createContext, type ServiceContext } from '../../src-service/context';
 import { DEMO_PASSWORD } from '../../src-service/demo/data';
@@ -92,6 +99,35 @@ export class Harness {
       await this.call(at('auth.certificate'), token, { step: step.step, signature });
     }
     return token;
+  }
+
+  /**
+   * The market's side, as bank staff set it up: the demo's two members contracted on
+   * EXCH01 (EX2001 pays, EX2002 receives), EX2001 funded, the market signed in, and
+   * the market's own Ed25519 key registered (the counter's `market-keys` does this).
+   */
+  async market(): Promise<{ key: MarketKey; code: string; payer: string; payee: string }> {
+    await contractDemoMembers(this.ctx, 'EXCH01', { corporate: 'EX2001', individual: 'EX2002' });
+    await setSignedIn(this.ctx, 'EXCH01', true);
+    await marketMoney(this.ctx, {
+      marketCode: 'EXCH01',
+      direction: 'deposit',
+      memberCode: 'EX2001',
+      amount: 100_000_000 as Fen,
+      key: 'chaos-fund',
+    });
+    const pair = generateKeyPairSync('ed25519');
+    const registered = await registerMarketKey(this.ctx, {
+      marketCode: 'EXCH01',
+      publicKeyPem: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      by: 'staff:chaos',
+    });
+    return {
+      key: { keyId: registered.keyId, algorithm: 'ed25519', privateKey: pair.privateKey },
+      code: 'EXCH01',
+      payer: 'EX2001',
+      payee: 'EX2002',
+    };
   }
 
   /** Enrolled, signed in, and a contract signed and approved (member EX1002 of EXCH01). */

@@ -8,6 +8,7 @@ import { payloadOf } from '../../tests/support/instructions';
 import { signEnvelope, type SoftKey } from '../../tests/support/soft-certificates';
 import { allRoutes } from '../../src-shared/routes';
 import { requestOf } from '../../src-shared/routes/define';
+import { signMarketRequest, type MarketKey } from '../../src-market-sim/signing';
 
 /** A route's path from the service's route table, its parameters filled in. */
 export const at = (key: keyof typeof allRoutes, params?: Record<string, unknown>) =>
@@ -17,7 +18,7 @@ export interface Outcome {
   /** ms since the run's start, when the answer (or the failure) came */
   t: number;
   phase: string;
-  step: 'preview' | 'submit' | 'challenge' | 'decide' | 'state';
+  step: 'preview' | 'submit' | 'challenge' | 'decide' | 'state' | 'clearing';
   ok: boolean;
   /** an HTTP status, or the connection's error code */
   why: string;
@@ -30,6 +31,8 @@ export interface Acknowledged {
   submitted: Map<string, number>;
   /** instructions the service said it executed (posted) */
   executed: Set<number>;
+  /** the market's clearing lines the service said it posted (their event keys) */
+  cleared: Set<string>;
 }
 
 export interface Sessions {
@@ -44,7 +47,7 @@ class Abandoned extends Error {}
 
 export class Load {
   readonly outcomes: Outcome[] = [];
-  readonly acknowledged: Acknowledged = { submitted: new Map(), executed: new Set() };
+  readonly acknowledged: Acknowledged = { submitted: new Map(), executed: new Set(), cleared: new Set() };
   phase = 'steady';
   private stopping = false;
   private giveUpAt: number | null = null;
@@ -66,7 +69,7 @@ export class Load {
     step: Outcome['step'],
     retry: boolean,
     path: string,
-    token: string,
+    token: string | Record<string, string>,
     method: string,
     body?: unknown,
   ) {
@@ -77,8 +80,11 @@ export class Load {
       const res = await this.pool.request({
         path,
         method: method as Dispatcher.HttpMethod,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        headers: {
+          'content-type': 'application/json',
+          ...(typeof token === 'string' ? { authorization: `Bearer ${token}` } : token),
+        },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
         headersTimeout: 30_000,
         bodyTimeout: 30_000,
       });
@@ -172,6 +178,44 @@ export class Load {
         this.acknowledged.executed.add(id);
         balance += withdraw ? -amount : amount;
       }
+    }
+  }
+
+  /**
+   * The market's system: clearing batches of 20 one-fen lines between two members,
+   * one after another. A batch whose answer was lost is sent again under the same
+   * key, signed anew (a signature's nonce is good once): the service answers it as
+   * before and posts nothing twice.
+   */
+  async market(key: MarketKey, marketCode: string, payer: string, payee: string, run: string): Promise<void> {
+    const path = at('market.clearingBatch', { code: marketCode });
+    try {
+      for (let n = 1; !this.stopping; n++) {
+        const batch = {
+          key: `${run}-B${n}`,
+          lines: Array.from({ length: 20 }, (_, i) => ({
+            key: `${run}-B${n}-L${i + 1}`,
+            payerCode: payer,
+            payeeCode: payee,
+            amount: 1,
+          })),
+        };
+        const body = JSON.stringify(batch);
+        for (let tries = 0; ; tries++) {
+          const headers = await signMarketRequest(key, { method: 'POST', path, body });
+          const reply = await this.attempt('clearing', tries > 0, path, headers, 'POST', body);
+          if (reply) {
+            if (reply.status !== 200) throw new Error(`clearing batch refused: ${JSON.stringify(reply.json)}`);
+            for (const line of reply.json.lines) if (line.outcome === 'posted') this.acknowledged.cleared.add(line.key);
+            break;
+          }
+          if (this.giveUpAt !== null && this.now() > this.giveUpAt) throw new Abandoned();
+          await new Promise((r) => setTimeout(r, Math.min(1000, 100 * 2 ** tries)));
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof Abandoned)) throw error;
+      this.abandoned += 1;
     }
   }
 

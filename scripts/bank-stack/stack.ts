@@ -120,8 +120,8 @@ function instanceEnv(stack: Stack): instances.InstanceEnv {
       SETTLEKEY_TLS_CERT_FILE: join(pki, 'instance.pem'),
       SETTLEKEY_TLS_KEY_FILE: join(pki, 'instance.key'),
       SETTLEKEY_TRUSTED_PROXIES: '127.0.0.1',
-      // two of haproxy's 500 ms checks: it has stopped sending before the listener closes
-      SETTLEKEY_DRAIN_MS: '1200',
+      // haproxy's two failed 500 ms checks and one to spare: it has stopped sending before the listener closes
+      SETTLEKEY_DRAIN_MS: '2000',
       SETTLEKEY_LOG: 'info',
     },
   };

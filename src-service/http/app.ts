@@ -117,7 +117,9 @@ export async function buildApp(
       const phase = ctx.lifecycle.phase;
       if (phase !== 'ready') return reply.code(503).send({ status: phase });
       try {
-        await ctx.db.selectFrom('settings').select('key').limit(1).execute();
+        // On PostgreSQL through the connection apart from the pool: under load the pool's queue
+        // would make the check late, and the balancer would take a busy instance for a dead one.
+        await (ctx.store.autonomous ?? ctx.db).selectFrom('settings').select('key').limit(1).execute();
       } catch {
         return reply.code(503).send({ status: 'database' as const });
       }

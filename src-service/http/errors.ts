@@ -10,6 +10,7 @@ import { bodySize } from './body-size';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   INTERNAL: 500,
+  DATABASE_UNAVAILABLE: 503,
   VALIDATION: 400,
   NOT_FOUND: 404,
   USER_NOT_FOUND: 404,
@@ -90,7 +91,25 @@ export function toAppError(error: unknown, request: FastifyRequest): AppError {
     // Fastify's own refusals: unparsable JSON, wrong content type, empty body.
     return new AppError('VALIDATION', { detail: fastifyError.message ?? 'bad request' });
   }
+  if (databaseUnavailable(error)) return new AppError('DATABASE_UNAVAILABLE');
   return new AppError('INTERNAL');
+}
+
+/**
+ * The database out of reach for a moment — PgBouncer restarting, the primary failing
+ * over, a connection cut — rather than a fault of the request: 503, which a client
+ * (and the load balancer's view of it) takes as "try again"; the transaction was rolled back.
+ */
+function databaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown };
+  const code = typeof e?.code === 'string' ? e.code : '';
+  // SQLSTATE 08 connection exceptions; 57P01–57P03 shutdown; 25006 a write that reached a standby.
+  if (/^08|^57P0[123]$|^25006$/.test(code)) return true;
+  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code)) return true;
+  const message = typeof e?.message === 'string' ? e.message : '';
+  return /Connection terminated|not queryable|server conn crashed|server login has been failing|terminating connection|the database system is (shutting down|starting up|in recovery mode)/.test(
+    message,
+  );
 }
 
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {

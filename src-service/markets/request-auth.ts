@@ -56,6 +56,9 @@ export async function authenticateMarket(ctx: ServiceContext, request: MarketReq
 
   const seen: SignatureParameters[] = [];
   let key: MarketKeyRow | undefined;
+  // The library turns a failed lookup into "no key": a database out of reach must not be
+  // answered as an unknown key (401, which a market's system takes as final), so it is kept.
+  let lookupFailure: unknown;
   const now = Math.floor(Date.now() / 1000);
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(request.headers)) if (value !== undefined) headers[name] = value;
@@ -64,7 +67,13 @@ export async function authenticateMarket(ctx: ServiceContext, request: MarketReq
       {
         keyLookup: async (params) => {
           seen.push(params);
-          key = typeof params.keyid === 'string' ? await marketKeyById(ctx.db, params.keyid) : undefined;
+          key =
+            typeof params.keyid === 'string'
+              ? await marketKeyById(ctx.db, params.keyid).catch((error: unknown) => {
+                  lookupFailure = error;
+                  throw error;
+                })
+              : undefined;
           if (!key || key.status !== 'active') return null;
           return {
             id: key.key_id,
@@ -82,12 +91,16 @@ export async function authenticateMarket(ctx: ServiceContext, request: MarketReq
     .catch((error: unknown) => error);
   // One signature per request: a second could be another market's, and which one counted would be unclear.
   if (seen.length !== 1) throw new AppError('MARKET_SIGNATURE_INVALID');
+  if (lookupFailure !== undefined) throw lookupFailure;
   if (!key) throw new AppError('MARKET_KEY_UNKNOWN');
   if (key.status !== 'active') throw new AppError('MARKET_KEY_REVOKED');
   if (outcome instanceof ExpiredError) throw new AppError('MARKET_SIGNATURE_STALE');
   if (outcome !== true) throw new AppError('MARKET_SIGNATURE_INVALID');
 
-  const market = await marketByCode(ctx.db, request.marketCode).catch(() => null);
+  const market = await marketByCode(ctx.db, request.marketCode).catch((error: unknown) => {
+    if (error instanceof AppError) return null;
+    throw error;
+  });
   // A market acts only on its own code; another code is refused the same whether or not it exists.
   if (!market || market.id !== key.market_id) throw new AppError('MARKET_KEY_OTHER_MARKET');
 

@@ -4,6 +4,8 @@ import type { SharedMessages } from './zh-CN';
 export const en: SharedMessages = {
   errors: {
     INTERNAL: 'Internal error, please try again later',
+    DATABASE_UNAVAILABLE:
+      'The settlement database is unavailable for a moment; please try again (the same instruction sent again is never posted twice)',
     VALIDATION: 'Invalid input: {detail}',
     NOT_FOUND: 'Not found',
     FORBIDDEN: 'You are not permitted to do this',

@@ -6,6 +6,7 @@
 export const zhCN = {
   errors: {
     INTERNAL: '系统内部错误，请稍后再试',
+    DATABASE_UNAVAILABLE: '结算数据库暂时不可用，请稍后重试（同一笔指令重试不会重复记账）',
     VALIDATION: '输入有误：{detail}',
     NOT_FOUND: '未找到请求的内容',
     FORBIDDEN: '您没有此项操作的权限',

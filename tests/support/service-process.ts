@@ -17,7 +17,7 @@ export function startServiceProcess(entry: string[], args: string[], env: NodeJS
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
+      const m = /listening on (https?:\/\/\S+)/.exec(out);
       if (m) resolve({ child, url: m[1] });
     });
     child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
