@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { HealthReply, LivenessReply, ReadinessReply } from '../../src-shared/api/common';
 import { instrument } from './metrics';
+import { asRequest } from '../store/request-tag';
 import { accountRoutes } from '../accounts/routes';
 import { authRoutes } from '../auth/routes';
 import { demoCertificateRoutes } from '../certificates/demo-routes';
@@ -71,6 +72,8 @@ export async function buildApp(
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // Everything the request does runs as its work: its database statements carry its id.
+  app.addHook('onRequest', (request, _reply, done) => asRequest(request.id, done));
   // Simulated markets that sign in by themselves do it at the first request of a business day.
   app.addHook('onRequest', async () => autoSignIn(ctx));
 

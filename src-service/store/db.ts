@@ -16,6 +16,7 @@ import {
 } from 'kysely';
 import type { Pool, PoolConfig } from 'pg';
 import { readSecretFile } from '../bank-keys/settings';
+import { tagStatements } from './request-tag';
 import type { Database } from './schema';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -202,8 +203,14 @@ function openPostgres(url: string): Store {
   const counter = new StatementCounter();
   let pool: Pool | null = null;
   const mainPool = async () => (pool = await connect(poolSize())());
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: mainPool }), plugins: [counter] });
-  const autonomous = new Kysely<Database>({ dialect: new PostgresDialect({ pool: connect(1) }), plugins: [counter] });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: mainPool, onCreateConnection: tagStatements }),
+    plugins: [counter],
+  });
+  const autonomous = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: connect(1), onCreateConnection: tagStatements }),
+    plugins: [counter],
+  });
   const safe = new URL(parsed.toString());
   safe.password = '';
   return {
