@@ -209,6 +209,11 @@ async function main(): Promise<void> {
     harness = Harness.open(stack);
     const sessions = await harness.sessions();
     const market = await harness.market();
+    const served = harness.servedBy();
+    say(
+      `  one user's login and contract, ${harness.requestIds.length} requests, served by ${[...served].map(([s, n]) => `${s} ×${n}`).join(', ')} (haproxy's log)`,
+    );
+    if (served.size < 2) misses.push('one user’s requests did not go to more than one instance');
     say(
       `  enrolled, signed in through the load balancer; contract ${sessions.contractId} signed ${dec1((performance.now() - started) / 1000)} s after the start`,
     );

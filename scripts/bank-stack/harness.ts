@@ -8,6 +8,8 @@
 // (as the owner role), since a production service has no test hook and no person
 // reads the image here.
 import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { MarketKey } from '../../src-market-sim/signing';
 import type { Fen } from '../../src-shared/money';
@@ -24,11 +26,14 @@ import { openStore, type Store } from '../../src-service/store/db';
 import { payloadOf } from '../../tests/support/instructions';
 import { issueSoftKey, signEnvelope, type SoftKey } from '../../tests/support/soft-certificates';
 import { at, type Sessions } from './load';
-import type { Stack } from './stack';
+import { stackPaths, type Stack } from './stack';
 
 const NEW_PASSWORD = 'Chaos2026ok';
 
 export class Harness {
+  /** The ids haproxy gave the harness's requests (the login and the contract's signing). */
+  readonly requestIds: string[] = [];
+
   private constructor(
     readonly store: Store,
     readonly ctx: ServiceContext,
@@ -54,6 +59,21 @@ export class Harness {
     return new Harness(store, ctx, stack, new Agent({ connect: { ca: stack.bankCa } }));
   }
 
+  /**
+   * Which instance served each of the harness's requests, from haproxy's own log:
+   * one user's steps (captcha, login, sign-off, password, contract) go to any instance.
+   */
+  servedBy(): Map<string, number> {
+    const log = readFileSync(join(stackPaths(this.stack.state.dir).proxy, 'haproxy.log'), 'utf8');
+    const servers = new Map<string, number>();
+    for (const id of this.requestIds) {
+      const line = log.split('\n').find((l) => l.includes(`request_id=${id}`));
+      const server = line && /settlement\/(\S+)/.exec(line)?.[1];
+      if (server) servers.set(server, (servers.get(server) ?? 0) + 1);
+    }
+    return servers;
+  }
+
   async close(): Promise<void> {
     await this.dispatcher.close();
     await this.ctx.bankKeys.close();
@@ -68,6 +88,8 @@ export class Harness {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const json = (await res.body.json()) as any;
+    const id = res.headers['x-request-id'];
+    if (typeof id === 'string') this.requestIds.push(id);
     if (res.statusCode !== 200) throw new Error(`${method} ${path}: ${res.statusCode} ${JSON.stringify(json)}`);
     return json;
   }

@@ -2,6 +2,7 @@
 // (HTTPS) → PgBouncer (TLS, transaction pooling) → a PostgreSQL primary with a
 // synchronous standby (TLS replication). Its folder holds everything, a state file
 // says what runs where, so `stop` and `failover` work from another terminal.
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,7 +13,7 @@ import * as instances from './instances';
 import * as bouncer from './pgbouncer';
 import { internalPki, publicKeyAndCsr } from './pki';
 import * as pg from './postgres';
-import { alive, freePorts, givePostgres, run, waitFor } from './proc';
+import { PG_BIN, alive, freePorts, givePostgres, run, waitFor } from './proc';
 
 export const DEFAULT_STACK_DIR = '/var/tmp/settlekey-bank-stack';
 const HSM_MODULE = process.env.SETTLEKEY_HSM_MODULE_PATH ?? '/usr/lib/softhsm/libsofthsm2.so';
@@ -143,6 +144,13 @@ export type Say = (line: string) => void;
 /** Makes and starts the whole stack in an empty folder. */
 export async function up(dir: string, options: { instances: number; say: Say }): Promise<Stack> {
   const say = options.say;
+  const missing = ['haproxy', 'pgbouncer', 'openssl', 'softhsm2-util', join(PG_BIN, 'initdb')].filter(
+    (cmd) => spawnSync(cmd.includes('/') ? cmd : 'which', cmd.includes('/') ? ['--version'] : [cmd]).status !== 0,
+  );
+  if (missing.length)
+    throw new Error(
+      `missing: ${missing.join(', ')} — apt-get install -y haproxy pgbouncer openssl softhsm2 postgresql (bash scripts/test.sh installs them)`,
+    );
   dir = resolve(dir);
   const old = readState(dir);
   if (old && running(old).length > 0)
