@@ -4,7 +4,6 @@
 // connection open; a database out of reach answers 503 DATABASE_UNAVAILABLE, not
 // 500; and the bank CA issues the public TLS certificate for a CSR. The whole
 // stack under faults is `npm run bank-stack:chaos` (its short run is in the test command).
-import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +18,7 @@ import { sqlite } from '../support/databases';
 import { marketTls } from '../support/market-tls';
 import { startHarness } from '../support/service-harness';
 import { SERVICE_FROM_SOURCE, startServiceProcess } from '../support/service-process';
+import { publicKeyAndCsr } from '../../scripts/bank-stack/pki';
 
 describe('an instance behind the load balancer', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sk-instance-tls-'));
@@ -103,26 +103,10 @@ describe('the public TLS certificate', () => {
     const h = await startHarness(sqlite, { keys: 'file' });
     const dir = mkdtempSync(join(tmpdir(), 'sk-server-tls-'));
     try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:P-256',
-          '-nodes',
-          '-keyout',
-          join(dir, 'k.pem'),
-          '-out',
-          join(dir, 'r.csr'),
-          '-subj',
-          '/CN=127.0.0.1',
-        ],
-        { stdio: 'pipe' },
-      );
+      // the key and CSR as the bank stack makes them for its load balancer
+      const { csr } = publicKeyAndCsr(dir);
       const pem = await issueServerCertificate(h.ctx, {
-        csrPem: readFileSync(join(dir, 'r.csr'), 'utf8'),
+        csrPem: readFileSync(csr, 'utf8'),
         names: ['127.0.0.1', 'settle.bank.example'],
       });
       const cert = new X509Certificate(pem);
@@ -133,7 +117,7 @@ describe('the public TLS certificate', () => {
       expect(cert.keyUsage).toContain('1.3.6.1.5.5.7.3.1');
       await expect(
         issueServerCertificate(h.ctx, {
-          csrPem: readFileSync(join(dir, 'r.csr'), 'utf8'),
+          csrPem: readFileSync(csr, 'utf8'),
           names: ['127.0.0.1'],
           validityDays: 3650,
         }),
