@@ -168,18 +168,14 @@ function report(clients: number, load: Load, faults: Fault[]): { misses: string[
     const ok = o.filter((x) => x.ok);
     const f = faults.find((x) => x.phase === name);
     const gap = f ? unavailable(load.outcomes, f) : undefined;
+    const ms = ok.map((x) => x.ms);
+    const counts = [o.length, ok.length, o.length - ok.length, o.filter((x) => x.retry).length];
     say(
-      `${name.padEnd(28)}${String(o.length).padStart(9)}${String(ok.length).padStart(8)}${String(o.length - ok.length).padStart(9 - 1)}${String(o.filter((x) => x.retry).length).padStart(9)}${dec1(
-        percentile(
-          ok.map((x) => x.ms),
-          50,
-        ),
-      ).padStart(9)}${dec1(
-        percentile(
-          ok.map((x) => x.ms),
-          99,
-        ),
-      ).padStart(9)}${(gap === undefined ? '' : dec1(gap)).padStart(15)}`,
+      name.padEnd(28) +
+        counts.map((n, k) => String(n).padStart([9, 8, 8, 9][k])).join('') +
+        dec1(percentile(ms, 50)).padStart(9) +
+        dec1(percentile(ms, 99)).padStart(9) +
+        (gap === undefined ? '' : dec1(gap)).padStart(15),
     );
     if (f && gap !== undefined) {
       const target = f.kind === 'failover' ? TARGET.failover : f.kind === 'instance' ? TARGET.instance : undefined;
