@@ -24,10 +24,7 @@ export interface Verdict {
 }
 
 export async function check(url: string, password: string, acknowledged: Acknowledged): Promise<Verdict> {
-  // pg lets the URL's fields override its options: the password goes into the URL.
-  const withPassword = new URL(url);
-  withPassword.password = encodeURIComponent(password);
-  const client = new pg.Client({ connectionString: withPassword.toString() });
+  const client = new pg.Client({ connectionString: withPassword(url, password) });
   await client.connect();
   try {
     await client.query('begin transaction isolation level repeatable read read only');
@@ -119,6 +116,13 @@ export async function check(url: string, password: string, acknowledged: Acknowl
   } finally {
     await client.end();
   }
+}
+
+/** pg lets the URL's fields override its options: the password goes into the URL, in memory. */
+export function withPassword(url: string, password: string): string {
+  const u = new URL(url);
+  u.password = encodeURIComponent(password);
+  return u.toString();
 }
 
 export function verdictLine(v: Verdict): string {

@@ -19,7 +19,8 @@ export interface InstanceEnv {
   env: NodeJS.ProcessEnv;
 }
 
-const BUNDLE = resolve('dist/service/cli.cjs');
+/** The production bundle (npm run build:node): the instances and the bank's tools run it. */
+export const BUNDLE = resolve('dist/service/cli.cjs');
 
 export function start(spec: InstanceSpec, shared: InstanceEnv): number {
   mkdirSync(spec.dir, { recursive: true, mode: 0o700 });

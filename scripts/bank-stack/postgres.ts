@@ -2,7 +2,7 @@
 // with initdb and pg_basebackup, TLS on every connection (replication included,
 // verify-full), scram-sha-256 passwords, run by the postgres system user with
 // pg_ctl. The machine's PostgreSQL on 5432 belongs to the test suite: never used.
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PG_BIN, asPostgres, givePostgres, waitFor } from './proc';
 
@@ -201,7 +201,7 @@ export function stop(cluster: Cluster, mode: 'fast' | 'immediate' = 'fast'): voi
 /** The postmaster's pid, to kill it as a crash would. */
 export function postmasterPid(cluster: Cluster): number | undefined {
   try {
-    return Number(asPostgres('head', ['-1', join(cluster.dir, 'postmaster.pid')]).trim()) || undefined;
+    return Number(readFileSync(join(cluster.dir, 'postmaster.pid'), 'utf8').split('\n')[0]) || undefined;
   } catch {
     return undefined;
   }

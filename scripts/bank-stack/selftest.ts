@@ -5,7 +5,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { check, type Verdict } from './checker';
+import { check, withPassword, type Verdict } from './checker';
 import type { Acknowledged } from './load';
 import { psql, pgLayout } from './postgres';
 import { PG_BIN, run } from './proc';
@@ -30,9 +30,7 @@ export async function selfTest(
     run(join(PG_BIN, 'pg_dump'), ['-Fc', '-f', dump, '-d', conn('settlekey')], env);
     run(join(PG_BIN, 'pg_restore'), ['--no-owner', '--exit-on-error', '-d', conn('settlekey_selftest'), dump], env);
     const [deleted, duplicated] = [...acknowledged.executed].slice(0, 2);
-    const url = new URL(urlOf(primary.port, p.pki, 'settlekey_selftest'));
-    url.password = encodeURIComponent(password);
-    const client = new pg.Client({ connectionString: url.toString() });
+    const client = new pg.Client({ connectionString: withPassword(stack.ownerUrl('settlekey_selftest'), password) });
     await client.connect();
     try {
       await client.query('begin');
@@ -64,14 +62,10 @@ export async function selfTest(
     } finally {
       await client.end();
     }
-    const verdict = await check(urlOf(primary.port, p.pki, 'settlekey_selftest'), password, acknowledged);
+    const verdict = await check(stack.ownerUrl('settlekey_selftest'), password, acknowledged);
     return { verdict, seconds: (performance.now() - t0) / 1000 };
   } finally {
     rmSync(dump, { force: true });
     psql(layout, primary.port, 'drop database if exists settlekey_selftest with (force)');
   }
-}
-
-export function urlOf(port: number, pkiDir: string, database: string): string {
-  return `postgres://settlekey_owner@127.0.0.1:${port}/${database}?sslmode=verify-full&sslrootcert=${encodeURIComponent(join(pkiDir, 'ca.pem'))}`;
 }

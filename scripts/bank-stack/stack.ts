@@ -40,7 +40,7 @@ export interface Stack {
   bankCa: string;
   internalCa: string;
   /** The schema owner's URL straight to the primary (migrations, the bank's tools, the checker). */
-  ownerUrl(): string;
+  ownerUrl(database?: string): string;
   /** The environment of a process that uses the bank's HSM. */
   env: NodeJS.ProcessEnv;
   /** The schema owner's password (0600), for SETTLEKEY_DB_PASSWORD_FILE. */
@@ -100,7 +100,8 @@ export function stackOf(state: StackState): Stack {
     url: `https://127.0.0.1:${state.lbPort}`,
     bankCa: existsSync(join(p.pki, 'bank-ca.pem')) ? readFileSync(join(p.pki, 'bank-ca.pem'), 'utf8') : '',
     internalCa: readFileSync(internalCaFile, 'utf8'),
-    ownerUrl: () => `postgres://settlekey_owner@127.0.0.1:${state.clusters[state.primary].port}/settlekey?${tlsQuery}`,
+    ownerUrl: (database = 'settlekey') =>
+      `postgres://settlekey_owner@127.0.0.1:${state.clusters[state.primary].port}/${database}?${tlsQuery}`,
     env,
     ownerPasswordFile: join(p.secrets, 'owner.password'),
   };
@@ -128,11 +129,9 @@ function instanceEnv(stack: Stack): instances.InstanceEnv {
   };
 }
 
-const BUNDLE = resolve('dist/service/cli.cjs');
-
 /** The bank's tools (migrate, tls-certificate) from the production bundle. */
 function bankTool(stack: Stack, args: string[]): string {
-  return run(process.execPath, [BUNDLE, ...args], {
+  return run(process.execPath, [instances.BUNDLE, ...args], {
     ...stack.env,
     NODE_ENV: 'production',
     SETTLEKEY_DB_PASSWORD_FILE: stack.ownerPasswordFile,
@@ -319,10 +318,8 @@ export async function down(state: StackState, say: Say): Promise<void> {
   if (state.haproxyPid) await haproxy.stop(state.haproxyPid);
   await Promise.all(state.instances.map((i) => instances.stop(i).catch(() => undefined)));
   await bouncer.stop(bouncerLayout(state)).catch(() => undefined);
-  const layout = pg.pgLayout(paths(state.dir).pg);
   if (state.standby) pg.stop(state.clusters[state.standby]);
   pg.stop(state.clusters[state.primary]);
-  void layout;
   say(`stopped: nothing of the stack runs (its folder ${state.dir} is kept)`);
 }
 
