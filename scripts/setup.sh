@@ -1,6 +1,6 @@
 # Shared by scripts/start.sh and scripts/test.sh: install what is missing on a
-# fresh Debian machine — the system packages, then node_modules — and say
-# clearly what to do when it cannot.
+# fresh Debian machine — the system packages, then node_modules, then the
+# software SKF library — and say clearly what to do when it cannot.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -47,5 +47,16 @@ ensure_node_modules() {
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     say "Installing npm packages (npm ci; a few minutes the first time: better-sqlite3 compiles from source)"
     npm ci --no-audit --no-fund
+  fi
+}
+
+# The software SKF (GM/T 0016) library, native/skf-soft: the SM2 USB-KEY
+# simulator of the demo and the tests, C against Debian's OpenSSL 3. make
+# rebuilds it only when a source changed.
+ensure_skf_soft() {
+  ensure_apt_packages gcc make libssl-dev pkg-config
+  if ! make -q --no-print-directory -C native/skf-soft 2>/dev/null; then
+    say "Building the software SKF library (native/skf-soft)"
+    make -s --no-print-directory -C native/skf-soft
   fi
 }

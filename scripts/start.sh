@@ -5,4 +5,5 @@
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 ensure_apt_packages softhsm2 opensc chromium fonts-noto-cjk
 ensure_node_modules
+ensure_skf_soft
 exec npm start -- "$@"

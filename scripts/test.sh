@@ -6,6 +6,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 ensure_apt_packages chromium softhsm2 opensc fonts-noto-cjk postgresql-client postgresql pgbouncer haproxy
 ensure_node_modules
+ensure_skf_soft
 say "Type check and lint"
 npm run typecheck
 npm run lint

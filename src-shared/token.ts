@@ -1,18 +1,18 @@
 // What the renderer and the service learn about security tools: tokens
-// (USB-KEYs over PKCS#11, or a password-protected PKCS#12 file where no
-// PKCS#11 module exists) and the certificates on them. Private keys never
+// (USB-KEYs over PKCS#11 or SKF (GM/T 0016), or a password-protected PKCS#12
+// file where no PKCS#11 module exists) and the certificates on them. Private keys never
 // appear here: they stay on the token.
 import { z } from 'zod';
 
-/** The token's own account of its PIN, from CKF_USER_PIN_COUNT_LOW / FINAL_TRY / LOCKED. */
+/** The token's own account of its PIN, from CKF_USER_PIN_COUNT_LOW / FINAL_TRY / LOCKED, or SKF's retry counts. */
 export const PinState = z.enum(['ok', 'countLow', 'finalTry', 'locked']);
 export type PinState = z.infer<typeof PinState>;
 
-export const TokenKind = z.enum(['pkcs11', 'file']);
+export const TokenKind = z.enum(['pkcs11', 'skf', 'file']);
 export type TokenKind = z.infer<typeof TokenKind>;
 
 export const TokenInfo = z.object({
-  /** PKCS#11 slot id in hex, or "file:<name>" for a file certificate. */
+  /** PKCS#11 slot id in hex, "skf:<device name>" for an SKF device, or "file:<name>" for a file certificate. */
   slotId: z.string(),
   kind: TokenKind,
   label: z.string(),
@@ -39,14 +39,17 @@ export const TokenStatus = z.object({
 });
 export type TokenStatus = z.infer<typeof TokenStatus>;
 
-/** Also the store's certificates.key_type: tests/unit/store-enums.test.ts keeps its CHECK list equal. */
-export const KEY_TYPES = ['rsa', 'ec'] as const;
+/**
+ * Also the store's certificates.key_type: tests/unit/store-enums.test.ts keeps its CHECK list equal.
+ * 'ec' is P-256 (ECDSA), 'sm2' the SM2 curve of Chinese banks' USB-KEYs (GM/T 0003).
+ */
+export const KEY_TYPES = ['rsa', 'ec', 'sm2'] as const;
 export const KeyType = z.enum(KEY_TYPES);
 export type KeyType = z.infer<typeof KeyType>;
 
 export const TokenCertificate = z.object({
   slotId: z.string(),
-  /** CKA_ID shared by the certificate and its private key, hex. */
+  /** CKA_ID shared by the certificate and its private key, hex; on SKF the container's name in hex. */
   keyId: z.string(),
   label: z.string(),
   /** Certificate serial number, upper-case hex without separators. */

@@ -25,6 +25,7 @@ import { reconciliationFiles } from './015_reconciliation_files';
 import { marketAcceptance } from './016_market_acceptance';
 import { refusalKnobToMarket } from './017_refusal_knob_to_market';
 import { receipts } from './018_receipts';
+import { sm2KeyType } from './019_sm2_key_type';
 
 /** In order; each key is its file's name. */
 export const MIGRATIONS: Readonly<Record<string, (dialect: DialectName) => Migration>> = {
@@ -46,6 +47,7 @@ export const MIGRATIONS: Readonly<Record<string, (dialect: DialectName) => Migra
   '016_market_acceptance': marketAcceptance,
   '017_refusal_knob_to_market': refusalKnobToMarket,
   '018_receipts': receipts,
+  '019_sm2_key_type': sm2KeyType,
 };
 
 type AnyDb = Kysely<any>;
