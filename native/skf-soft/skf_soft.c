@@ -83,10 +83,6 @@ void skf_object_free(skf_object *o) {
     free(o);
 }
 
-__attribute__((destructor)) static void free_all_objects(void) {
-    while (g_objects) skf_object_free(g_objects);
-}
-
 /* Only pointers this library gave out and has not freed are followed. */
 static skf_object *find_object(const void *h, enum skf_kind kind) {
     for (skf_object *o = g_objects; o; o = o->next)
