@@ -11,7 +11,7 @@ import type { ForgeConfig } from '@electron-forge/shared-types';
 import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-const NATIVE_EXTERNALS = ['better-sqlite3', 'pkcs11js', 'svg-captcha'];
+const NATIVE_EXTERNALS = ['better-sqlite3', 'pkcs11js', 'svg-captcha', 'koffi'];
 
 /** The external modules and everything they require, by package folder. */
 function dependencyClosure(roots: string[]): string[] {
@@ -62,6 +62,7 @@ const config: ForgeConfig = {
         { entry: 'src-market-sim/market-sim.ts', config: 'vite.main.config.mts', target: 'main' },
         // The service's HSM worker thread, loaded from beside cli.js.
         { entry: 'src-service/bank-keys/hsm-worker.ts', config: 'vite.main.config.mts', target: 'main' },
+        { entry: 'src-service/certificates/sm2-verify-worker.ts', config: 'vite.main.config.mts', target: 'main' },
       ],
       renderer: [{ name: 'main_window', config: 'vite.renderer.config.mts' }],
     }),

@@ -3,7 +3,7 @@
 // file-reading modules external — forge.config.ts copies them into the package.
 import { defineConfig } from 'vite';
 
-export const NATIVE_EXTERNALS = ['better-sqlite3', 'pkcs11js', 'svg-captcha'];
+export const NATIVE_EXTERNALS = ['better-sqlite3', 'pkcs11js', 'svg-captcha', 'koffi'];
 
 export default defineConfig({
   build: {

@@ -17,6 +17,8 @@ const entries = {
   'service/cli': 'src-service/commands/service/cli.ts',
   // The bank's HSM runs in a worker thread of the service, loaded from beside its bundle.
   'service/hsm-worker': 'src-service/bank-keys/hsm-worker.ts',
+  // SM2 signature checks run on worker threads loaded the same way.
+  'service/sm2-verify-worker': 'src-service/certificates/sm2-verify-worker.ts',
   'shell/main': 'src-main/shell/main.ts',
   'token/host': 'src-main/token/host.ts',
   // The demo's market simulator, which the embedded default starts beside its service.

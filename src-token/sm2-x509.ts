@@ -134,7 +134,7 @@ export function readSm2Csr(pem: string): Sm2Request | null {
       selfSigned = false;
     }
   }
-  return { subject, commonName: new x509.Name(subject).getField('CN')[0] ?? '', point, selfSigned };
+  return { subject, commonName: new x509.Name(subject.slice().buffer).getField('CN')[0] ?? '', point, selfSigned };
 }
 
 export interface Sm2CertificateParams {

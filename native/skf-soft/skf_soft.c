@@ -328,6 +328,29 @@ static int base_dir(char *out) {
     return n > 0 && n < PATH_MAX ? 0 : -1;
 }
 
+/*
+ * Where a device's folder is: <base>/<name>, or — SettleKey's extension, for a
+ * service's own device (the bank's SM2 HSM stand-in) that must never show in
+ * a user's device list — the absolute folder path given as the name.
+ */
+static int absolute_device(const char *name) {
+    return name && name[0] == '/' && strlen(name) < PATH_MAX && !strstr(name, "/.");
+}
+
+static int device_path(const char *name, char *base, char *path) {
+    if (absolute_device(name)) {
+        snprintf(path, PATH_MAX, "%s", name);
+        snprintf(base, PATH_MAX, "%s", name);
+        char *slash = strrchr(base, '/');
+        if (slash == base) slash[1] = '\0';
+        else *slash = '\0';
+        const char *last = strrchr(name, '/') + 1;
+        return valid_name(last, SKF_DEVICE_NAME_MAX) ? 0 : -1;
+    }
+    if (!valid_name(name, SKF_DEVICE_NAME_MAX)) return -1;
+    return base_dir(base) == 0 && skf_path(path, base, name) == 0 ? 0 : -1;
+}
+
 static int device_conf(const skf_device *d, char *label, char *serial) {
     char path[PATH_MAX];
     unsigned char *text;
@@ -355,15 +378,15 @@ static int valid_label(const char *s) {
 
 static ULONG create_device(const char *name, const char *serial) {
     char base[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX];
-    if (!valid_name(name, SKF_DEVICE_NAME_MAX) || strlen(name) > 31 || !valid_label(serial) || !*serial)
-        return SAR_INVALIDPARAMERR;
-    if (base_dir(base) != 0 || skf_path(path, base, name) != 0) return SAR_INVALIDPARAMERR;
+    if (device_path(name, base, path) != 0 || !valid_label(serial) || !*serial) return SAR_INVALIDPARAMERR;
+    const char *label = absolute_device(name) ? strrchr(name, '/') + 1 : name;
+    if (strlen(label) > 31) return SAR_INVALIDPARAMERR;
     if (mkdir(base, 0700) != 0 && errno != EEXIST) return SAR_WRITEFILEERR;
     if (skf_exists(path)) return SAR_FILE_ALREADY_EXIST;
     /* made whole in a hidden folder, then renamed: no one sees a device without its device.conf */
-    int n = snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%ld", base, name, (long)getpid());
+    int n = snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%ld", base, label, (long)getpid());
     if (n < 0 || n >= (int)sizeof tmp || mkdir(tmp, 0700) != 0) return SAR_WRITEFILEERR;
-    if (write_device_conf(tmp, name, serial) != 0) {
+    if (write_device_conf(tmp, label, serial) != 0) {
         remove_folder(tmp);
         return SAR_WRITEFILEERR;
     }
@@ -391,13 +414,12 @@ ULONG DEVAPI SKF_EnumDev(BOOL bPresent, LPSTR szNameList, ULONG *pulSize) {
 static ULONG connect_dev(LPSTR szName, DEVHANDLE *phDev) {
     char base[PATH_MAX], path[PATH_MAX], conf[PATH_MAX];
     struct stat st;
-    if (!phDev || !valid_name(szName, SKF_DEVICE_NAME_MAX)) return SAR_INVALIDPARAMERR;
-    if (base_dir(base) != 0 || skf_path(path, base, szName) != 0 || skf_path(conf, path, "device.conf") != 0)
+    if (!phDev || device_path(szName, base, path) != 0 || skf_path(conf, path, "device.conf") != 0)
         return SAR_INVALIDPARAMERR;
     if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode) || !skf_exists(conf)) return SAR_DEVICE_REMOVED;
     skf_device *d = skf_object_new(SKF_DEV, sizeof *d, NULL);
     if (!d) return SAR_MEMORYERR;
-    snprintf(d->name, sizeof d->name, "%s", szName);
+    snprintf(d->name, sizeof d->name, "%s", absolute_device(szName) ? strrchr(szName, '/') + 1 : szName);
     snprintf(d->path, sizeof d->path, "%s", path);
     d->st_dev = st.st_dev;
     d->st_ino = st.st_ino;

@@ -218,7 +218,10 @@ ULONG DEVAPI SKF_CloseHandle(HANDLE hHandle);
 /*
  * SettleKey's simulator only, not GM/T 0016: makes a blank device (no
  * application yet) that is "inserted" from then on, as a folder under
- * $SETTLEKEY_SKF_SOFT_DIR (default $HOME/.settlekey-skf-soft).
+ * $SETTLEKEY_SKF_SOFT_DIR (default $HOME/.settlekey-skf-soft). A name that
+ * is an absolute path is the device's folder itself, wherever it is: a
+ * service's own device, which SKF_EnumDev never lists but SKF_ConnectDev
+ * reaches by the same path.
  */
 ULONG DEVAPI SKFSOFT_CreateDevice(const char *name, const char *serial);
 

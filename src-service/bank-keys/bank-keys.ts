@@ -5,7 +5,7 @@
 // certificate — never the key. Made at the service's start when missing: a
 // production start only on the HSM of its settings; a --demo start on a demo
 // stand-in (its own SoftHSM2 token, else encrypted key files).
-import { createPublicKey, randomBytes, X509Certificate as NodeCertificate } from 'node:crypto';
+import { createPublicKey, X509Certificate as NodeCertificate } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { AppError } from '../../src-shared/errors';
 import { appendAudit } from '../audit/log';
@@ -19,6 +19,10 @@ import type { KeyProtection } from './hsm-messages';
 import { HsmKeyStore } from './hsm-store';
 import type { KeyStore, KeyStoreKind } from './key-store';
 import { HSM_SETTING_NAMES, hsmSettingsFromEnv, type HsmSettings } from './settings';
+import { randomSerial, Sm2Ca, type Sm2KeyStore } from './sm2-ca';
+import { demoSm2HsmSettings, SkfSm2KeyStore, sm2HsmSettingsFromEnv, type Sm2HsmSettings } from './skf-sm2-store';
+import { skfSimulatorLibrary } from '../../src-token/skf-libraries';
+import { readSm2Certificate } from '../../src-token/sm2-x509';
 
 const RSA_SHA256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
 const DAY_MS = 86_400_000;
@@ -44,6 +48,8 @@ export interface BankKeysOptions {
   demo: boolean | 'as-recorded';
   /** The stand-in a demo start makes its keys in; default: its own SoftHSM2 token where SoftHSM2 is installed. */
   demoStore?: 'demo-hsm' | 'demo-file';
+  /** Opens the SM2 HSM of the SM2 CA; null or undefined: none, and SM2 certificates are refused. */
+  sm2?: (() => Promise<Sm2KeyStore>) | null;
 }
 
 export interface DocumentSignature {
@@ -95,21 +101,37 @@ function signedBy(cert: NodeCertificate, issuer: NodeCertificate): boolean {
   return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
 }
 
-function randomSerial(): string {
-  // A positive 128-bit serial (first bit clear keeps DER from reading it as negative).
-  const bytes = randomBytes(16);
-  bytes[0] &= 0x7f;
-  return bytes.toString('hex');
+/**
+ * The SM2 HSM of the environment's settings; else a demo's stand-in (the SKF
+ * simulator, where it is built) — made by a --demo start, used as recorded by a
+ * bank tool on the demo's data; else none. Settings are read now (a partial one
+ * fails the start), the stand-in's folder only at the first SM2 use.
+ */
+function defaultSm2Store(options: BankKeysOptions): (() => Promise<Sm2KeyStore>) | null {
+  const open = (settings: Sm2HsmSettings) => Promise.resolve(SkfSm2KeyStore.open(settings));
+  const configured = sm2HsmSettingsFromEnv();
+  if (configured) return () => open(configured);
+  if (options.demo === false || !skfSimulatorLibrary()) return null;
+  return () => {
+    const demo = demoSm2HsmSettings(options.dataDir);
+    if (!demo) return Promise.reject(new AppError('BANK_KEY_MISSING', { key: 'SM2 CA', where: options.dataDir }));
+    return open(options.demo === 'as-recorded' ? { ...demo, create: undefined } : demo);
+  };
 }
 
 export class BankKeys {
   private opening: Promise<Opened> | null = null;
+  /** The SM2 CA, beside the RSA one: its key is in an SM2 HSM over SKF. */
+  readonly sm2: Sm2Ca;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly options: BankKeysOptions,
-  ) {}
+  ) {
+    const sm2 = options.sm2 !== undefined ? options.sm2 : defaultSm2Store(options);
+    this.sm2 = new Sm2Ca(db, clock, sm2, options.demo !== 'as-recorded', () => this.bankName());
+  }
 
   private get mayCreate(): boolean {
     return this.options.demo !== 'as-recorded';
@@ -143,6 +165,7 @@ export class BankKeys {
     this.opening = null;
     const opened = await opening?.catch(() => null);
     await opened?.store.close();
+    await this.sm2.close();
   }
 
   private async rows(): Promise<{ ca?: Row; document?: Row }> {
@@ -428,6 +451,8 @@ export class BankKeys {
 
   /** Which of the bank's CAs issued a certificate: the current one, a retired one (until re-issued), or none. */
   async issuerOf(der: Buffer): Promise<'current' | 'retired' | null> {
+    // An SM3withSM2 signature can only be the SM2 CA's (node:crypto cannot check it: no SM2 signer ID).
+    if (readSm2Certificate(der).signature) return (await this.sm2.issued(der)) ? 'current' : null;
     const { ca, retired } = await this.opened();
     const cert = new NodeCertificate(der);
     if (signedBy(cert, ca.node)) return 'current';

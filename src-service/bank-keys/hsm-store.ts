@@ -2,30 +2,14 @@
 // process (its login state and C_Finalize are shared by every caller), so all
 // users of one module in this process share one worker; the last to close it
 // ends the session and finalises the library.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { AppError, errorMessage, isErrorCode, type ErrorParams } from '../../src-shared/errors';
 import type { HsmOp, HsmOps, HsmReply } from './hsm-messages';
 import type { GeneratedKey, KeyStore, KeyStoreKind } from './key-store';
 import type { HsmSettings } from './settings';
-
-function startWorker(): Worker {
-  if (__filename.endsWith('.ts')) {
-    // From source (tsx, vitest): the worker compiles its TypeScript with tsx as well.
-    const tsx = createRequire(__filename).resolve('tsx/cjs');
-    const entry = join(__dirname, 'hsm-worker.ts');
-    return new Worker(`require(${JSON.stringify(tsx)});\nrequire(${JSON.stringify(entry)});`, { eval: true });
-  }
-  // Bundled beside the service: dist/service/hsm-worker.cjs, or .vite/build/hsm-worker.js in Electron.
-  const bundled = ['hsm-worker.cjs', 'hsm-worker.js'].map((name) => join(__dirname, name)).find((f) => existsSync(f));
-  if (!bundled) throw new Error(`the bundled HSM worker is missing beside ${__dirname}`);
-  return new Worker(bundled);
-}
+import { startWorker } from '../threads/start-worker';
 
 class HsmWorker {
-  private readonly worker = startWorker();
+  private readonly worker = startWorker(__dirname, 'hsm-worker');
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
   dead = false;

@@ -1,9 +1,12 @@
 // Issuing a user certificate from a PKCS#10 request: the request must verify
-// with its own key, name the user, and carry an RSA-2048+ or P-256 key.
-import { randomBytes } from 'node:crypto';
+// with its own key, name the user, and carry an RSA-2048+, P-256 or SM2 key.
+// An SM2 key is certified by the bank's SM2 CA (SM3withSM2), the others by the
+// RSA CA.
 import type { CertificateMedia } from '../../src-shared/api/certificates';
 import { AppError } from '../../src-shared/errors';
 import { normaliseSerial, type KeyType } from '../../src-shared/token';
+import { readSm2Csr, sm2KeyIdentifier, sm2Spki, type Sm2Request } from '../../src-token/sm2-x509';
+import { randomSerial } from '../bank-keys/sm2-ca';
 import type { ServiceContext } from '../context';
 import { x509 } from './x509';
 
@@ -30,9 +33,62 @@ export async function bankName(ctx: ServiceContext): Promise<string> {
   return row?.value ?? 'SettleKey Bank';
 }
 
+/** The extensions of every user certificate: an end entity that signs, for client authentication. */
+const userExtensions = () => [
+  new x509.BasicConstraintsExtension(false, undefined, true),
+  new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation, true),
+  new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+];
+
+function validity(ctx: ServiceContext, input: IssueInput): { notBefore: Date; notAfter: Date } {
+  const notBefore = input.notBefore ?? ctx.clock.now();
+  const notAfter = new Date(notBefore.getTime() + (input.validityDays ?? DEFAULT_VALIDITY_DAYS) * 86_400_000);
+  return { notBefore, notAfter };
+}
+
+function readSm2Request(csrPem: string): Sm2Request | null {
+  try {
+    return readSm2Csr(csrPem);
+  } catch {
+    throw new AppError('CERT_CSR_INVALID', { reason: 'not a PKCS#10 request' });
+  }
+}
+
+/** An SM2 request: checked with SM3withSM2 and the standard ID, certified by the SM2 CA in the SM2 HSM. */
+async function certifySm2(
+  ctx: ServiceContext,
+  input: IssueInput,
+  request: Sm2Request,
+  loginName: string,
+): Promise<{ der: Buffer; serial: string; subject: string; notBefore: Date; notAfter: Date }> {
+  if (!request.selfSigned) throw new AppError('CERT_CSR_INVALID', { reason: 'its signature does not verify' });
+  if (request.commonName !== loginName) {
+    throw new AppError('CERT_CSR_INVALID', { reason: `subject CN must be ${loginName}` });
+  }
+  const { notBefore, notAfter } = validity(ctx, input);
+  const spki = sm2Spki(request.point);
+  const der = Buffer.from(
+    await ctx.bankKeys.sm2.certify({
+      serialNumber: randomSerial(),
+      subject: request.subject,
+      notBefore,
+      notAfter,
+      publicKey: spki,
+      extensions: [...userExtensions(), new x509.SubjectKeyIdentifierExtension(sm2KeyIdentifier(request.point))],
+    }),
+  );
+  const certificate = new x509.X509Certificate(der);
+  return { der, serial: normaliseSerial(certificate.serialNumber), subject: certificate.subject, notBefore, notAfter };
+}
+
 export async function issueCertificate(ctx: ServiceContext, input: IssueInput): Promise<IssuedCertificate> {
   const user = await ctx.db.selectFrom('users').selectAll().where('id', '=', input.userId).executeTakeFirst();
   if (!user) throw new AppError('NOT_FOUND');
+  const sm2Request = readSm2Request(input.csrPem);
+  if (sm2Request) {
+    const issued = await certifySm2(ctx, input, sm2Request, user.login_name);
+    return recordIssued(ctx, user.id, input, { ...issued, keyType: 'sm2' });
+  }
   let csr: x509.Pkcs10CertificateRequest;
   try {
     csr = new x509.Pkcs10CertificateRequest(input.csrPem);
@@ -50,36 +106,42 @@ export async function issueCertificate(ctx: ServiceContext, input: IssueInput): 
   let keyType: KeyType;
   if (algorithm.name === 'RSASSA-PKCS1-v1_5' && (algorithm.modulusLength ?? 0) >= 2048) keyType = 'rsa';
   else if (algorithm.name === 'ECDSA' && algorithm.namedCurve === 'P-256') keyType = 'ec';
-  else throw new AppError('CERT_CSR_INVALID', { reason: 'key must be RSA-2048 or larger, or EC P-256' });
+  else throw new AppError('CERT_CSR_INVALID', { reason: 'key must be RSA-2048 or larger, EC P-256 or SM2' });
 
-  const notBefore = input.notBefore ?? ctx.clock.now();
-  const notAfter = new Date(notBefore.getTime() + (input.validityDays ?? DEFAULT_VALIDITY_DAYS) * 86_400_000);
-  // A positive 128-bit serial (first bit clear keeps DER from reading it as negative).
-  const serialBytes = randomBytes(16);
-  serialBytes[0] &= 0x7f;
+  const { notBefore, notAfter } = validity(ctx, input);
   const publicKey = await csr.publicKey.export();
   // Signed by the CA key in the HSM; the issuer and its authority key identifier come with it.
   const certificate = await ctx.bankKeys.certify({
-    serialNumber: serialBytes.toString('hex'),
+    serialNumber: randomSerial(),
     subject: csr.subjectName,
     notBefore,
     notAfter,
     publicKey,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
-      await x509.SubjectKeyIdentifierExtension.create(publicKey),
-    ],
+    extensions: [...userExtensions(), await x509.SubjectKeyIdentifierExtension.create(publicKey)],
   });
-  const der = Buffer.from(certificate.rawData);
-  const serial = normaliseSerial(certificate.serialNumber);
+  return recordIssued(ctx, user.id, input, {
+    der: Buffer.from(certificate.rawData),
+    serial: normaliseSerial(certificate.serialNumber),
+    subject: certificate.subject,
+    notBefore,
+    notAfter,
+    keyType,
+  });
+}
+
+async function recordIssued(
+  ctx: ServiceContext,
+  userId: number,
+  input: IssueInput,
+  issued: { der: Buffer; serial: string; subject: string; notBefore: Date; notAfter: Date; keyType: KeyType },
+): Promise<IssuedCertificate> {
+  const { der, serial, notBefore, notAfter, keyType } = issued;
   await ctx.db
     .insertInto('certificates')
     .values({
       serial,
-      user_id: user.id,
-      subject: certificate.subject,
+      user_id: userId,
+      subject: issued.subject,
       key_type: keyType,
       media: input.media,
       certificate_der: der.toString('base64'),
@@ -89,7 +151,7 @@ export async function issueCertificate(ctx: ServiceContext, input: IssueInput): 
       issued_at: ctx.clock.nowIso(),
     })
     .execute();
-  await retireSuperseded(ctx, user.id, serial);
+  await retireSuperseded(ctx, userId, serial);
   return { serial, der, notAfter: notAfter.toISOString(), keyType };
 }
 

@@ -8,11 +8,14 @@ import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import { AppError } from '../../src-shared/errors';
 import { canonicalBytes, type SignatureEnvelope, type SignedPayload } from '../../src-shared/signing';
 import { normaliseSerial } from '../../src-shared/token';
+import { pointHex } from '../../src-token/sm2';
+import { readSm2Certificate } from '../../src-token/sm2-x509';
 import { readAccessVersion, type AccessVersion } from '../auth/access-cache';
 import type { ServiceContext } from '../context';
 import { prepared, type Slots } from '../store/prepared';
 import type { CertificatesTable, Database } from '../store/schema';
 import { atomically } from '../store/tx';
+import { sm2Verifier } from './sm2-verify';
 
 export const CHALLENGE_TTL_SECONDS = 300;
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
@@ -31,6 +34,20 @@ export function publicKeyOf(cert: CertificateRow): KeyObject {
     publicKeys.set(cert.serial, key);
   }
   return key;
+}
+
+const sm2Points = new Map<string, string | null>();
+
+/** An SM2 certificate's public point (hex), read once; null when the certificate holds no SM2 key. */
+function sm2PointOf(cert: CertificateRow): string | null {
+  let point = sm2Points.get(cert.serial);
+  if (point === undefined) {
+    const read = readSm2Certificate(Buffer.from(cert.certificate_der, 'base64')).point;
+    point = read ? pointHex(read) : null;
+    if (sm2Points.size > 10_000) sm2Points.clear();
+    sm2Points.set(cert.serial, point);
+  }
+  return point;
 }
 
 const trusted = new Set<string>();
@@ -155,8 +172,9 @@ export async function certificateBySerial(ctx: ServiceContext, serial: string): 
 
 /**
  * Whether `signature` (base64) is the certificate's key's over `bytes`: EC as
- * r‖s (what tokens give), or RSA. Checked on libuv's thread pool (node:crypto's
- * verify with a callback), not on the event loop that serves every request: a
+ * r‖s (what tokens give), SM2 as r‖s with the standard ID, or RSA. Checked on
+ * libuv's thread pool (node:crypto's verify with a callback) or, for SM2, on
+ * the SM2 workers — never on the event loop that serves every request: a
  * signature check was the largest single piece of an approval's CPU there.
  */
 export function signatureMatches(
@@ -164,8 +182,13 @@ export function signatureMatches(
   bytes: Buffer | Uint8Array,
   signature: string,
 ): Promise<boolean> {
-  const key = publicKeyOf(cert);
   const raw = Buffer.from(signature, 'base64');
+  if (cert.key_type === 'sm2') {
+    const point = sm2PointOf(cert);
+    if (!point || raw.length !== 64) return Promise.resolve(false);
+    return sm2Verifier.verify(point, Uint8Array.from(bytes), raw);
+  }
+  const key = publicKeyOf(cert);
   return new Promise((resolve) => {
     // A signature the key cannot even read (a wrong length, garbage) is not the key's.
     const done = (error: Error | null, ok: boolean) => resolve(!error && ok);

@@ -107,6 +107,19 @@ export interface BankKeysTable {
   created_at: string;
 }
 
+/** Where an SM2 key of the bank lives: an SM2 HSM over SKF, or the demo's software SKF device. */
+export const SM2_KEY_STORE_KINDS = ['skf', 'demo-skf'] as const;
+
+/** The bank's SM2 CA: where its key is (never the key) and its self-signed certificate. */
+export interface BankSm2KeysTable {
+  purpose: 'sm2-ca';
+  store: (typeof SM2_KEY_STORE_KINDS)[number];
+  /** The SKF container that holds the key. */
+  key_ref: string;
+  certificate_pem: string;
+  created_at: string;
+}
+
 /** CA certificates whose keys are gone or compromised: kept only to verify what they issued. */
 export interface RetiredCaCertificatesTable {
   id: Generated<number>;
@@ -543,6 +556,7 @@ export interface Database {
   sessions: SessionsTable;
   captchas: CaptchasTable;
   bank_keys: BankKeysTable;
+  bank_sm2_keys: BankSm2KeysTable;
   retired_ca_certificates: RetiredCaCertificatesTable;
   certificates: CertificatesTable;
   challenges: ChallengesTable;

@@ -3,7 +3,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { signedPayload, type SignedKind, type SignedPayload } from '../../src-shared/signing';
 import type { Harness } from './service-harness';
-import { signEnvelope } from './soft-certificates';
+import { signEnvelopeWith } from './soft-certificates';
 
 export interface Submitted {
   status: number;
@@ -37,10 +37,10 @@ export async function submitInstruction(
   const p = preview.json();
   const fields = { ...p.fields };
   options.tamper?.(fields);
-  const key = await h.keyOf(loginName);
+  const key = await h.signerOf(loginName);
   const signature = options.unsigned
     ? undefined
-    : signEnvelope(key, payloadOf(draft.kind as string, fields, p.challenge, h.clock.nowIso()));
+    : await signEnvelopeWith(key, payloadOf(draft.kind as string, fields, p.challenge, h.clock.nowIso()));
   const res = await h.request({
     method: 'POST',
     url: '/instructions',
@@ -68,8 +68,8 @@ export async function decide(
   });
   if (ch.statusCode !== 200) return { status: ch.statusCode, body: ch.json() };
   const c = ch.json();
-  const key = await h.keyOf(loginName);
-  const signature = signEnvelope(key, payloadOf('decision', c.fields, c.challenge, h.clock.nowIso()));
+  const key = await h.signerOf(loginName);
+  const signature = await signEnvelopeWith(key, payloadOf('decision', c.fields, c.challenge, h.clock.nowIso()));
   const res: LightMyRequestResponse = await h.request({
     method: 'POST',
     url: `/instructions/${id}/decision`,

@@ -3,7 +3,7 @@
 // USB-KEY signature (software key) over the operation's fields.
 import type { Harness } from './service-harness';
 import { payloadOf } from './instructions';
-import { signEnvelope } from './soft-certificates';
+import { signEnvelopeWith } from './soft-certificates';
 
 /** A corporate applicant's identity and contact details, as the registration form sends them. */
 export const CORPORATE_APPLICANT = {
@@ -49,9 +49,12 @@ export async function memberOperation(
     if (prepared.method === 'otp') {
       proof = { otp: { codeId: prepared.codeId, code: options.code ?? (await lastSmsCode(h, options.phone!)) } };
     } else {
-      const key = await h.keyOf(loginName);
+      const key = await h.signerOf(loginName);
       proof = {
-        usbkey: signEnvelope(key, payloadOf('memberOperation', prepared.fields, prepared.challenge, h.clock.nowIso())),
+        usbkey: await signEnvelopeWith(
+          key,
+          payloadOf('memberOperation', prepared.fields, prepared.challenge, h.clock.nowIso()),
+        ),
       };
     }
   }

@@ -17,7 +17,7 @@ import { DEMO_PASSWORD } from '../../src-service/demo/data';
 export const READY_PASSWORD = 'Ready2026go';
 import { bankHsmEnv, testBankHsm } from './bank-hsm';
 import type { DatabaseKind, TestDatabase } from './databases';
-import { issueSoftKey, signEnvelope, type SoftKey } from './soft-certificates';
+import { issueSoftKey, signEnvelopeWith, type HeldKey, type SoftKey, type TestKey } from './soft-certificates';
 
 export interface Harness {
   /** The database setting (a SQLite path or a postgres URL), for CLIs that open it too. */
@@ -54,6 +54,10 @@ export interface Harness {
   signedIn(loginName: string): Promise<string>;
   /** The software key of a user, issued on first use. */
   keyOf(loginName: string): Promise<SoftKey>;
+  /** From now on the helpers (login, instructions, member operations) sign for the user with this token's key. */
+  useKey(loginName: string, key: HeldKey): void;
+  /** The key the helpers sign with for the user: the token's given to useKey, else keyOf's. */
+  signerOf(loginName: string): Promise<TestKey>;
   /**
    * Answers a login's USB-KEY step: `step` as the client names it, signed by `key` (a test may
    * pass someone else's) as `kind` (by default the one that step asks for).
@@ -62,7 +66,7 @@ export interface Harness {
     token: string,
     answer: {
       step: 'signOff' | 'signIn';
-      key: SoftKey;
+      key: TestKey;
       loginName: string;
       challenge: string;
       kind?: 'signOff' | 'login';
@@ -110,7 +114,9 @@ export async function startHarness(
       marketRequestsPerMinute: options.marketRequestsPerMinute,
       marketCa: options.marketCa,
       acceptanceTimeoutMs: options.acceptanceTimeoutMs,
-      keys: hsm ? { hsm: testBankHsm() } : { hsm: null, demo: true, demoStore: 'demo-file', dataDir: keyDir },
+      keys: hsm
+        ? { hsm: testBankHsm(), dataDir: keyDir }
+        : { hsm: null, demo: true, demoStore: 'demo-file', dataDir: keyDir },
     },
     clock,
   );
@@ -120,6 +126,7 @@ export async function startHarness(
   await app.ready();
 
   const keys = new Map<string, SoftKey>();
+  const held = new Map<string, HeldKey>();
   const changed = new Set<string>();
   const corporate = async (loginName: string) => {
     const user = await ctx.db.selectFrom('users').selectAll().where('login_name', '=', loginName).executeTakeFirst();
@@ -153,7 +160,7 @@ export async function startHarness(
     },
     async login(loginName, password, options = {}) {
       // Issue the key before the login so the service already knows a certificate.
-      if (options.certificate !== false && !keys.has(loginName) && (await corporate(loginName)))
+      if (options.certificate !== false && !keys.has(loginName) && !held.has(loginName) && (await corporate(loginName)))
         await harness.keyOf(loginName);
       const res = await harness.request({
         method: 'POST',
@@ -185,7 +192,7 @@ export async function startHarness(
       }
       const step = body.certificateStep as { step: 'signOff' | 'signIn'; challenge: string; issuedAt: string } | null;
       if (!step || options.certificate === false) return { token, body };
-      const key = await harness.keyOf(loginName);
+      const key = await harness.signerOf(loginName);
       const verified = await harness.certificateAnswer(token, { ...step, key, loginName });
       if (verified.statusCode !== 200)
         throw new Error(`certificate step of ${loginName} refused: ${verified.statusCode} ${verified.body}`);
@@ -206,8 +213,8 @@ export async function startHarness(
       }
       return token;
     },
-    certificateAnswer(token, { step, key, loginName, challenge, kind }) {
-      const signature = signEnvelope(key, {
+    async certificateAnswer(token, { step, key, loginName, challenge, kind }) {
+      const signature = await signEnvelopeWith(key, {
         kind: kind ?? (step === 'signOff' ? 'signOff' : 'login'),
         loginName,
         certSerial: key.serial,
@@ -215,6 +222,12 @@ export async function startHarness(
         time: clock.nowIso(),
       });
       return harness.request({ method: 'POST', url: '/auth/certificate', token, body: { step, signature } });
+    },
+    useKey(loginName, key) {
+      held.set(loginName, key);
+    },
+    async signerOf(loginName) {
+      return held.get(loginName) ?? harness.keyOf(loginName);
     },
     async keyOf(loginName) {
       const existing = keys.get(loginName);

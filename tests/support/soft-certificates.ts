@@ -14,6 +14,15 @@ export interface SoftKey {
   keyType: 'rsa' | 'ec';
 }
 
+/** A key held elsewhere (an SM2 key in an SKF container): it signs asynchronously, as a token does. */
+export interface HeldKey {
+  serial: string;
+  keyType: 'sm2';
+  sign(bytes: Uint8Array): Promise<Uint8Array>;
+}
+
+export type TestKey = SoftKey | HeldKey;
+
 export async function softCsr(
   loginName: string,
   keyType: 'rsa' | 'ec' = 'rsa',
@@ -60,6 +69,18 @@ export async function issueSoftKey(
     notBefore: options.notBefore,
   });
   return { serial: issued.serial, privateKey, keyType };
+}
+
+/** signEnvelope for a key of either sort: what the harness's helpers use, so a test may hand them a token's key. */
+export async function signEnvelopeWith(key: TestKey, payload: SignedPayload): Promise<SignatureEnvelope> {
+  if (key.keyType !== 'sm2') return signEnvelope(key, payload);
+  const signature = await key.sign(canonicalBytes(payload));
+  return {
+    certSerial: key.serial,
+    challenge: payload.challenge,
+    time: payload.time,
+    signature: Buffer.from(signature).toString('base64'),
+  };
 }
 
 export function signEnvelope(key: SoftKey, payload: SignedPayload): SignatureEnvelope {

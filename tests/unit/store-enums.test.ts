@@ -21,7 +21,13 @@ import { KEY_TYPES } from '../../src-shared/token';
 import { KEY_STORE_KINDS } from '../../src-service/bank-keys/key-store';
 import { openStore, type Store } from '../../src-service/store/db';
 import { migrateToLatest } from '../../src-service/store/migrations';
-import { BANK_KEY_PURPOSES, HOLD_KINDS, HOLD_STATUSES, MARKET_KEY_STATUSES } from '../../src-service/store/schema';
+import {
+  BANK_KEY_PURPOSES,
+  HOLD_KINDS,
+  HOLD_STATUSES,
+  MARKET_KEY_STATUSES,
+  SM2_KEY_STORE_KINDS,
+} from '../../src-service/store/schema';
 import { MARKET_KEY_ALGORITHMS } from '../../src-shared/market-signature';
 
 /** Every CHECKed column ("table.column") and the one tuple its list must equal. */
@@ -47,6 +53,8 @@ const TUPLES: Record<string, readonly string[]> = {
   'registrations.status': REGISTRATION_STATUSES,
   'bank_keys.purpose': BANK_KEY_PURPOSES,
   'bank_keys.store': KEY_STORE_KINDS,
+  'bank_sm2_keys.purpose': ['sm2-ca'],
+  'bank_sm2_keys.store': SM2_KEY_STORE_KINDS,
   'market_keys.status': MARKET_KEY_STATUSES,
   'market_keys.algorithm': MARKET_KEY_ALGORITHMS,
 };

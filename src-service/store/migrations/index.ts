@@ -26,6 +26,7 @@ import { marketAcceptance } from './016_market_acceptance';
 import { refusalKnobToMarket } from './017_refusal_knob_to_market';
 import { receipts } from './018_receipts';
 import { sm2KeyType } from './019_sm2_key_type';
+import { bankSm2Ca } from './020_bank_sm2_ca';
 
 /** In order; each key is its file's name. */
 export const MIGRATIONS: Readonly<Record<string, (dialect: DialectName) => Migration>> = {
@@ -48,6 +49,7 @@ export const MIGRATIONS: Readonly<Record<string, (dialect: DialectName) => Migra
   '017_refusal_knob_to_market': refusalKnobToMarket,
   '018_receipts': receipts,
   '019_sm2_key_type': sm2KeyType,
+  '020_bank_sm2_ca': bankSm2Ca,
 };
 
 type AnyDb = Kysely<any>;
