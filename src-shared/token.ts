@@ -23,6 +23,41 @@ export const TokenInfo = z.object({
 });
 export type TokenInfo = z.infer<typeof TokenInfo>;
 
+/** One library the token host looked for: what "my token is not found" shows the user. */
+export const LibraryTried = z.object({
+  api: z.enum(['pkcs11', 'skf']),
+  vendor: z.string(),
+  path: z.string(),
+  /** Named in Settings, one of the known install paths, or SettleKey's SKF simulator (demo and tests). */
+  source: z.enum(['settings', 'known-path', 'simulator']),
+  present: z.boolean(),
+  loaded: z.boolean(),
+  error: z.string().nullable(),
+});
+export type LibraryTried = z.infer<typeof LibraryTried>;
+
+/** What "test this library" found: the interface it speaks, and the tokens it sees now. */
+export const LibraryTest = z.object({
+  api: z.enum(['pkcs11', 'skf']).nullable(),
+  loaded: z.boolean(),
+  error: z.string().nullable(),
+  tokens: z.number().int(),
+});
+export type LibraryTest = z.infer<typeof LibraryTest>;
+
+/** 修改 USB-KEY 密码: the token's own user PIN, changed on the token. */
+export const ChangePin = z.strictObject({
+  slotId: z.string().min(1).max(300),
+  oldPin: z.string().min(4).max(64),
+  /** 6–16 letters or digits: what USB-KEYs of both kinds accept. */
+  newPin: z
+    .string()
+    .min(6)
+    .max(16)
+    .regex(/^[0-9A-Za-z]+$/, { message: 'RULE_FORMAT' }),
+});
+export type ChangePin = z.infer<typeof ChangePin>;
+
 export const TokenStatus = z.object({
   /** Where the PKCS#11 module came from and whether it loaded. */
   module: z.object({
@@ -31,7 +66,9 @@ export const TokenStatus = z.object({
     loaded: z.boolean(),
     error: z.string().nullable(),
   }),
-  /** File certificates are offered only where no PKCS#11 module is available. */
+  /** Every PKCS#11 module and SKF library looked for, in the order tried. */
+  libraries: z.array(LibraryTried),
+  /** File certificates are offered only where no PKCS#11 module or SKF library is available. */
   fileCertificates: z.boolean(),
   tokens: z.array(TokenInfo),
   /** Set after the token host had to be restarted (a vendor library crashed). */

@@ -486,6 +486,13 @@ export class Pkcs11Driver {
     );
   }
 
+  /** Changes the user PIN (修改 USB-KEY 密码): logged in with the old one, which counts as any wrong PIN. */
+  async changePin(slotId: string, oldPin: string, newPin: string): Promise<void> {
+    await this.withLogin(slotId, oldPin, true, async (s) => {
+      this.lib.C_SetPIN(s.session, oldPin, newPin);
+    });
+  }
+
   /**
    * Initialises a blank token (the bank counter's issuance, and the demo):
    * label, SO PIN, then the user PIN. Refuses a token that is initialised already.

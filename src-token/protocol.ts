@@ -1,7 +1,7 @@
 // Messages between the main process and the token host. Requests carry an id;
 // the host answers each once, and pushes status changes and signing progress.
 import type { ErrorCode, ErrorParams } from '../src-shared/errors';
-import type { KeyType, TokenCertificate, TokenStatus } from '../src-shared/token';
+import type { KeyType, LibraryTest, TokenCertificate, TokenStatus } from '../src-shared/token';
 import type { SubjectName } from './pkcs11-driver';
 
 export interface HostConfig {
@@ -11,6 +11,8 @@ export interface HostConfig {
   fileCertDir: string;
   /** Look in the known install locations when no path is set (default true). */
   searchKnownPaths?: boolean;
+  /** An SKF library from Settings, tried before the known SKF install paths. */
+  skfLibrary?: string | null;
 }
 
 export interface HostOps {
@@ -33,6 +35,8 @@ export interface HostOps {
     };
     value: { slotId: string; keyId: string; csrPem: string };
   };
+  testLibrary: { args: { path: string }; value: LibraryTest };
+  changePin: { args: { slotId: string; oldPin: string; newPin: string }; value: { slotId: string } };
   writeCertificate: {
     args: { slotId: string; keyId: string; pin: string; certDer: string; label: string };
     value: { slotId: string };

@@ -72,6 +72,7 @@ export class MainCore {
     this.client.onSessionEnded = (reason) => this.emit('session.ended', { reason });
     this.tokens = new TokenHostClient(options.spawnTokenHost, () => ({
       modulePath: this.cache.getSettings().pkcs11Module || null,
+      skfLibrary: this.cache.getSettings().skfLibrary || null,
       fileCertDir: join(dir, 'certificates'),
     }));
     this.tokens.on('status', (status) => this.emit('token.status', status));

@@ -12,6 +12,7 @@ export const DEFAULT_SETTINGS: Settings = {
   serviceMode: 'embedded',
   remoteUrl: '',
   pkcs11Module: '',
+  skfLibrary: '',
   language: 'zh-CN',
 };
 

@@ -20,7 +20,7 @@ import { IPC_CHANNEL, IPC_EVENT_CHANNEL } from '../../src-shared/ipc/contract';
 import { testRoutes } from '../../src-shared/routes/testing';
 import { CONTENT_SECURITY_POLICY } from '../core/csp';
 import { isTrustedRendererUrl } from '../core/ipc-sender';
-import { demoSoftHsmConf, provisionDemoTokens } from '../core/demo-tokens';
+import { demoTokenEnv, provisionDemoTokens } from '../core/demo-tokens';
 import { MainCore, type FileSaver } from '../core/main-core';
 import type { ServiceSpawner } from '../core/embedded-service';
 import { fileKeyProvider, type CacheKeyProvider } from '../core/session-cache';
@@ -76,8 +76,7 @@ function utilitySpawner(file: string, serviceName: string): ServiceSpawner {
 function startCore(): MainCore {
   const demo = process.env.SETTLEKEY_NO_DEMO !== '1';
   const userDataDir = app.getPath('userData');
-  const tokenEnv = { ...process.env };
-  if (demo && !tokenEnv.SOFTHSM2_CONF) tokenEnv.SOFTHSM2_CONF = demoSoftHsmConf(userDataDir);
+  const tokenEnv = demo ? demoTokenEnv(userDataDir, process.env) : { ...process.env };
   return new MainCore({
     userDataDir,
     version: APP_VERSION,

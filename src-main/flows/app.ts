@@ -6,7 +6,14 @@ import type { Settings } from '../../src-shared/ipc/settings';
 import { desktopRoutes as routes } from '../../src-shared/routes';
 import type { FlowDeps, Handlers } from '../core/handler-types';
 
-type AppMethod = 'app.info' | 'settings.get' | 'settings.update' | 'token.status' | 'token.certificates';
+type AppMethod =
+  | 'app.info'
+  | 'settings.get'
+  | 'settings.update'
+  | 'token.status'
+  | 'token.certificates'
+  | 'token.changePin'
+  | 'token.testLibrary';
 
 export function appFlows(deps: FlowDeps): Pick<Handlers, AppMethod> {
   const { client, cache } = deps;
@@ -31,7 +38,8 @@ export function appFlows(deps: FlowDeps): Pick<Handlers, AppMethod> {
         throw new AppError('VALIDATION', { detail: message }, [{ field: 'remoteUrl', rule: 'required', message }]);
       }
       cache.saveSettings(next);
-      if (next.pkcs11Module !== before.pkcs11Module) await deps.tokens.reconfigure().catch(() => undefined);
+      if (next.pkcs11Module !== before.pkcs11Module || next.skfLibrary !== before.skfLibrary)
+        await deps.tokens.reconfigure().catch(() => undefined);
       // A different service is a different session.
       if (next.serviceMode !== before.serviceMode || next.remoteUrl !== before.remoteUrl) {
         await client.route(routes['auth.logout']).catch(() => undefined);
@@ -43,5 +51,9 @@ export function appFlows(deps: FlowDeps): Pick<Handlers, AppMethod> {
     'token.status': async () => deps.tokens.status(),
 
     'token.certificates': async (input) => deps.tokens.request('certificates', { slotId: input?.slotId }),
+
+    'token.changePin': async (input) => deps.tokens.request('changePin', input),
+
+    'token.testLibrary': async (input) => deps.tokens.request('testLibrary', input),
   };
 }

@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   });
   const serviceStart = embedded.url();
   serviceStart.catch(() => undefined); // said below, once the core is there
-  const [{ MainCore }, { fileKeyProvider }, { demoSoftHsmConf, provisionDemoTokens }, { Downloads }, { startShell }] =
+  const [{ MainCore }, { fileKeyProvider }, { demoTokenEnv, provisionDemoTokens }, { Downloads }, { startShell }] =
     await Promise.all([
       import('../core/main-core'),
       import('../core/session-cache'),
@@ -56,9 +56,7 @@ async function main(): Promise<void> {
       import('./downloads'),
       import('./host'),
     ]);
-  // The demo's SoftHSM2 tokens live in the user-data folder, unless SOFTHSM2_CONF says otherwise.
-  const tokenEnv = { ...process.env };
-  if (demo && !tokenEnv.SOFTHSM2_CONF) tokenEnv.SOFTHSM2_CONF = demoSoftHsmConf(userDataDir);
+  const tokenEnv = demo ? demoTokenEnv(userDataDir, process.env) : { ...process.env };
   const downloads = new Downloads();
   const core = new MainCore({
     userDataDir,

@@ -1,15 +1,21 @@
-// The token host: the only process of the app that loads pkcs11js. It runs as
-// an Electron utilityProcess, or as a Node child process in the browser shell,
-// so that a vendor library that blocks or crashes takes down only this process
-// (the main process restarts it). It watches for tokens coming and going, and
-// does what a request asks with the PIN it carries, which it never keeps.
+// The token host: the only process of the app that loads pkcs11js and the
+// vendors' SKF libraries. It runs as an Electron utilityProcess, or as a Node
+// child process in the browser shell, so that a vendor library that blocks or
+// crashes takes down only this process (the main process restarts it). It
+// watches for tokens coming and going, and does what a request asks with the
+// PIN it carries, which it never keeps.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { AppError } from '../../src-shared/errors';
-import type { TokenCertificate, TokenStatus } from '../../src-shared/token';
+import type { LibraryTest, LibraryTried, TokenCertificate, TokenInfo, TokenStatus } from '../../src-shared/token';
 import { FILE_SLOT_PREFIX, FileCertificateStore } from './file-store';
-import { findKnownModule } from '../../src-token/module-paths';
+import { findKnownModule, knownModules } from '../../src-token/module-paths';
 import { Pkcs11Driver } from '../../src-token/pkcs11-driver';
 import { toTokenError } from '../../src-token/pkcs11-errors';
 import type { HostConfig, HostMessage, HostOp, HostOps, HostRequest } from '../../src-token/protocol';
+import { isSkfSlot, SETTLEKEY_APPLICATION, SkfDriver } from '../../src-token/skf-driver';
+import { knownSkfLibraries, SKF_SIMULATOR_VENDOR, skfSimulatorLibrary } from '../../src-token/skf-libraries';
+import { buildSm2Csr } from '../../src-token/sm2-x509';
 
 const POLL_MS = Number(process.env.SETTLEKEY_TOKEN_POLL_MS ?? 1000);
 
@@ -25,8 +31,26 @@ function post(message: HostMessage): void {
   else process.send?.(message);
 }
 
+/** PIN tries of an SKF application the demo and the counter issue (GM/T 0016 leaves it to the issuer). */
+const SKF_PIN_RETRIES = 6;
+
+/** The SKF libraries to try: Settings' first, then the simulator where one is set up, then the known install paths. */
+function skfCandidates(config: HostConfig): Omit<LibraryTried, 'present' | 'loaded' | 'error'>[] {
+  const out: Omit<LibraryTried, 'present' | 'loaded' | 'error'>[] = [];
+  if (config.skfLibrary) out.push({ api: 'skf', vendor: '', path: config.skfLibrary, source: 'settings' });
+  const simulator = process.env.SETTLEKEY_SKF_SOFT_DIR ? skfSimulatorLibrary() : null;
+  if (simulator) out.push({ api: 'skf', vendor: SKF_SIMULATOR_VENDOR, path: simulator, source: 'simulator' });
+  if (config.searchKnownPaths !== false) {
+    for (const known of knownSkfLibraries()) out.push({ api: 'skf', ...known, source: 'known-path' });
+  }
+  return out.filter((c, i) => out.findIndex((o) => o.path === c.path) === i);
+}
+
 class TokenHost {
   private driver: Pkcs11Driver | null = null;
+  /** The SKF libraries that loaded, in the order tried. */
+  private skf: SkfDriver[] = [];
+  private tried: LibraryTried[] = [];
   private files: FileCertificateStore | null = null;
   private moduleInfo: TokenStatus['module'] = { path: null, source: 'none', loaded: false, error: null };
   private snapshot = '';
@@ -37,6 +61,8 @@ class TokenHost {
   configure(config: HostConfig): TokenStatus {
     this.driver?.close();
     this.driver = null;
+    for (const skf of this.skf) if (!skf.busy) skf.close();
+    this.skf = [];
     this.files = null;
     const known = config.modulePath || config.searchKnownPaths === false ? null : findKnownModule();
     const path = config.modulePath ?? known?.path ?? null;
@@ -55,21 +81,82 @@ class TokenHost {
       } catch (error) {
         this.moduleInfo.error = toTokenError(error).message;
       }
-    } else {
-      // No PKCS#11 module anywhere: file certificates are the security tool.
-      this.files = new FileCertificateStore(config.fileCertDir);
     }
+    this.tried = [
+      ...(config.modulePath ? [] : config.searchKnownPaths === false ? [] : knownModules()).map((m): LibraryTried => ({
+        api: 'pkcs11',
+        ...m,
+        source: 'known-path',
+        present: existsSync(m.path),
+        loaded: this.driver !== null && m.path === path,
+        error: m.path === path ? this.moduleInfo.error : null,
+      })),
+      ...(config.modulePath
+        ? [
+            {
+              api: 'pkcs11' as const,
+              vendor: '',
+              path: config.modulePath,
+              source: 'settings' as const,
+              present: existsSync(config.modulePath),
+              loaded: this.driver !== null,
+              error: this.moduleInfo.error,
+            },
+          ]
+        : []),
+      ...skfCandidates(config).map((c) => this.loadSkf(c)),
+    ];
+    // No PKCS#11 module or SKF library anywhere: file certificates are the security tool.
+    if (!path && this.skf.length === 0) this.files = new FileCertificateStore(config.fileCertDir);
     return this.status();
   }
 
+  private loadSkf(candidate: Omit<LibraryTried, 'present' | 'loaded' | 'error'>): LibraryTried {
+    const present = existsSync(candidate.path);
+    if (!present) return { ...candidate, present, loaded: false, error: null };
+    const driver = new SkfDriver(candidate.path);
+    try {
+      driver.load();
+      this.skf.push(driver);
+      return { ...candidate, present, loaded: true, error: null };
+    } catch (error) {
+      return { ...candidate, present, loaded: false, error: toTokenError(error).message };
+    }
+  }
+
   status(): TokenStatus {
-    let tokens: TokenStatus['tokens'] = [];
+    let tokens: TokenInfo[] = [];
     try {
       tokens = this.driver ? this.driver.tokens() : (this.files?.tokens() ?? []);
     } catch (error) {
       this.moduleInfo.error = toTokenError(error).message;
     }
-    return { module: { ...this.moduleInfo }, fileCertificates: this.files !== null, tokens, restartedAt: null };
+    for (const skf of this.skf) {
+      try {
+        tokens = tokens.concat(skf.tokens());
+      } catch {
+        // a library in trouble: its devices are not listed until it answers again
+      }
+    }
+    return {
+      module: { ...this.moduleInfo },
+      libraries: this.tried.map((t) => ({ ...t })),
+      fileCertificates: this.files !== null,
+      tokens,
+      restartedAt: null,
+    };
+  }
+
+  /** The SKF library that lists this device (an SKF slot id names the device, not the library). */
+  private skfFor(slotId: string): SkfDriver {
+    for (const skf of this.skf) {
+      try {
+        if (skf.tokens().some((t) => t.slotId === slotId) || skf.uninitializedSlots().includes(slotId)) return skf;
+      } catch {
+        /* try the next library */
+      }
+    }
+    throw new AppError('TOKEN_NOT_PRESENT');
   }
 
   /**
@@ -79,7 +166,7 @@ class TokenHost {
    * done only while no operation has a session open.
    */
   poll(): void {
-    if (this.working > 0 || (this.driver?.busy ?? false)) return;
+    if (this.working > 0 || (this.driver?.busy ?? false) || this.skf.some((d) => d.busy)) return;
     try {
       if (this.driver) {
         this.driver.pollSlotEvent();
@@ -122,6 +209,10 @@ class TokenHost {
 
   private explain(error: unknown, slotId: string | null | undefined): AppError {
     const appError = toTokenError(error);
+    if (slotId && isSkfSlot(slotId) && ['TOKEN_FUNCTION_FAILED', 'TOKEN_DEVICE_ERROR'].includes(appError.code)) {
+      // SKF answers a device pulled out with SAR_DEVICE_REMOVED, or with a vaguer code on some libraries.
+      return this.status().tokens.some((t) => t.slotId === slotId) ? appError : new AppError('TOKEN_NOT_PRESENT');
+    }
     if (!slotId || !this.driver || !['TOKEN_FUNCTION_FAILED', 'TOKEN_DEVICE_ERROR'].includes(appError.code))
       return appError;
     try {
@@ -146,9 +237,19 @@ class TokenHost {
     if (this.files) {
       return (slotId ? [slotId] : this.files.tokens().map((t) => t.slotId)).flatMap((s) => this.files!.certificates(s));
     }
+    if (slotId && isSkfSlot(slotId)) return this.skfFor(slotId).certificates(slotId);
+    const skf = slotId
+      ? []
+      : this.skf.flatMap((d) =>
+          d
+            .tokens()
+            .map((t) => d.certificates(t.slotId))
+            .flat(),
+        );
+    if (!this.driver && this.skf.length > 0) return skf;
     const driver = this.requireDriver();
     const slots = slotId ? [slotId] : driver.tokens().map((t) => t.slotId);
-    return slots.flatMap((s) => driver.certificates(s));
+    return slots.flatMap((s) => driver.certificates(s)).concat(skf);
   }
 
   sign(request: HostRequest<'sign'>): Promise<HostOps['sign']['value']> {
@@ -160,6 +261,18 @@ class TokenHost {
         const signatures = this.files.sign(slotId, pin, items);
         post({ event: 'progress', id: request.id, done: items.length, total: items.length });
         return { signatures: signatures.map((s) => s.toString('base64')) };
+      }
+      if (isSkfSlot(slotId)) {
+        const skf = this.skfFor(slotId);
+        // SM2 with the standard signer ID: the device hashes SM3(Z ‖ M) and returns r ‖ s.
+        return skf.withLogin(slotId, pin, async (session) => {
+          const signatures: string[] = [];
+          for (const item of items) {
+            signatures.push((await skf.signSm2(session, keyId, item)).toString('base64'));
+            post({ event: 'progress', id: request.id, done: signatures.length, total: items.length });
+          }
+          return { signatures };
+        });
       }
       const driver = this.requireDriver();
       return driver.withLogin(slotId, pin, false, async (session) => {
@@ -184,6 +297,7 @@ class TokenHost {
         this.pendingFiles.set(id, created.finish);
         return { slotId: id, keyId: id, csrPem: created.csrPem };
       }
+      if (args.keyType === 'sm2' || (args.slotId && isSkfSlot(args.slotId))) return this.provisionSkf(args);
       const driver = this.requireDriver();
       let slotId = args.slotId;
       if (!slotId) {
@@ -205,6 +319,89 @@ class TokenHost {
     }, args.slotId);
   }
 
+  /**
+   * An SM2 key on an SKF device: a blank device issued first (the SettleKey
+   * application, its admin PIN from `init.soPin`) — on the simulator a new
+   * device is made, since a real one is plugged in — then the key made in a
+   * container named after the holder and the request signed in it.
+   */
+  private async provisionSkf(args: HostOps['provision']['args']): Promise<HostOps['provision']['value']> {
+    if (args.keyType !== 'sm2') throw new AppError('TOKEN_MECHANISM_UNSUPPORTED');
+    let slotId = args.slotId;
+    let skf: SkfDriver;
+    if (slotId) {
+      skf = this.skfFor(slotId);
+    } else {
+      if (!args.init) throw new AppError('TOKEN_NOT_PRESENT');
+      const blank = this.skf.flatMap((d) => d.uninitializedSlots().map((s) => ({ d, s })))[0];
+      const simulator = this.skf.find((d) => d.isSimulator);
+      if (blank) {
+        skf = blank.d;
+        slotId = blank.s;
+      } else if (simulator) {
+        skf = simulator;
+        // The device's name is its label ("SK <login name>"), as a SoftHSM2 token's label is.
+        const device = args.init.label.replace(/[/\\]/g, '-').slice(0, 31);
+        slotId = simulator.createDevice(device, `SKF${randomBytes(5).toString('hex').toUpperCase()}`);
+      } else {
+        throw new AppError('TOKEN_NOT_PRESENT');
+      }
+      skf.initApplication(slotId, SETTLEKEY_APPLICATION, args.init.soPin, args.userPin, SKF_PIN_RETRIES);
+    }
+    const target = slotId;
+    return skf.withLogin(target, args.userPin, async (session) => {
+      const container = args.subject.commonName.slice(0, 64);
+      const key = await skf.generateKeyPair(session, container);
+      const csrPem = await buildSm2Csr({ x: key.x, y: key.y }, args.subject, (tbs) =>
+        skf.signSm2(session, key.keyId, Buffer.from(tbs)),
+      );
+      return { slotId: target, keyId: key.keyId, csrPem };
+    });
+  }
+
+  /** 修改 USB-KEY 密码: on the token itself; a wrong old PIN counts down the tries like any wrong PIN. */
+  changePin(args: HostOps['changePin']['args']): Promise<HostOps['changePin']['value']> {
+    return this.exclusive(async () => {
+      if (args.slotId.startsWith(FILE_SLOT_PREFIX)) throw new AppError('TOKEN_MECHANISM_UNSUPPORTED');
+      if (isSkfSlot(args.slotId)) this.skfFor(args.slotId).changePin(args.slotId, args.oldPin, args.newPin);
+      else await this.requireDriver().changePin(args.slotId, args.oldPin, args.newPin);
+      return { slotId: args.slotId };
+    }, args.slotId);
+  }
+
+  /** Loads a library the user names, as PKCS#11 and else as SKF, and says what it sees — without keeping it. */
+  testLibrary(path: string): LibraryTest {
+    if (!existsSync(path)) return { api: null, loaded: false, error: 'file not found / 文件不存在', tokens: 0 };
+    // One already loaded is asked as it is: a second C_Initialize of the same module would be refused.
+    if (this.driver && this.moduleInfo.path === path)
+      return { api: 'pkcs11', loaded: true, error: null, tokens: this.driver.tokens().length };
+    const loadedSkf = this.skf.find((d) => d.libraryPath === path);
+    if (loadedSkf) return { api: 'skf', loaded: true, error: null, tokens: loadedSkf.tokens().length };
+    const p11 = new Pkcs11Driver(path);
+    let p11Error: string | null = null;
+    try {
+      p11.load();
+      try {
+        return { api: 'pkcs11', loaded: true, error: null, tokens: p11.tokens().length };
+      } finally {
+        p11.close();
+      }
+    } catch (error) {
+      p11Error = toTokenError(error).message;
+    }
+    const skf = new SkfDriver(path);
+    try {
+      skf.load();
+      try {
+        return { api: 'skf', loaded: true, error: null, tokens: skf.tokens().length };
+      } finally {
+        skf.close();
+      }
+    } catch (error) {
+      return { api: null, loaded: false, error: `${p11Error} · ${toTokenError(error).message}`, tokens: 0 };
+    }
+  }
+
   writeCertificate(args: HostOps['writeCertificate']['args']): Promise<HostOps['writeCertificate']['value']> {
     return this.exclusive(async () => {
       const der = Buffer.from(args.certDer, 'base64');
@@ -212,6 +409,11 @@ class TokenHost {
       if (finish) {
         this.pendingFiles.delete(args.slotId);
         return { slotId: finish(der, args.pin) };
+      }
+      if (isSkfSlot(args.slotId)) {
+        const skf = this.skfFor(args.slotId);
+        await skf.withLogin(args.slotId, args.pin, (session) => skf.writeCertificate(session, args.keyId, der));
+        return { slotId: args.slotId };
       }
       const driver = this.requireDriver();
       await driver.withLogin(args.slotId, args.pin, true, async (session) =>
@@ -237,6 +439,10 @@ class TokenHost {
         return this.sign(request as HostRequest<'sign'>);
       case 'provision':
         return this.provision(request.args as HostOps['provision']['args']);
+      case 'changePin':
+        return this.changePin(request.args as HostOps['changePin']['args']);
+      case 'testLibrary':
+        return this.exclusive(async () => this.testLibrary((request.args as HostOps['testLibrary']['args']).path));
       case 'writeCertificate':
         return this.writeCertificate(request.args as HostOps['writeCertificate']['args']);
       default:

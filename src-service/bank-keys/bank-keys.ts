@@ -13,6 +13,7 @@ import type { Clock } from '../clock';
 import { HELD_RSA_KEY, signingProvider, x509 } from '../certificates/x509';
 import type { BankKeysTable, Database } from '../store/schema';
 import { atomically } from '../store/tx';
+import { Opening } from './opening';
 import { demoHsmSettings, softHsmModule } from './demo-hsm';
 import { DemoFileKeyStore } from './file-store';
 import type { KeyProtection } from './hsm-messages';
@@ -120,7 +121,7 @@ function defaultSm2Store(options: BankKeysOptions): (() => Promise<Sm2KeyStore>)
 }
 
 export class BankKeys {
-  private opening: Promise<Opened> | null = null;
+  private readonly opening = new Opening<Opened>(() => this.open());
   /** The SM2 CA, beside the RSA one: its key is in an SM2 HSM over SKF. */
   readonly sm2: Sm2Ca;
 
@@ -149,21 +150,11 @@ export class BankKeys {
   }
 
   private opened(): Promise<Opened> {
-    if (!this.opening) {
-      const opening = this.open();
-      this.opening = opening;
-      // A failure is not kept: the next use tries again (an HSM that was down may be back).
-      opening.catch(() => {
-        if (this.opening === opening) this.opening = null;
-      });
-    }
-    return this.opening;
+    return this.opening.get();
   }
 
   async close(): Promise<void> {
-    const opening = this.opening;
-    this.opening = null;
-    const opened = await opening?.catch(() => null);
+    const opened = await this.opening.take();
     await opened?.store.close();
     await this.sm2.close();
   }

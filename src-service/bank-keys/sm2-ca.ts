@@ -21,6 +21,7 @@ import type { Clock } from '../clock';
 import { x509 } from '../certificates/x509';
 import type { BankSm2KeysTable, Database, SM2_KEY_STORE_KINDS } from '../store/schema';
 import { atomically } from '../store/tx';
+import { Opening } from './opening';
 
 const DAY_MS = 86_400_000;
 const CA_DAYS = 20 * 365;
@@ -59,7 +60,7 @@ function derOfPem(pem: string): Uint8Array {
 }
 
 export class Sm2Ca {
-  private opening: Promise<Opened> | null = null;
+  private readonly opening = new Opening<Opened>(() => this.open());
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -75,14 +76,7 @@ export class Sm2Ca {
   }
 
   private opened(): Promise<Opened> {
-    if (!this.opening) {
-      const opening = this.open();
-      this.opening = opening;
-      opening.catch(() => {
-        if (this.opening === opening) this.opening = null;
-      });
-    }
-    return this.opening;
+    return this.opening.get();
   }
 
   private async open(): Promise<Opened> {
@@ -206,9 +200,7 @@ export class Sm2Ca {
   }
 
   async close(): Promise<void> {
-    const opening = this.opening;
-    this.opening = null;
-    const opened = await opening?.catch(() => null);
+    const opened = await this.opening.take();
     await opened?.store.close();
   }
 }

@@ -9,6 +9,7 @@ import type { ServiceContext } from '../context';
 import { registerRoutes } from '../http/routes';
 import { issueCertificate } from './issue';
 import { needsCertificate } from './login';
+import { DEMO_SM2_HOLDERS } from '../demo/data';
 
 export function demoCertificateRoutes(ctx: ServiceContext) {
   return async (app: FastifyInstance) =>
@@ -21,6 +22,7 @@ export function demoCertificateRoutes(ctx: ServiceContext) {
           .orderBy('id')
           .execute();
         const out = [];
+        const sm2 = ctx.bankKeys.sm2.configured;
         for (const user of users) {
           if (!(await needsCertificate(ctx, user))) continue;
           const org = user.enterprise_id
@@ -40,7 +42,12 @@ export function demoCertificateRoutes(ctx: ServiceContext) {
             .where('user_id', '=', user.id)
             .where('status', '!=', 'revoked')
             .executeTakeFirstOrThrow();
-          out.push({ loginName: user.login_name, organization: org?.name ?? '', certificates: Number(count.n) });
+          out.push({
+            loginName: user.login_name,
+            organization: org?.name ?? '',
+            certificates: Number(count.n),
+            keyType: sm2 && DEMO_SM2_HOLDERS.has(user.login_name) ? ('sm2' as const) : ('rsa' as const),
+          });
         }
         return out;
       },

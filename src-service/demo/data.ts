@@ -92,6 +92,8 @@ export interface DemoEnterprise {
   adminMode: AdminMode;
   accounts: { number: string; name: string; openingFen: number }[];
   users: DemoUser[];
+  /** The key its users' USB-KEYs carry: SM2 on SKF keys (国密, as Chinese banks issue), else RSA on PKCS#11. */
+  tokenKeyType?: 'sm2';
 }
 
 const ADMIN_DUAL: Permission[] = ['ebank.admin.operators', 'ebank.admin.review'];
@@ -130,6 +132,7 @@ export const DEMO_ENTERPRISES: DemoEnterprise[] = [
     creditCode: '91110108MA01N8QE57',
     adminMode: 'single',
     accounts: [{ number: '11014550000037', name: '示范贸易有限公司', openingFen: 80_000_000 }],
+    tokenKeyType: 'sm2',
     users: [
       { loginName: 'trade.admin', displayName: '孙浩然', role: 'admin', permissions: ADMIN_SINGLE },
       {
@@ -153,6 +156,11 @@ export const DEMO_ENTERPRISES: DemoEnterprise[] = [
     ],
   },
 ];
+
+/** The demo users whose USB-KEYs are SM2 ones on SKF (where the demo has an SM2 CA and the SKF simulator). */
+export const DEMO_SM2_HOLDERS: ReadonlySet<string> = new Set(
+  DEMO_ENTERPRISES.filter((e) => e.tokenKeyType === 'sm2').flatMap((e) => e.users.map((u) => u.loginName)),
+);
 
 export const DEMO_MEMBERS = [
   {

@@ -26,7 +26,7 @@ import {
   MarketSummary,
   MemberTxnQuery,
 } from '../api/settlement';
-import { SignWith, TokenCertificate, TokenStatus } from '../token';
+import { ChangePin, LibraryTest, SignWith, TokenCertificate, TokenStatus } from '../token';
 import { relayContract } from './relay-contract';
 import { AppInfo, Settings, SettingsPatch } from './settings';
 
@@ -121,6 +121,10 @@ export const flowContract = {
     input: z.strictObject({ slotId: z.string().max(300).optional() }).optional(),
     output: z.array(TokenCertificate),
   },
+  /** 修改 USB-KEY 密码, on the token (a wrong old PIN counts down its tries). */
+  'token.changePin': { input: ChangePin, output: z.object({ slotId: z.string() }) },
+  /** "My token is not found": load a library the user names and say what it is and sees. */
+  'token.testLibrary': { input: z.strictObject({ path: z.string().trim().min(1).max(500) }), output: LibraryTest },
   /** 证书测试: sign a test statement and have the service verify it. */
   'certificates.test': { input: z.strictObject({ sign: SignWith }), output: CertificateTestReply },
   /** Unlock a user or reset a password: signed by the administrator, effective at once. */

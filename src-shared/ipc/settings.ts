@@ -30,6 +30,8 @@ export const Settings = z.object({
   remoteUrl: z.union([z.literal(''), RemoteUrl]),
   /** A PKCS#11 library path; empty means "find one from the known locations". */
   pkcs11Module: z.string().trim().max(500),
+  /** An SKF (GM/T 0016) library path, tried before the known ones; empty: the known ones only. */
+  skfLibrary: z.string().trim().max(500),
   language: Language,
 });
 export type Settings = z.infer<typeof Settings>;

@@ -2,12 +2,19 @@
 // own start-up (who needs a USB-KEY, and the CA issuing one for a CSR). A
 // service started without --demo has no such routes.
 import { z } from 'zod';
+import { KeyType } from '../token';
 import { CertificateMedia } from '../api/certificates';
 import { defineRoutes } from './define';
 
 /** The demo's corporate users who need a certificate, and how many (not revoked) they have. */
 export const TokenHolders = z.array(
-  z.object({ loginName: z.string(), organization: z.string(), certificates: z.number().int() }),
+  z.object({
+    loginName: z.string(),
+    organization: z.string(),
+    certificates: z.number().int(),
+    /** The key the holder's USB-KEY is to carry: 'sm2' on an SKF device where the bank has an SM2 CA. */
+    keyType: KeyType,
+  }),
 );
 export type TokenHolders = z.infer<typeof TokenHolders>;
 

@@ -6,7 +6,8 @@ import ExcelJS from 'exceljs';
 import { readFileSync } from 'node:fs';
 import { advanceClock, DEMO_TOKEN_PIN, enter, expect, go, logout, signWithToken, snapBoth, test } from './fixtures';
 
-test.describe.configure({ timeout: 300_000 });
+// The longest scenarios here run past 4 minutes on two busy cores (each takes screenshots in both languages).
+test.describe.configure({ timeout: 420_000 });
 
 const SIGN = '/payment/settlement/contract/sign';
 const CANCEL = '/payment/settlement/contract/cancel';

@@ -7,31 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childTokenHostSpawner } from '../../src-main/core/spawn-child';
 import { TokenHostClient } from '../../src-main/token/host-client';
-import type { TokenStatus } from '../../src-shared/token';
 import { SoftHsm, TEST_PIN } from '../support/softhsm';
-
-function waitFor<T>(
-  client: TokenHostClient,
-  predicate: (s: TokenStatus) => T | undefined,
-  ms: number,
-): Promise<{ value: T; after: number }> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      client.off('status', listener);
-      reject(new Error(`not seen within ${ms} ms`));
-    }, ms);
-    const listener = (status: TokenStatus) => {
-      const value = predicate(status);
-      if (value !== undefined && value !== false) {
-        clearTimeout(timer);
-        client.off('status', listener);
-        resolve({ value, after: Date.now() - started });
-      }
-    };
-    client.on('status', listener);
-  });
-}
+import { waitFor } from '../support/token-host';
 
 describe('token host process', () => {
   let hsm: SoftHsm;
