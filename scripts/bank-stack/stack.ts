@@ -8,6 +8,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, wr
 import { join, resolve } from 'node:path';
 import { Agent, request } from 'undici';
 import { softHsmConfIn } from '../../src-token/softhsm-conf';
+import { SETTLEKEY_APPLICATION, SkfDriver } from '../../src-token/skf-driver';
+import { skfSimulatorLibrary } from '../../src-token/skf-libraries';
 import * as haproxy from './haproxy';
 import * as instances from './instances';
 import * as bouncer from './pgbouncer';
@@ -93,6 +95,14 @@ export function stackOf(state: StackState): Stack {
     SETTLEKEY_HSM_MODULE: HSM_MODULE,
     SETTLEKEY_HSM_TOKEN: HSM_TOKEN,
     SETTLEKEY_HSM_PIN_FILE: join(p.secrets, 'hsm.pin'),
+    // The SM2 CA's HSM: the SKF simulator's device of the stack, standing in for the bank's SM2 HSM.
+    ...(existsSync(join(p.hsm, 'sm2-device'))
+      ? {
+          SETTLEKEY_SM2_HSM_LIBRARY: skfSimulatorLibrary() ?? '',
+          SETTLEKEY_SM2_HSM_DEVICE: join(p.hsm, 'sm2-device'),
+          SETTLEKEY_SM2_HSM_PIN_FILE: join(p.secrets, 'sm2-hsm.pin'),
+        }
+      : {}),
   };
   const tlsQuery = `sslmode=verify-full&sslrootcert=${encodeURIComponent(internalCaFile)}`;
   return {
@@ -208,6 +218,21 @@ export async function up(dir: string, options: { instances: number; say: Say }):
       SOFTHSM2_CONF: conf,
     },
   );
+
+  const sm2Library = skfSimulatorLibrary();
+  if (sm2Library) {
+    say('the bank SM2 HSM (for SM2 USB-KEY certificates): a device of the SKF simulator, standing in for one…');
+    const sm2Pin = randomBytes(6).toString('hex');
+    writeSecret(join(p.secrets, 'sm2-hsm.pin'), sm2Pin);
+    const skf = new SkfDriver(sm2Library);
+    skf.load();
+    try {
+      const slot = skf.createDevice(join(p.hsm, 'sm2-device'), 'STACKSM2HSM');
+      skf.initApplication(slot, SETTLEKEY_APPLICATION, randomBytes(6).toString('hex'), sm2Pin, 10);
+    } finally {
+      skf.close();
+    }
+  }
 
   say(`PostgreSQL primary (port ${portA}) and synchronous standby (port ${portB}), as the postgres user…`);
   const layout = pg.pgLayout(p.pg);

@@ -13,10 +13,49 @@ import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { decide, submitInstruction, tradeDesk } from '../support/instructions';
 import { startHarness, type Harness } from '../support/service-harness';
 import { signEnvelopeWith } from '../support/soft-certificates';
-import { opensslVerifiesCertificate, opensslVerifiesSm2, SkfBench, type SkfKey } from '../support/sm2-tokens';
+import {
+  opensslVerifiesCertificate,
+  opensslVerifiesSm2,
+  SKF_LIBRARY,
+  SkfBench,
+  type SkfKey,
+} from '../support/sm2-tokens';
+import { join } from 'node:path';
+import { SkfSm2KeyStore, sm2HsmSettingsFromEnv } from '../../src-service/bank-keys/skf-sm2-store';
+import { SETTLEKEY_APPLICATION } from '../../src-token/skf-driver';
 
 const bench = new SkfBench();
 afterAll(() => bench.close());
+
+describe("the bank's SM2 HSM as its settings name it (a vendor's, or here the simulator's device)", () => {
+  it('opens the device the settings name, makes a key there and signs with it; a partial setting names what is missing', async () => {
+    const device = join(bench.dir, 'bank-sm2-hsm');
+    const slot = bench.driver.createDevice(device, 'BANKSM2HSM');
+    bench.driver.initApplication(slot, SETTLEKEY_APPLICATION, '87654321', 'hsm-pin-1', 10);
+    const settings = sm2HsmSettingsFromEnv({
+      SETTLEKEY_SM2_HSM_LIBRARY: SKF_LIBRARY,
+      SETTLEKEY_SM2_HSM_DEVICE: device,
+      SETTLEKEY_SM2_HSM_PIN: 'hsm-pin-1',
+    })!;
+    const store = SkfSm2KeyStore.open(settings);
+    try {
+      expect(store.kind).toBe('skf');
+      const key = await store.generate('SettleKey bank SM2 CA');
+      expect(await store.publicKey(key.ref)).toEqual(key.point);
+      expect(await store.publicKey('6e6f6e65')).toBeNull(); // a container the HSM does not hold
+      const data = new TextEncoder().encode('tbsCertificate');
+      const rs = await store.sign(key.ref, data);
+      expect(opensslVerifiesSm2(key.point, { data, rs }).ok).toBe(true);
+    } finally {
+      await store.close();
+    }
+    // the device is the service's own: no user's token list shows it
+    expect(bench.driver.tokens().map((t) => t.slotId)).not.toContain(slot);
+    expect(() => sm2HsmSettingsFromEnv({ SETTLEKEY_SM2_HSM_LIBRARY: SKF_LIBRARY })).toThrow(
+      expect.objectContaining({ code: 'BANK_HSM_SETTING_MISSING' }),
+    );
+  });
+});
 
 for (const kind of DATABASE_KINDS) {
   const run = await checkAvailable(kind);
