@@ -519,17 +519,14 @@ export class Pkcs11Driver {
   }
 }
 
-/** Reads what the renderer shows of a certificate from its DER. */
-export function describeCertificate(
+/** What the renderer shows of any certificate, read from fields that need no key (WebCrypto has no SM2). */
+export function certificateFields(
   slotId: string,
   keyId: string,
   label: string,
-  der: Buffer,
-  publicKeys: number,
-): TokenCertificate {
-  const cert = new x509.X509Certificate(new Uint8Array(der));
+  cert: x509.X509Certificate,
+): Omit<TokenCertificate, 'keyType' | 'paired' | 'pairingProblem'> {
   const name = (type: string) => cert.subjectName.getField(type)[0] ?? '';
-  const algorithm = cert.publicKey.algorithm.name;
   return {
     slotId,
     keyId,
@@ -540,6 +537,21 @@ export function describeCertificate(
     issuer: cert.issuerName.getField('CN')[0] ?? cert.issuer,
     notBefore: cert.notBefore.toISOString(),
     notAfter: cert.notAfter.toISOString(),
+  };
+}
+
+/** Reads what the renderer shows of a certificate from its DER. */
+export function describeCertificate(
+  slotId: string,
+  keyId: string,
+  label: string,
+  der: Buffer,
+  publicKeys: number,
+): TokenCertificate {
+  const cert = new x509.X509Certificate(new Uint8Array(der));
+  const algorithm = cert.publicKey.algorithm.name;
+  return {
+    ...certificateFields(slotId, keyId, label, cert),
     keyType: algorithm === 'ECDSA' ? 'ec' : 'rsa',
     paired: publicKeys === 1,
     pairingProblem: publicKeys === 0 ? 'noKey' : publicKeys > 1 ? 'severalKeys' : 'none',

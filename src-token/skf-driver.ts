@@ -11,8 +11,9 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { AppError } from '../src-shared/errors';
-import { normaliseSerial, type PinState, type TokenCertificate, type TokenInfo } from '../src-shared/token';
+import type { PinState, TokenCertificate, TokenInfo } from '../src-shared/token';
 import { ECC_PUBLIC_KEY_BLOB_SIZE, SECURE_ANYONE_ACCOUNT, SGD_SM3, SkfApi, USER_TYPE, type SkfHandle } from './skf-api';
+import { certificateFields } from './pkcs11-driver';
 import { pinStateFromCounts, SAR, SkfCallError, toSkfError } from './skf-errors';
 
 export const SKF_SLOT_PREFIX = 'skf:';
@@ -406,7 +407,6 @@ export function describeSm2Certificate(
   containerKey: Sm2PublicKey | null,
 ): TokenCertificate {
   const cert = new x509.X509Certificate(new Uint8Array(der));
-  const name = (type: string) => cert.subjectName.getField(type)[0] ?? '';
   // An SM2 SubjectPublicKeyInfo ends with its BIT STRING's point 04 ‖ x ‖ y.
   const point = Buffer.from(cert.publicKey.rawData).subarray(-65);
   const paired =
@@ -414,15 +414,7 @@ export function describeSm2Certificate(
     point[0] === 0x04 &&
     point.equals(Buffer.concat([Buffer.of(4), containerKey.x, containerKey.y]));
   return {
-    slotId,
-    keyId,
-    label,
-    serial: normaliseSerial(cert.serialNumber),
-    subjectCommonName: name('CN'),
-    subjectOrganization: name('O'),
-    issuer: cert.issuerName.getField('CN')[0] ?? cert.issuer,
-    notBefore: cert.notBefore.toISOString(),
-    notAfter: cert.notAfter.toISOString(),
+    ...certificateFields(slotId, keyId, label, cert),
     keyType: 'sm2',
     paired,
     pairingProblem: paired ? 'none' : 'noKey',

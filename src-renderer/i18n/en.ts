@@ -459,7 +459,7 @@ const en: typeof zhCN = {
     source: { settings: 'From Settings', 'known-path': 'Usual place', simulator: 'SettleKey SKF simulator' },
     pathPlaceholder: 'The full path of the library file, e.g. /usr/lib/libgm3000.1.0.so',
     test: 'Test this library',
-    works: 'It works: a {api} library, seeing {n} USB-KEY(s) now',
+    works: 'It works: the file is a {api} library and sees {n} USB-KEY(s) now',
     fails: 'It cannot be used: {cause}',
     use: 'Put it in Settings',
   },
