@@ -420,7 +420,12 @@ class TokenHost {
         driver.writeCertificate(session, args.keyId, der, args.label),
       );
       return { slotId: args.slotId };
-    }, args.slotId);
+    }, args.slotId).then((written) => {
+      // A new certificate leaves the token list as it was: forget the last status so the next poll
+      // publishes it anyway, and whoever listed the certificates (a login waiting for its KEY) reads them again.
+      this.snapshot = '';
+      return written;
+    });
   }
 
   async handle(request: HostRequest): Promise<unknown> {
