@@ -25,7 +25,7 @@ test('the demo operator logs in, must change the password, sees only operator me
 
   // the manual's first login: the new password first, then the certificate's sign-off
   await login(page, 'demo.operator', 'Demo1234');
-  await expect(page.getByRole('heading', { name: '修改登录密码' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: '修改登录密码' })).toBeVisible({ timeout: 60_000 });
   await snapBoth(page, 'change-password');
   const pw = page.getByTestId('password-form');
   await pw.locator('input[name="oldPassword"]').fill('Demo1234');
@@ -109,7 +109,8 @@ test('the administrator sees customer service and not the operator pages; the ne
 }) => {
   await page.goto(shell.launchUrl);
   await login(page, 'demo.admin1', 'Demo1234');
-  await expect(page.getByRole('heading', { name: '修改登录密码' })).toBeVisible();
+  // the first login of a scenario waits for the shell's demo USB-KEYs (passCertificate says why)
+  await expect(page.getByRole('heading', { name: '修改登录密码' })).toBeVisible({ timeout: 60_000 });
   const pw = page.getByTestId('password-form');
   await pw.locator('input[name="oldPassword"]').fill('Demo1234');
   await pw.locator('input[name="newPassword"]').fill('Admin2026a');
