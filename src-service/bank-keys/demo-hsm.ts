@@ -18,7 +18,8 @@ export function softHsmModule(env: NodeJS.ProcessEnv = process.env): string | nu
   return knownModules().find((m) => m.vendor === 'SoftHSM2' && existsSync(m.path))?.path ?? null;
 }
 
-function secretFile(path: string, bytes: number): string {
+/** A generated secret in a 0600 file, made once (`bytes` random bytes as hex), then read. */
+export function secretFile(path: string, bytes: number): string {
   if (!existsSync(path)) {
     try {
       writeFileSync(path, `${randomBytes(bytes).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });

@@ -4,13 +4,14 @@
 // no user's token list shows. The CA signs rarely (a certificate, a CRL), so
 // the calls run on the service's thread; signing itself runs on koffi's.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../src-shared/errors';
 import { SETTLEKEY_APPLICATION, SkfDriver, skfSlotId, type SkfSession } from '../../src-token/skf-driver';
 import { skfSimulatorLibrary } from '../../src-token/skf-libraries';
 import type { Sm2Point } from '../../src-token/sm2';
 import type { Sm2KeyStore, Sm2KeyStoreKind } from './sm2-ca';
+import { secretFile } from './demo-hsm';
 import { readSecretFile } from './settings';
 
 export interface Sm2HsmSettings {
@@ -46,17 +47,8 @@ export function sm2HsmSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Sm2
   return { library: library!, device: device!, pin: pin ?? readSecretFile(pinFile!) };
 }
 
-function secretFile(path: string): string {
-  if (!existsSync(path)) {
-    try {
-      // An SKF PIN is at most 16 characters on most devices: 12 random bytes in base64url.
-      writeFileSync(path, `${randomBytes(12).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-  }
-  return readSecretFile(path);
-}
+/** An SKF PIN is at most 16 characters on most devices: 8 random bytes as hex. */
+const SKF_PIN_BYTES = 8;
 
 /** The demo's stand-in SM2 HSM in the data folder (sm2-hsm/); null where the simulator is not built. */
 export function demoSm2HsmSettings(dataDir: string, env: NodeJS.ProcessEnv = process.env): Sm2HsmSettings | null {
@@ -68,8 +60,8 @@ export function demoSm2HsmSettings(dataDir: string, env: NodeJS.ProcessEnv = pro
     library,
     device: join(dir, 'device'),
     demo: true,
-    pin: secretFile(join(dir, 'user.pin')),
-    create: { adminPin: secretFile(join(dir, 'admin.pin')) },
+    pin: secretFile(join(dir, 'user.pin'), SKF_PIN_BYTES),
+    create: { adminPin: secretFile(join(dir, 'admin.pin'), SKF_PIN_BYTES) },
   };
 }
 
