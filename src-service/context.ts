@@ -26,6 +26,11 @@ export interface ServiceOptions {
   marketRequestsPerMinute?: number;
   /** CA certificates (PEM) the markets' servers are checked against, besides the system's. */
   marketCa?: string;
+  /**
+   * The longest a desktop may keep a USB-KEY logged in between signatures (its PIN policy), in
+   * minutes; 0: the PIN at every signature. Default PIN_HOLD_MAX_MINUTES.
+   */
+  pinHoldMaxMinutes?: number;
   /** How long a market has to answer whether it accepts a transfer (default ACCEPTANCE_TIMEOUT_MS). */
   acceptanceTimeoutMs?: number;
   /**

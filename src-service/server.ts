@@ -1,6 +1,7 @@
 // Opens the store, migrates, seeds the demo when asked, and listens.
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { PIN_HOLD_MINUTES_MAX } from '../src-shared/token';
 import { connectDemoMarkets } from './demo/market-sim-link';
 import { seedDemo } from './demo/seed';
 import { expireStale } from './instructions/service';
@@ -51,11 +52,11 @@ function noticeCa(also?: string): string | undefined {
 }
 
 /** SETTLEKEY_MARKET_REQUESTS_PER_MINUTE: a whole number from 1 to 1,000,000; unset, the default. */
-function marketRateSetting(value: string | undefined): number | undefined {
+function wholeNumberSetting(name: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1_000_000)
-    throw new Error(`SETTLEKEY_MARKET_REQUESTS_PER_MINUTE must be a whole number from 1 to 1000000: ${value}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`${name} must be a whole number from ${min} to ${max}: ${value}`);
   return n;
 }
 
@@ -100,7 +101,18 @@ export async function startService(options: StartOptions): Promise<RunningServic
     version: SERVICE_VERSION,
     // The back office's key comes from the environment, never the command line.
     bankKey: process.env.SETTLEKEY_BANK_KEY || undefined,
-    marketRequestsPerMinute: marketRateSetting(process.env.SETTLEKEY_MARKET_REQUESTS_PER_MINUTE),
+    marketRequestsPerMinute: wholeNumberSetting(
+      'SETTLEKEY_MARKET_REQUESTS_PER_MINUTE',
+      process.env.SETTLEKEY_MARKET_REQUESTS_PER_MINUTE,
+      1,
+      1_000_000,
+    ),
+    pinHoldMaxMinutes: wholeNumberSetting(
+      'SETTLEKEY_PIN_HOLD_MAX_MINUTES',
+      process.env.SETTLEKEY_PIN_HOLD_MAX_MINUTES,
+      0,
+      PIN_HOLD_MINUTES_MAX,
+    ),
     marketCa: noticeCa(),
     acceptanceTimeoutMs: millisecondsSetting(process.env, 'SETTLEKEY_ACCEPTANCE_TIMEOUT_MS', ACCEPTANCE_TIMEOUT_MS),
     trustedProxies: trustedProxiesSetting(process.env.SETTLEKEY_TRUSTED_PROXIES),

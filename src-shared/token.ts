@@ -20,6 +20,8 @@ export const TokenInfo = z.object({
   manufacturer: z.string(),
   model: z.string(),
   pinState: PinState,
+  /** Logged in under the PIN policy until then (ISO time); absent or null: the next signature asks for the PIN. */
+  heldUntil: z.string().nullable().optional(),
 });
 export type TokenInfo = z.infer<typeof TokenInfo>;
 
@@ -108,10 +110,34 @@ export const SignWith = z.strictObject({
   slotId: z.string().min(1).max(300),
   keyId: z.string().regex(/^[0-9a-f]{2,128}$/i, { message: 'RULE_FORMAT' }),
   certSerial: z.string().regex(/^[0-9A-F]{1,64}$/, { message: 'RULE_FORMAT' }),
-  /** Typed into SettleKey's own dialog, passed to the token once and dropped. */
-  pin: z.string().min(4).max(64),
+  /**
+   * Typed into SettleKey's own dialog, passed to the token once and dropped;
+   * '' when the token is still logged in under the PIN policy.
+   */
+  pin: z.union([z.literal(''), z.string().min(4).max(64)]),
 });
 export type SignWith = z.infer<typeof SignWith>;
+
+/**
+ * 密码策略: ask for the USB-KEY PIN at every signature, or keep the token
+ * logged in (its login state — the PIN itself is never kept) for some minutes
+ * or until it is pulled out. Either way within the bank's maximum, and ended
+ * by lock, logout and idle timeout.
+ */
+export const PIN_HOLD_MINUTES_MAX = 480;
+export const PinPolicy = z.strictObject({
+  mode: z.enum(['everyTime', 'minutes', 'untilRemoved']),
+  minutes: z.number().int().min(1).max(PIN_HOLD_MINUTES_MAX),
+});
+export type PinPolicy = z.infer<typeof PinPolicy>;
+export const DEFAULT_PIN_POLICY: PinPolicy = { mode: 'everyTime', minutes: 10 };
+
+/** How long the token host keeps a login after a signature: 0 is not at all. */
+export function pinHoldMs(policy: PinPolicy, bankMaxMinutes: number): number {
+  if (policy.mode === 'everyTime' || bankMaxMinutes <= 0) return 0;
+  const minutes = policy.mode === 'minutes' ? Math.min(policy.minutes, bankMaxMinutes) : bankMaxMinutes;
+  return minutes * 60_000;
+}
 
 /** Normalises a certificate serial: upper-case hex, no leading zero bytes' separators. */
 export function normaliseSerial(hex: string): string {

@@ -239,6 +239,22 @@ export class Pkcs11Driver {
    * with what the token's flags say is left.
    */
   async withLogin<T>(slotId: string, pin: string, readWrite: boolean, work: (s: LoggedIn) => Promise<T>): Promise<T> {
+    const s = this.login(slotId, pin, readWrite);
+    try {
+      return await work(s);
+    } catch (error) {
+      throw toTokenError(error);
+    } finally {
+      this.logout(s);
+    }
+  }
+
+  /**
+   * A session logged in with the PIN, left open until `logout` — what a held
+   * login (the PIN policy) keeps instead of the PIN, which goes no further
+   * than C_Login.
+   */
+  login(slotId: string, pin: string, readWrite: boolean): LoggedIn {
     const slot = this.slotHandle(slotId);
     if (this.pinStateOf(slot) === 'locked') throw new AppError('TOKEN_PIN_LOCKED');
     const session = this.openSession(slot, readWrite);
@@ -255,20 +271,30 @@ export class Pkcs11Driver {
           throw toTokenError(error);
         }
       }
-      const mechanisms = this.lib.C_GetMechanismList(slot);
-      try {
-        return await work({ session, slot, mechanisms });
-      } finally {
-        try {
-          this.lib.C_Logout(session);
-        } catch {
-          /* token gone */
-        }
-      }
+      return { session, slot, mechanisms: this.lib.C_GetMechanismList(slot) };
     } catch (error) {
-      throw toTokenError(error);
-    } finally {
       this.closeSession(session);
+      throw toTokenError(error);
+    }
+  }
+
+  logout(s: LoggedIn): void {
+    try {
+      this.lib.C_Logout(s.session);
+    } catch {
+      /* token gone, or another session of ours logged out first */
+    }
+    this.closeSession(s.session);
+  }
+
+  /** Whether a held session still answers (a token pulled out ends its sessions on real modules). */
+  alive(s: LoggedIn): boolean {
+    try {
+      const info = this.lib.C_GetSessionInfo(s.session);
+      // CKS_RO_USER_FUNCTIONS (1), CKS_RW_USER_FUNCTIONS (3): pkcs11js does not export the CKS_ names.
+      return info.state === 1 || info.state === 3;
+    } catch {
+      return false;
     }
   }
 

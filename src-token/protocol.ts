@@ -21,7 +21,16 @@ export interface HostOps {
   status: { args: Record<string, never>; value: TokenStatus };
   certificates: { args: { slotId?: string }; value: TokenCertificate[] };
   sign: {
-    args: { slotId: string; keyId: string; pin: string; data: string[]; mechanisms?: number[] };
+    args: {
+      slotId: string;
+      keyId: string;
+      /** '' signs with the token's held login (the PIN policy); a held login gone is TOKEN_NOT_LOGGED_IN. */
+      pin: string;
+      data: string[];
+      mechanisms?: number[];
+      /** Keep the token logged in this long after signing (the PIN policy, within the bank's maximum). */
+      holdMs?: number;
+    };
     value: { signatures: string[] };
   };
   provision: {
@@ -35,6 +44,8 @@ export interface HostOps {
     };
     value: { slotId: string; keyId: string; csrPem: string };
   };
+  /** Ends held logins: the slot's, or all (lock, logout, idle timeout). */
+  release: { args: { slotId?: string }; value: { released: number } };
   testLibrary: { args: { path: string }; value: LibraryTest };
   changePin: { args: { slotId: string; oldPin: string; newPin: string }; value: { slotId: string } };
   writeCertificate: {

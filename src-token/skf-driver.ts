@@ -246,6 +246,18 @@ export class SkfDriver {
    * device says is left; a locked PIN is refused (SKF refuses even the right one).
    */
   async withLogin<T>(slotId: string, pin: string, work: (s: SkfSession) => Promise<T>): Promise<T> {
+    const session = this.login(slotId, pin);
+    try {
+      return await work(session);
+    } catch (error) {
+      throw toSkfError(error);
+    } finally {
+      this.logout(session);
+    }
+  }
+
+  /** The application opened and the user PIN verified, left so until `logout` (a held login keeps this, not the PIN). */
+  login(slotId: string, pin: string): SkfSession {
     const { dev, device } = this.connect(slotId);
     this.openSessions += 1;
     let app: SkfHandle | null = null;
@@ -253,21 +265,39 @@ export class SkfDriver {
       const application = this.firstApplication(dev);
       app = this.lib.openApplication(dev, application);
       this.lib.verifyPin(app, USER_TYPE, pin);
-      return await work({ slotId, device, application, dev, app });
+      return { slotId, device, application, dev, app };
     } catch (error) {
+      this.endSession(dev, app);
       throw toSkfError(error);
-    } finally {
-      if (app !== null) {
-        try {
-          this.lib.clearSecureState(app);
-        } catch {
-          /* the device may be gone */
-        }
-        this.closeApplication(app);
-      }
-      this.disconnect(dev);
-      this.openSessions = Math.max(0, this.openSessions - 1);
     }
+  }
+
+  logout(s: SkfSession): void {
+    this.endSession(s.dev, s.app);
+  }
+
+  /** Whether a held application still answers: a device pulled out fails every call on its handles. */
+  alive(s: SkfSession): boolean {
+    try {
+      this.lib.getDevInfo(s.dev);
+      // A device named by its absolute path (the simulator's unlisted one) is not enumerated.
+      return s.device.startsWith('/') || this.lib.enumDev().includes(s.device);
+    } catch {
+      return false;
+    }
+  }
+
+  private endSession(dev: SkfHandle, app: SkfHandle | null): void {
+    if (app !== null) {
+      try {
+        this.lib.clearSecureState(app);
+      } catch {
+        /* the device may be gone */
+      }
+      this.closeApplication(app);
+    }
+    this.disconnect(dev);
+    this.openSessions = Math.max(0, this.openSessions - 1);
   }
 
   private closeContainerQuietly(con: SkfHandle): void {

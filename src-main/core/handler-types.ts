@@ -20,7 +20,9 @@ export interface FlowDeps {
     SessionCache,
     'getSettings' | 'saveSettings' | 'lastLoginName' | 'setLastLoginName' | 'clearPages'
   >;
-  readonly tokens: Pick<TokenHostClient, 'status' | 'request' | 'reconfigure'>;
+  readonly tokens: Pick<TokenHostClient, 'status' | 'request' | 'reconfigure' | 'holdMs' | 'releaseLogins'> & {
+    bankPinHoldMinutes: number;
+  };
   readonly files: FileSaver;
   readonly version: string;
   readonly demo: boolean;

@@ -69,12 +69,17 @@ export class MainCore {
       () => this.serviceUrl(),
       () => this.language(),
     );
-    this.client.onSessionEnded = (reason) => this.emit('session.ended', { reason });
+    this.client.onSessionEnded = (reason) => {
+      // Idle timeout or ended by the bank: a USB-KEY kept logged in is logged out with the session.
+      void this.tokens.releaseLogins();
+      this.emit('session.ended', { reason });
+    };
     this.tokens = new TokenHostClient(options.spawnTokenHost, () => ({
       modulePath: this.cache.getSettings().pkcs11Module || null,
       skfLibrary: this.cache.getSettings().skfLibrary || null,
       fileCertDir: join(dir, 'certificates'),
     }));
+    this.tokens.pinPolicy = () => this.cache.getSettings().pinPolicy;
     this.tokens.on('status', (status) => this.emit('token.status', status));
     // Each handler module gets what it uses, not the core: the core holds no flow state for them.
     this.handlers = createHandlers({

@@ -7,6 +7,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Settings } from '../../src-shared/ipc/settings';
+import { DEFAULT_PIN_POLICY } from '../../src-shared/token';
 
 export const DEFAULT_SETTINGS: Settings = {
   serviceMode: 'embedded',
@@ -14,6 +15,7 @@ export const DEFAULT_SETTINGS: Settings = {
   pkcs11Module: '',
   skfLibrary: '',
   language: 'zh-CN',
+  pinPolicy: DEFAULT_PIN_POLICY,
 };
 
 /** Supplies the 32-byte key that seals cached pages. */

@@ -3,7 +3,7 @@
 // sender checked, the settlement service as a utilityProcess, and the cache key
 // kept by the OS (safeStorage). Electron's security checklist is followed by
 // number in the comments.
-import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, utilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, powerMonitor, safeStorage, session, utilityProcess } from 'electron';
 import { writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -187,6 +187,9 @@ if (!app.requestSingleInstanceLock()) {
     hardenSession();
     const core = startCore();
     core.askFirstCaptcha();
+    // The screen locked or the machine asleep: a USB-KEY kept logged in (the PIN policy) is logged out.
+    for (const event of ['lock-screen', 'suspend'] as const)
+      powerMonitor.on(event as 'lock-screen', () => void core.tokens.releaseLogins());
     // 17: every message's sender is checked before anything runs.
     ipcMain.handle(IPC_CHANNEL, (event, method: unknown, arg: unknown) => {
       const frameUrl = event.senderFrame?.url ?? '';

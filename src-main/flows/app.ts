@@ -13,6 +13,7 @@ type AppMethod =
   | 'token.status'
   | 'token.certificates'
   | 'token.changePin'
+  | 'token.lock'
   | 'token.testLibrary';
 
 export function appFlows(deps: FlowDeps): Pick<Handlers, AppMethod> {
@@ -53,6 +54,11 @@ export function appFlows(deps: FlowDeps): Pick<Handlers, AppMethod> {
     'token.certificates': async (input) => deps.tokens.request('certificates', { slotId: input?.slotId }),
 
     'token.changePin': async (input) => deps.tokens.request('changePin', input),
+
+    'token.lock': async () => {
+      await deps.tokens.releaseLogins();
+      return { ok: true as const };
+    },
 
     'token.testLibrary': async (input) => deps.tokens.request('testLibrary', input),
   };

@@ -26,6 +26,9 @@ export function sessionFlows(deps: FlowDeps): Pick<Handlers, SessionMethod> {
       if (deps.demo) await deps.deliverDemoTokens().catch(() => undefined);
       const reply = await client.route(routes['auth.login'], input);
       client.setToken(reply.token);
+      // A login held from the last user's session is not this user's to use.
+      await deps.tokens.releaseLogins();
+      deps.tokens.bankPinHoldMinutes = reply.pinHoldMaxMinutes;
       cache.setLastLoginName(input.loginName);
       pendingCertificateStep = reply.certificateStep
         ? { step: reply.certificateStep, loginName: reply.profile.loginName, receivedAt: Date.now() }
@@ -33,6 +36,7 @@ export function sessionFlows(deps: FlowDeps): Pick<Handlers, SessionMethod> {
       return {
         profile: reply.profile,
         idleTimeoutSeconds: reply.idleTimeoutSeconds,
+        pinHoldMaxMinutes: reply.pinHoldMaxMinutes,
         certificateStep: reply.certificateStep,
         otpStep: reply.otpStep,
         certificateNotice: null,
@@ -64,7 +68,9 @@ export function sessionFlows(deps: FlowDeps): Pick<Handlers, SessionMethod> {
     'auth.session': async () => {
       if (!client.hasSession) return null;
       try {
-        return await client.route(routes['auth.session']);
+        const reply = await client.route(routes['auth.session']);
+        deps.tokens.bankPinHoldMinutes = reply.pinHoldMaxMinutes;
+        return reply;
       } catch (error) {
         if (error instanceof AppError && error.code.startsWith('AUTH_')) {
           client.setToken(null);
@@ -77,6 +83,7 @@ export function sessionFlows(deps: FlowDeps): Pick<Handlers, SessionMethod> {
     'auth.keepAlive': async () => client.route(routes['auth.session']),
 
     'auth.logout': async () => {
+      await deps.tokens.releaseLogins();
       if (client.hasSession) await client.route(routes['auth.logout']).catch(() => undefined);
       client.setToken(null);
       pendingCertificateStep = null;

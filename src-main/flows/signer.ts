@@ -18,7 +18,7 @@ export function serviceTime(issuedAt: string, receivedAtLocal: number): string {
 }
 
 export async function signPayloads(
-  tokens: Pick<TokenHostClient, 'request'>,
+  tokens: Pick<TokenHostClient, 'request' | 'holdMs'>,
   sign: SignWith,
   payloads: SignedPayload[],
   onProgress?: (done: number, total: number) => void,
@@ -29,6 +29,7 @@ export async function signPayloads(
       slotId: sign.slotId,
       keyId: sign.keyId,
       pin: sign.pin,
+      holdMs: tokens.holdMs(),
       data: payloads.map((p) => Buffer.from(canonicalBytes(p)).toString('base64')),
     },
     { onProgress },
@@ -51,7 +52,7 @@ export function payloadOf(kind: SignedKind, issued: ChallengeToSign, receivedAt:
 
 /** Signs exactly what the service described: one record, one PIN entry. */
 export async function signChallenge(
-  tokens: Pick<TokenHostClient, 'request'>,
+  tokens: Pick<TokenHostClient, 'request' | 'holdMs'>,
   sign: SignWith,
   kind: SignedKind,
   issued: ChallengeToSign,

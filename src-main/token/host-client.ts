@@ -4,7 +4,7 @@
 // goes down. The main process never waits on a PKCS#11 call itself.
 import { EventEmitter } from 'node:events';
 import { AppError } from '../../src-shared/errors';
-import type { TokenStatus } from '../../src-shared/token';
+import { DEFAULT_PIN_POLICY, pinHoldMs, type PinPolicy, type TokenStatus } from '../../src-shared/token';
 import type { HostConfig, HostMessage, HostOp, HostOps } from '../../src-token/protocol';
 
 export interface HostProcess {
@@ -34,6 +34,10 @@ export class TokenHostClient extends EventEmitter {
   private restartedAt: string | null = null;
   private stopped = false;
   private configured: Promise<TokenStatus> | null = null;
+  /** The user's PIN policy (Settings); the main core points this at its settings. */
+  pinPolicy: () => PinPolicy = () => DEFAULT_PIN_POLICY;
+  /** The bank's ceiling, from the service at login; 0 until a session says otherwise: the PIN every time. */
+  bankPinHoldMinutes = 0;
 
   constructor(
     private readonly spawn: HostSpawner,
@@ -58,6 +62,17 @@ export class TokenHostClient extends EventEmitter {
   reconfigure(): Promise<TokenStatus> {
     this.configured = this.request('configure', this.config()).then((status) => this.remember(status));
     return this.configured;
+  }
+
+  /** How long the host keeps the token logged in after the next signature: the policy within the bank's ceiling. */
+  holdMs(): number {
+    return pinHoldMs(this.pinPolicy(), this.bankPinHoldMinutes);
+  }
+
+  /** Lock, logout, idle timeout: every held login ends; the next signature asks for the PIN. */
+  async releaseLogins(): Promise<void> {
+    if (!this.process) return;
+    await this.send('release', {}).catch(() => undefined);
   }
 
   get pid(): number | undefined {

@@ -10,10 +10,10 @@ import { AppError } from '../../src-shared/errors';
 import type { LibraryTest, LibraryTried, TokenCertificate, TokenInfo, TokenStatus } from '../../src-shared/token';
 import { FILE_SLOT_PREFIX, FileCertificateStore } from './file-store';
 import { findKnownModule, knownModules } from '../../src-token/module-paths';
-import { Pkcs11Driver } from '../../src-token/pkcs11-driver';
+import { Pkcs11Driver, slotIdOf, type LoggedIn } from '../../src-token/pkcs11-driver';
 import { toTokenError } from '../../src-token/pkcs11-errors';
 import type { HostConfig, HostMessage, HostOp, HostOps, HostRequest } from '../../src-token/protocol';
-import { isSkfSlot, SETTLEKEY_APPLICATION, SkfDriver } from '../../src-token/skf-driver';
+import { isSkfSlot, SETTLEKEY_APPLICATION, SkfDriver, type SkfSession } from '../../src-token/skf-driver';
 import { knownSkfLibraries, SKF_SIMULATOR_VENDOR, skfSimulatorLibrary } from '../../src-token/skf-libraries';
 import { buildSm2Csr } from '../../src-token/sm2-x509';
 
@@ -46,7 +46,22 @@ function skfCandidates(config: HostConfig): Omit<LibraryTried, 'present' | 'load
   return out.filter((c, i) => out.findIndex((o) => o.path === c.path) === i);
 }
 
+/**
+ * A token left logged in under the PIN policy: the session, never the PIN.
+ * It ends at `until`, when the token goes, and on release (lock, logout, idle).
+ */
+type HeldLogin = { until: number } & (
+  { api: 'pkcs11'; driver: Pkcs11Driver; session: LoggedIn } | { api: 'skf'; driver: SkfDriver; session: SkfSession }
+);
+
+const heldAlive = (h: HeldLogin): boolean =>
+  h.api === 'pkcs11' ? h.driver.alive(h.session) : h.driver.alive(h.session);
+
+/** PKCS#11 logs out every session of the token at once: a held login ends before any other login on its token. */
+const endLogin = (h: HeldLogin): void => (h.api === 'pkcs11' ? h.driver.logout(h.session) : h.driver.logout(h.session));
+
 class TokenHost {
+  private held = new Map<string, HeldLogin>();
   private driver: Pkcs11Driver | null = null;
   /** The SKF libraries that loaded, in the order tried. */
   private skf: SkfDriver[] = [];
@@ -59,6 +74,7 @@ class TokenHost {
   private working = 0;
 
   configure(config: HostConfig): TokenStatus {
+    this.releaseHeld();
     this.driver?.close();
     this.driver = null;
     for (const skf of this.skf) if (!skf.busy) skf.close();
@@ -138,6 +154,10 @@ class TokenHost {
         // a library in trouble: its devices are not listed until it answers again
       }
     }
+    tokens = tokens.map((t) => {
+      const held = this.held.get(t.slotId);
+      return held ? { ...t, heldUntil: new Date(held.until).toISOString() } : t;
+    });
     return {
       module: { ...this.moduleInfo },
       libraries: this.tried.map((t) => ({ ...t })),
@@ -166,6 +186,7 @@ class TokenHost {
    * done only while no operation has a session open.
    */
   poll(): void {
+    if (this.working === 0) this.expireHeld();
     if (this.working > 0 || (this.driver?.busy ?? false) || this.skf.some((d) => d.busy)) return;
     try {
       if (this.driver) {
@@ -176,6 +197,32 @@ class TokenHost {
     } catch {
       // a module in trouble: the next poll tries again
     }
+  }
+
+  /** Ends held logins whose time is up or whose token is gone, and says so in the status. */
+  private expireHeld(): void {
+    const now = Date.now();
+    for (const [slotId, held] of this.held) {
+      if (held.until <= now || !heldAlive(held)) this.releaseHeld(slotId);
+    }
+    if (this.held.size === 0) return;
+    try {
+      this.publishIfChanged();
+    } catch {
+      /* the next poll */
+    }
+  }
+
+  /** Logs out held logins (one slot's, or all); returns how many ended. */
+  releaseHeld(slotId?: string): number {
+    let released = 0;
+    for (const [slot, held] of [...this.held]) {
+      if (slotId !== undefined && slot !== slotId) continue;
+      this.held.delete(slot);
+      released += 1;
+      endLogin(held);
+    }
+    return released;
   }
 
   private publishIfChanged(): void {
@@ -253,44 +300,103 @@ class TokenHost {
   }
 
   sign(request: HostRequest<'sign'>): Promise<HostOps['sign']['value']> {
-    const { slotId, keyId, pin, data, mechanisms } = request.args;
+    const { slotId, keyId, pin, data, mechanisms, holdMs } = request.args;
     const items = data.map((d) => Buffer.from(d, 'base64'));
+    const progress = (done: number) => post({ event: 'progress', id: request.id, done, total: items.length });
     return this.exclusive(async () => {
       if (slotId.startsWith(FILE_SLOT_PREFIX)) {
         if (!this.files) throw new AppError('TOKEN_NOT_PRESENT');
         const signatures = this.files.sign(slotId, pin, items);
-        post({ event: 'progress', id: request.id, done: items.length, total: items.length });
+        progress(items.length);
         return { signatures: signatures.map((s) => s.toString('base64')) };
       }
+      if (pin === '') return this.signHeld(slotId, keyId, items, mechanisms, progress);
+      // A PIN typed while a login is held starts afresh: the old login ends first.
+      this.releaseHeld(slotId);
+      const keep = (holdMs ?? 0) > 0 ? Date.now() + holdMs! : 0;
       if (isSkfSlot(slotId)) {
         const skf = this.skfFor(slotId);
-        // SM2 with the standard signer ID: the device hashes SM3(Z ‖ M) and returns r ‖ s.
-        return skf.withLogin(slotId, pin, async (session) => {
-          const signatures: string[] = [];
-          for (const item of items) {
-            signatures.push((await skf.signSm2(session, keyId, item)).toString('base64'));
-            post({ event: 'progress', id: request.id, done: signatures.length, total: items.length });
-          }
-          return { signatures };
-        });
+        const session = skf.login(slotId, pin);
+        return this.signThenKeep({ api: 'skf', driver: skf, session, until: keep }, keyId, items, mechanisms, progress);
       }
       const driver = this.requireDriver();
-      return driver.withLogin(slotId, pin, false, async (session) => {
-        const key = driver.privateKey(session, keyId);
-        const signatures: string[] = [];
-        for (const item of items) {
-          signatures.push((await driver.sign(session, key, item, { mechanisms })).toString('base64'));
-          post({ event: 'progress', id: request.id, done: signatures.length, total: items.length });
-        }
-        return { signatures };
-      });
-    }, slotId);
+      const session = driver.login(slotId, pin, false);
+      return this.signThenKeep({ api: 'pkcs11', driver, session, until: keep }, keyId, items, mechanisms, progress);
+    }, slotId).finally(() => this.publishIfChanged());
+  }
+
+  /** Signs in a fresh login, then logs out — or keeps the login when the policy holds it. */
+  private async signThenKeep(
+    login: HeldLogin,
+    keyId: string,
+    items: Buffer[],
+    mechanisms: number[] | undefined,
+    progress: (done: number) => void,
+  ): Promise<HostOps['sign']['value']> {
+    let kept = false;
+    try {
+      const value = await this.signIn(login, keyId, items, mechanisms, progress);
+      if (login.until > Date.now()) {
+        this.held.set(login.api === 'skf' ? login.session.slotId : slotIdOf(login.session.slot), login);
+        kept = true;
+      }
+      return value;
+    } finally {
+      if (!kept) endLogin(login);
+    }
+  }
+
+  private async signHeld(
+    slotId: string,
+    keyId: string,
+    items: Buffer[],
+    mechanisms: number[] | undefined,
+    progress: (done: number) => void,
+  ): Promise<HostOps['sign']['value']> {
+    const held = this.held.get(slotId);
+    if (!held || held.until <= Date.now() || !heldAlive(held)) {
+      this.releaseHeld(slotId);
+      throw new AppError('TOKEN_NOT_LOGGED_IN');
+    }
+    try {
+      return await this.signIn(held, keyId, items, mechanisms, progress);
+    } catch (error) {
+      // A held login that failed is not trusted again: the next signature asks for the PIN.
+      this.releaseHeld(slotId);
+      throw error;
+    }
+  }
+
+  private async signIn(
+    login: HeldLogin,
+    keyId: string,
+    items: Buffer[],
+    mechanisms: number[] | undefined,
+    progress: (done: number) => void,
+  ): Promise<HostOps['sign']['value']> {
+    const signatures: string[] = [];
+    if (login.api === 'skf') {
+      // SM2 with the standard signer ID: the device hashes SM3(Z ‖ M) and returns r ‖ s.
+      for (const item of items) {
+        signatures.push((await login.driver.signSm2(login.session, keyId, item)).toString('base64'));
+        progress(signatures.length);
+      }
+    } else {
+      const key = login.driver.privateKey(login.session, keyId);
+      for (const item of items) {
+        signatures.push((await login.driver.sign(login.session, key, item, { mechanisms })).toString('base64'));
+        progress(signatures.length);
+      }
+    }
+    return { signatures };
   }
 
   private pendingFiles = new Map<string, (certDer: Buffer, password: string) => string>();
 
   provision(args: HostOps['provision']['args']): Promise<HostOps['provision']['value']> {
     return this.exclusive(async () => {
+      // A new token is seen only after re-initialising the module, which no open session may stand in the way of.
+      this.releaseHeld(args.slotId ?? undefined);
       if (this.files) {
         const created = await this.files.create(args.subject);
         const id = `pending:${args.subject.commonName}`;
@@ -362,6 +468,7 @@ class TokenHost {
   /** 修改 USB-KEY 密码: on the token itself; a wrong old PIN counts down the tries like any wrong PIN. */
   changePin(args: HostOps['changePin']['args']): Promise<HostOps['changePin']['value']> {
     return this.exclusive(async () => {
+      this.releaseHeld(args.slotId);
       if (args.slotId.startsWith(FILE_SLOT_PREFIX)) throw new AppError('TOKEN_MECHANISM_UNSUPPORTED');
       if (isSkfSlot(args.slotId)) this.skfFor(args.slotId).changePin(args.slotId, args.oldPin, args.newPin);
       else await this.requireDriver().changePin(args.slotId, args.oldPin, args.newPin);
@@ -404,6 +511,7 @@ class TokenHost {
 
   writeCertificate(args: HostOps['writeCertificate']['args']): Promise<HostOps['writeCertificate']['value']> {
     return this.exclusive(async () => {
+      this.releaseHeld(args.slotId);
       const der = Buffer.from(args.certDer, 'base64');
       const finish = this.pendingFiles.get(args.slotId);
       if (finish) {
@@ -444,6 +552,10 @@ class TokenHost {
         return this.sign(request as HostRequest<'sign'>);
       case 'provision':
         return this.provision(request.args as HostOps['provision']['args']);
+      case 'release':
+        return this.exclusive(async () => ({
+          released: this.releaseHeld((request.args as HostOps['release']['args']).slotId),
+        })).finally(() => this.publishIfChanged());
       case 'changePin':
         return this.changePin(request.args as HostOps['changePin']['args']);
       case 'testLibrary':

@@ -110,6 +110,8 @@ const en: typeof zhCN = {
     loggedOut: 'You have logged out',
   },
   token: {
+    heldUntil: 'Logged in until {time}',
+    lock: 'Lock USB-KEY',
     title: 'USB-KEY',
     none: 'No USB-KEY',
     noFile: 'No file certificate',
@@ -130,6 +132,7 @@ const en: typeof zhCN = {
     },
   },
   sign: {
+    held: 'The USB-KEY is logged in (until {time}): no PIN needed for this signature',
     certificate: 'Signing certificate',
     serial: 'Serial',
     validUntil: 'valid until {date}',
@@ -426,6 +429,16 @@ const en: typeof zhCN = {
     ebank_admin_review: 'Internal maintenance review',
   },
   settings: {
+    pinPolicy: 'USB-KEY PIN policy',
+    pinEveryTime: 'Ask for the PIN at every signature',
+    pinMinutesBefore: 'Stay logged in for',
+    pinMinutesAfter: 'minutes after a signature',
+    pinUntilRemoved: 'Stay logged in until the USB-KEY is removed',
+    pinHint:
+      "What stays is the USB-KEY's login, never the PIN. Locking the screen, logging out or the idle timeout ends it at once; the bank's maximum applies (shown after login).",
+    pinHintMax:
+      "What stays is the USB-KEY's login, never the PIN. Locking the screen, logging out or the idle timeout ends it at once; the bank allows at most {minutes} minutes.",
+    pinHintNever: 'The bank requires the USB-KEY PIN at every signature: keeping the login has no effect.',
     title: 'Settings',
     service: 'Settlement service',
     serviceMode: 'Service',

@@ -107,6 +107,8 @@ export default {
     loggedOut: '您已安全退出',
   },
   token: {
+    heldUntil: '已登录至 {time}',
+    lock: '锁定 USB-KEY',
     title: 'USB-KEY',
     none: '未插入 USB-KEY',
     noFile: '无文件证书',
@@ -127,6 +129,7 @@ export default {
     },
   },
   sign: {
+    held: 'USB-KEY 已登录（至 {time}），本次签名无需再输入密码',
     certificate: '签名证书',
     serial: '序列号',
     validUntil: '有效期至 {date}',
@@ -415,6 +418,16 @@ export default {
     ebank_admin_review: '内部维护复核',
   },
   settings: {
+    pinPolicy: 'USB-KEY 密码策略',
+    pinEveryTime: '每次签名都输入密码',
+    pinMinutesBefore: '签名后保持登录',
+    pinMinutesAfter: '分钟',
+    pinUntilRemoved: '保持登录直到拔出 USB-KEY',
+    pinHint:
+      '保持登录的是 USB-KEY 的登录状态，密码本身不会保存。锁屏、退出、超时未操作时立即失效；时长以银行规定的上限为准（登录后显示）。',
+    pinHintMax:
+      '保持登录的是 USB-KEY 的登录状态，密码本身不会保存。锁屏、退出、超时未操作时立即失效；银行规定最长 {minutes} 分钟。',
+    pinHintNever: '银行要求每次签名都输入 USB-KEY 密码，保持登录的设置不生效。',
     title: '设置',
     service: '结算服务',
     serviceMode: '服务方式',

@@ -20,6 +20,8 @@ export const useSessionStore = defineStore('session', () => {
   /** An individual member's first login: the SMS code still to give. */
   const otpStep = ref<OtpStep | null>(null);
   const idleTimeoutSeconds = ref(600);
+  /** The bank's ceiling on the PIN policy, minutes (0: the PIN at every signature); known once logged in. */
+  const pinHoldMaxMinutes = ref<number | null>(null);
   const lastActivity = ref(Date.now());
   const now = ref(Date.now());
   const endedReason = ref<'idle' | 'logout' | 'service' | null>(null);
@@ -74,12 +76,14 @@ export const useSessionStore = defineStore('session', () => {
 
   async function login(input: IpcInput<'auth.login'>) {
     const reply = await authApi.login(input);
+    pinHoldMaxMinutes.value = reply.pinHoldMaxMinutes;
     accept(reply.profile, reply.idleTimeoutSeconds, reply.certificateStep, reply.certificateNotice, reply.otpStep);
     return reply.profile;
   }
 
   async function restore() {
     const reply = await authApi.session();
+    if (reply) pinHoldMaxMinutes.value = reply.pinHoldMaxMinutes;
     if (reply)
       accept(reply.profile, reply.idleTimeoutSeconds, reply.certificateStep, reply.certificateNotice, reply.otpStep);
     else reset();
@@ -93,6 +97,7 @@ export const useSessionStore = defineStore('session', () => {
 
   async function keepAlive() {
     const reply = await authApi.keepAlive();
+    pinHoldMaxMinutes.value = reply.pinHoldMaxMinutes;
     accept(reply.profile, reply.idleTimeoutSeconds, reply.certificateStep, reply.certificateNotice, reply.otpStep);
   }
 
@@ -138,6 +143,7 @@ export const useSessionStore = defineStore('session', () => {
     certificateNotice,
     otpStep,
     idleTimeoutSeconds,
+    pinHoldMaxMinutes,
     loggedIn,
     secondsLeft,
     warning,

@@ -8,6 +8,11 @@ import { onEvent } from '../api/bridge';
 import { tokenApi } from '../api/domains';
 import { i18n } from '../i18n';
 
+/** A login the host keeps until then; the host ends it at that time even if no status came since. */
+export function isHeld(heldUntil: string | null | undefined): boolean {
+  return !!heldUntil && Date.parse(heldUntil) > Date.now();
+}
+
 export const useTokenStore = defineStore('token', () => {
   const status = ref<TokenStatus | null>(null);
   const certificates = ref<TokenCertificate[]>([]);
@@ -56,9 +61,30 @@ export const useTokenStore = defineStore('token', () => {
     }
   }
 
+  /** Tokens kept logged in under the PIN policy (the next signature needs no PIN). */
+  const held = computed(() => tokens.value.filter((t) => isHeld(t.heldUntil)));
+
+  /** 锁定 USB-KEY: every kept login ends now. */
+  async function lock() {
+    await tokenApi.lock();
+    await refresh();
+  }
+
   function tokenOf(slotId: string) {
     return tokens.value.find((t) => t.slotId === slotId) ?? null;
   }
 
-  return { status, certificates, tokens, fileMode, progress, loading, refresh, loadCertificates, tokenOf };
+  return {
+    status,
+    certificates,
+    tokens,
+    fileMode,
+    progress,
+    loading,
+    held,
+    refresh,
+    lock,
+    loadCertificates,
+    tokenOf,
+  };
 });

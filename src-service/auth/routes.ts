@@ -13,7 +13,7 @@ import { registerRoutes } from '../http/routes';
 import { sendOtp, verifyOtp } from '../members/otp';
 import { maskPhone } from '../members/verification';
 import { hashPassword, verifyPassword } from './passwords';
-import { IDLE_TIMEOUT_SECONDS } from './sessions';
+import { IDLE_TIMEOUT_SECONDS, PIN_HOLD_MAX_MINUTES } from './sessions';
 import { checkPassword } from './password-attempts';
 import { buildProfile, findUserByLoginName, permissionsOf, type UserRow } from './users';
 
@@ -21,6 +21,7 @@ const LOGIN_OTP_PURPOSE = 'login:first';
 
 export function authRoutes(ctx: ServiceContext) {
   const { db, clock, captchas, sessions } = ctx;
+  const pinHoldMaxMinutes = ctx.options.pinHoldMaxMinutes ?? PIN_HOLD_MAX_MINUTES;
   /** The session as the client sees it: profile, and the USB-KEY step or notice. */
   async function sessionReply(session: SessionContext) {
     const certificateStep = session.stage === 'certificate' ? await certificateStepFor(ctx, session.user) : null;
@@ -28,6 +29,7 @@ export function authRoutes(ctx: ServiceContext) {
     return {
       profile: await buildProfile(db, session.user, session.permissions),
       idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
+      pinHoldMaxMinutes,
       certificateStep,
       otpStep,
       certificateNotice: certificateStep || otpStep ? null : await certificateNoticeFor(ctx, session.user.id),
@@ -93,7 +95,14 @@ export function authRoutes(ctx: ServiceContext) {
         const { token } = await sessions.start(user.id, certificateStep ? 'certificate' : otpStep ? 'otp' : 'verified');
         const profile = await buildProfile(db, user, await permissionsOf(db, user.id), previousLogin);
         request.log.info({ userId: user.id, certificateStep: certificateStep?.step ?? null }, 'login');
-        return { token, profile, idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS, certificateStep, otpStep };
+        return {
+          token,
+          profile,
+          idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
+          pinHoldMaxMinutes,
+          certificateStep,
+          otpStep,
+        };
       },
 
       'auth.certificate': async (request) => {

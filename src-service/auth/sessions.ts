@@ -11,6 +11,8 @@ import { atomically } from '../store/tx';
 import type { AccessCache } from './access-cache';
 
 export const IDLE_TIMEOUT_SECONDS = 600;
+/** The bank's default ceiling on a desktop's PIN policy: a USB-KEY kept logged in at most this long. */
+export const PIN_HOLD_MAX_MINUTES = 30;
 const TOUCH_EVERY_MS = 15_000;
 
 export function hashToken(token: string): string {

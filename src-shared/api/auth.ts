@@ -89,6 +89,8 @@ export const LoginReply = z.object({
   token: z.string(),
   profile: Profile,
   idleTimeoutSeconds: z.number().int(),
+  /** The bank's ceiling on keeping a USB-KEY logged in (the desktop's PIN policy), minutes; 0: never. */
+  pinHoldMaxMinutes: z.number().int().min(0).default(0),
   certificateStep: CertificateStep.nullable(),
   otpStep: OtpStep.nullable().default(null),
 });
@@ -106,6 +108,8 @@ export type ChangePasswordRequest = z.infer<typeof ChangePasswordRequest>;
 export const SessionReply = z.object({
   profile: Profile,
   idleTimeoutSeconds: z.number().int(),
+  /** The bank's ceiling on keeping a USB-KEY logged in (the desktop's PIN policy), minutes; 0: never. */
+  pinHoldMaxMinutes: z.number().int().min(0).default(0),
   /** Still waiting for the USB-KEY step when not null. */
   certificateStep: CertificateStep.nullable(),
   otpStep: OtpStep.nullable().default(null),

@@ -123,6 +123,8 @@ export const flowContract = {
   },
   /** 修改 USB-KEY 密码, on the token (a wrong old PIN counts down its tries). */
   'token.changePin': { input: ChangePin, output: z.object({ slotId: z.string() }) },
+  /** 锁定 USB-KEY: the token host logs out every USB-KEY kept logged in under the PIN policy. */
+  'token.lock': { input: none, output: OkReply },
   /** "My token is not found": load a library the user names and say what it is and sees. */
   'token.testLibrary': { input: z.strictObject({ path: z.string().trim().min(1).max(500) }), output: LibraryTest },
   /** 证书测试: sign a test statement and have the service verify it. */

@@ -3,6 +3,7 @@
 // route's schemas.
 import { z } from 'zod';
 import { LANGS } from '../errors';
+import { PinPolicy } from '../token';
 
 export const Language = z.enum(LANGS as ['zh-CN', 'en']);
 
@@ -33,6 +34,8 @@ export const Settings = z.object({
   /** An SKF (GM/T 0016) library path, tried before the known ones; empty: the known ones only. */
   skfLibrary: z.string().trim().max(500),
   language: Language,
+  /** 密码策略: how long the USB-KEY stays logged in after a signature (within the bank's maximum). */
+  pinPolicy: PinPolicy,
 });
 export type Settings = z.infer<typeof Settings>;
 
