@@ -19,6 +19,8 @@ export const SIGNED_FIELDS = {
   login: ['loginName', 'certSerial'],
   signOff: ['loginName', 'certSerial'],
   certificateTest: ['loginName', 'certSerial', 'note'],
+  // 证书更新: the old certificate authorises the new key's request (its SHA-256, hex)
+  renewal: ['loginName', 'certSerial', 'csrDigest'],
   // corporate e-banking instructions (maker)
   sign: ['serial', 'enterprise', 'market', 'memberCode', 'boundAccount'],
   cancel: ['serial', 'enterprise', 'market', 'memberCode', 'detailAccount'],

@@ -41,6 +41,8 @@ export interface HostOps {
       userPin: string;
       keyType: KeyType;
       subject: SubjectName;
+      /** The new key's label (SKF: its container's name); default the holder's name. A renewal's differs. */
+      keyLabel?: string;
     };
     value: { slotId: string; keyId: string; csrPem: string };
   };

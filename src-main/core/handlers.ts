@@ -8,6 +8,7 @@ import { fileFlows } from '../flows/exports';
 import { instructionFlows } from '../flows/instructions';
 import { memberOperationFlows } from '../flows/member-operations';
 import { sessionFlows } from '../flows/session';
+import { renewalFlows } from '../flows/renewal';
 import { signedRequestFlows } from '../flows/signed-requests';
 import type { FlowDeps, Handlers } from './handler-types';
 import { relayHandlers } from './relay';
@@ -20,6 +21,7 @@ export function createHandlers(deps: FlowDeps): Handlers {
     ...appFlows(deps),
     ...sessionFlows(deps),
     ...signedRequestFlows(deps),
+    ...renewalFlows(deps),
     ...instructionFlows(deps),
     ...memberOperationFlows(deps),
     ...fileFlows(deps),

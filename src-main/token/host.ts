@@ -418,7 +418,7 @@ class TokenHost {
       }
       const target = slotId;
       return driver.withLogin(target, args.userPin, true, async (session) => {
-        const key = await driver.generateKeyPair(session, args.keyType, args.subject.commonName);
+        const key = await driver.generateKeyPair(session, args.keyType, args.keyLabel ?? args.subject.commonName);
         const csrPem = await driver.createCsr(session, key, args.keyType, args.subject);
         return { slotId: target, keyId: key.keyId, csrPem };
       });
@@ -456,7 +456,7 @@ class TokenHost {
     }
     const target = slotId;
     return skf.withLogin(target, args.userPin, async (session) => {
-      const container = args.subject.commonName.slice(0, 64);
+      const container = (args.keyLabel ?? args.subject.commonName).slice(0, 64);
       const key = await skf.generateKeyPair(session, container);
       const csrPem = await buildSm2Csr({ x: key.x, y: key.y }, args.subject, (tbs) =>
         skf.signSm2(session, key.keyId, Buffer.from(tbs)),

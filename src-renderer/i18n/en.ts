@@ -86,8 +86,11 @@ const en: typeof zhCN = {
     },
   },
   home: {
-    certificateNotice:
-      'Your certificate (serial {serial}) expires on {date}, in {days} days: have the bank counter renew it.',
+    certificateNotice: 'Your certificate (serial {serial}) expires on {date}, in {days} days: renew it now.',
+    renew: 'Renew certificate',
+    renewIntro:
+      'Renewal makes a new key on your USB-KEY, authorised by a signature of the current certificate; the bank issues the new certificate onto the USB-KEY, and the old one is revoked once the new one is signed off. Check the certificate and enter the USB-KEY PIN.',
+    renewed: 'Certificate renewed: new certificate {serial}, valid until {date}; the old certificate {old} is revoked',
     securityTool: 'Security tool',
     certificateTest: 'Test the certificate',
     certificateTestIntro:

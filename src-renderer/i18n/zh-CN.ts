@@ -86,7 +86,11 @@ export default {
     },
   },
   home: {
-    certificateNotice: '您的数字证书（序列号 {serial}）将于 {date} 到期，还剩 {days} 天，请及时到银行柜面更新。',
+    certificateNotice: '您的数字证书（序列号 {serial}）将于 {date} 到期，还剩 {days} 天，请及时办理证书更新。',
+    renew: '证书更新',
+    renewIntro:
+      '证书更新将在您的 USB-KEY 中生成新的密钥，由当前证书签名授权，银行签发新证书并写入 USB-KEY，新证书签收后旧证书即注销。请核对证书并输入 USB-KEY 密码。',
+    renewed: '证书已更新：新证书 {serial}，有效期至 {date}；旧证书 {old} 已注销',
     securityTool: '安全工具',
     certificateTest: '证书测试',
     certificateTestIntro: '用 USB-KEY 对一段测试内容签名，并由银行验证签名，以检查 USB-KEY 是否可用。',

@@ -19,6 +19,8 @@ export interface IssueInput {
   validityDays?: number;
   /** For tests of expiry: a certificate that started earlier. */
   notBefore?: Date;
+  /** 证书更新: the serial of the certificate this one renews. */
+  renewalOf?: string;
 }
 
 export interface IssuedCertificate {
@@ -149,6 +151,7 @@ async function recordIssued(
       not_after: notAfter.toISOString(),
       status: 'issued',
       issued_at: ctx.clock.nowIso(),
+      renewal_of: input.renewalOf ?? null,
     })
     .execute();
   await retireSuperseded(ctx, userId, serial);

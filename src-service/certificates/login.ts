@@ -1,12 +1,14 @@
 // The USB-KEY half of a corporate login: which step the user is at, and the
 // notice shown when the certificate runs out within 30 days.
+import { RENEWAL_WINDOW_DAYS } from '../../src-shared/api/certificates';
 import { AppError } from '../../src-shared/errors';
 import type { CertificateNotice, CertificateStep } from '../../src-shared/api/auth';
 import type { UserRow } from '../auth/users';
 import type { ServiceContext } from '../context';
 import { issueChallenge } from './signatures';
 
-export const EXPIRY_NOTICE_DAYS = 30;
+/** The notice and 证书更新 open together. */
+export const EXPIRY_NOTICE_DAYS = RENEWAL_WINDOW_DAYS;
 
 /** Corporate e-banking users and corporate members sign with a USB-KEY; individuals use SMS codes. */
 export async function needsCertificate(ctx: ServiceContext, user: UserRow): Promise<boolean> {

@@ -5,6 +5,7 @@ import { certificateRoutes as table } from '../../src-shared/routes/certificates
 import type { ServiceContext } from '../context';
 import { requireSession } from '../http/guard';
 import { registerRoutes } from '../http/routes';
+import { renewCertificate, signOffRenewal } from './renewal';
 import { CHALLENGE_TTL_SECONDS, issueChallenge, verifySigned } from './signatures';
 
 export function certificateRoutes(ctx: ServiceContext) {
@@ -53,5 +54,10 @@ export function certificateRoutes(ctx: ServiceContext) {
         });
         return { verified: true as const, serial: cert.serial, signedAt: request.body.signature!.time };
       },
+
+      'certificates.renew': async (request) => renewCertificate(ctx, requireSession(request).user, request.body),
+
+      'certificates.renewalSignOff': async (request) =>
+        signOffRenewal(ctx, requireSession(request).user, request.body.signature),
     });
 }

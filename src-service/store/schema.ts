@@ -143,6 +143,8 @@ export interface CertificatesTable {
   activated_at: string | null;
   revoked_at: string | null;
   revoke_reason: string | null;
+  /** The certificate this one renews (证书更新); revoked once this one is signed off. */
+  renewal_of: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ChallengesTable {

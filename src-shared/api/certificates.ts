@@ -26,7 +26,30 @@ export const MyCertificate = z.object({
 });
 export type MyCertificate = z.infer<typeof MyCertificate>;
 
-export const ChallengeRequest = z.strictObject({ purpose: z.enum(['certificateTest']) });
+export const ChallengeRequest = z.strictObject({
+  purpose: z.enum(['certificateTest', 'renewal', 'renewalSignOff']),
+});
+
+/** 证书更新 opens this many days before the activated certificate expires (the login's notice too). */
+export const RENEWAL_WINDOW_DAYS = 30;
+
+/** A new key's request, authorised by a signature of the certificate it renews. */
+export const RenewalRequest = z.strictObject({
+  csrPem: z.string().min(100).max(8000),
+  signature: SignatureEnvelope,
+});
+export const RenewalReply = z.object({
+  serial: z.string(),
+  certificateDer: z.string(),
+  notAfter: z.string(),
+  keyType: KeyType,
+});
+export type RenewalReply = z.infer<typeof RenewalReply>;
+
+/** The renewed certificate signed off by its own key: it is activated and the old one revoked. */
+export const RenewalSignOffRequest = z.strictObject({ signature: SignatureEnvelope });
+export const RenewalSignOffReply = z.object({ serial: z.string(), revoked: z.string(), notAfter: z.string() });
+export type RenewalSignOffReply = z.infer<typeof RenewalSignOffReply>;
 export const ChallengeReply = z.object({
   challenge: z.string(),
   issuedAt: z.string(),

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { CaptchaReply, LoginRequest, SessionReply } from '../api/auth';
 import { FieldIssueSchema, OkReply } from '../api/common';
-import { CertificateTestReply } from '../api/certificates';
+import { CertificateTestReply, RenewalSignOffReply } from '../api/certificates';
 import { DemoEventResult, DemoTrade } from '../api/demo';
 import {
   MEMBER_OPERATIONS,
@@ -127,6 +127,14 @@ export const flowContract = {
   'token.lock': { input: none, output: OkReply },
   /** "My token is not found": load a library the user names and say what it is and sees. */
   'token.testLibrary': { input: z.strictObject({ path: z.string().trim().min(1).max(500) }), output: LibraryTest },
+  /**
+   * 证书更新: a new key on the token, certified on the old certificate's signature, written
+   * back and signed off; the PIN is needed (a new key is made), even while the token is kept logged in.
+   */
+  'certificates.renew': {
+    input: z.strictObject({ sign: SignWith.extend({ pin: z.string().min(4).max(64) }) }),
+    output: RenewalSignOffReply,
+  },
   /** 证书测试: sign a test statement and have the service verify it. */
   'certificates.test': { input: z.strictObject({ sign: SignWith }), output: CertificateTestReply },
   /** Unlock a user or reset a password: signed by the administrator, effective at once. */

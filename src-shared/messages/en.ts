@@ -177,6 +177,11 @@ export const en: SharedMessages = {
     CERT_NOT_ACTIVATED: 'The certificate has not been signed off yet; sign it off first',
     CERT_NONE_ISSUED: 'You have no usable certificate (USB-KEY) yet; the bank counter issues it',
     CERT_ALREADY_ACTIVATED: 'The certificate is already signed off',
+    CERT_RENEWAL_TOO_EARLY: 'Certificate renewal opens {days} days before expiry, from {date}',
+    CERT_RENEWAL_PENDING:
+      'This certificate has been renewed already; sign off the new certificate, or see the bank counter',
+    CERT_RENEWAL_SAME_KEY: 'Certificate renewal needs a new key on the USB-KEY, not the old one',
+    CERT_RENEWAL_NONE: 'This certificate is not a renewal waiting for sign-off',
     CERT_CSR_INVALID: 'Invalid certificate request: {reason}',
     CERT_UNTRUSTED: "This certificate was not issued by the bank's CA",
     BANK_KEYS_NOT_CONFIGURED:

@@ -158,6 +158,10 @@ export const zhCN = {
     CERT_NOT_ACTIVATED: '证书尚未签收，请先完成证书签收',
     CERT_NONE_ISSUED: '您还没有可用的数字证书（USB-KEY），请到银行柜面办理',
     CERT_ALREADY_ACTIVATED: '证书已签收',
+    CERT_RENEWAL_TOO_EARLY: '证书到期前 {days} 天起才可更新，请于 {date} 起办理',
+    CERT_RENEWAL_PENDING: '该证书已申请更新，请签收新证书，或到银行柜面办理',
+    CERT_RENEWAL_SAME_KEY: '证书更新须在 USB-KEY 中生成新的密钥，不能沿用旧密钥',
+    CERT_RENEWAL_NONE: '该证书不是待签收的更新证书',
     CERT_CSR_INVALID: '证书请求无效：{reason}',
     CERT_UNTRUSTED: '该证书不是本行 CA 签发的，不予受理',
     BANK_KEYS_NOT_CONFIGURED:

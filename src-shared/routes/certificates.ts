@@ -8,6 +8,10 @@ import {
   ChallengeReply,
   ChallengeRequest,
   MyCertificate,
+  RenewalReply,
+  RenewalRequest,
+  RenewalSignOffReply,
+  RenewalSignOffRequest,
 } from '../api/certificates';
 import { defineRoutes } from './define';
 
@@ -36,5 +40,23 @@ export const certificateRoutes = defineRoutes('certificates', {
     audience: 'desktop',
     flowOnly: true,
     summary: 'Sign a test statement with the activated certificate and have it verified',
+  },
+  'certificates.renew': {
+    method: 'POST',
+    path: '/certificates/renew',
+    input: RenewalRequest,
+    reply: RenewalReply,
+    audience: 'desktop',
+    flowOnly: true,
+    summary: '证书更新: certify a new key on the token, authorised by a signature of the expiring certificate',
+  },
+  'certificates.renewalSignOff': {
+    method: 'POST',
+    path: '/certificates/renew/sign-off',
+    input: RenewalSignOffRequest,
+    reply: RenewalSignOffReply,
+    audience: 'desktop',
+    flowOnly: true,
+    summary: 'Sign off the renewed certificate with its own key: it is activated, the old one revoked',
   },
 });

@@ -1,4 +1,18 @@
-import { changePassword, DEMO_TOKEN_PIN, expect, login, setLanguage, snap, snapBoth, test } from './fixtures';
+import {
+  advanceClock,
+  changePassword,
+  DEMO_TOKEN_PIN,
+  enter,
+  expect,
+  login,
+  logout,
+  NEW_PASSWORD,
+  setLanguage,
+  signWithToken,
+  snap,
+  snapBoth,
+  test,
+} from './fixtures';
 
 test('the demo reviewer signs off the certificate at first login, and logs in signed with it next time', async ({
   page,
@@ -133,4 +147,71 @@ test('an SM2 USB-KEY (国密, on the SKF simulator): first login with sign-off, 
   await page.getByTestId('pin-input').fill('654321');
   await page.getByTestId('sign-submit').click();
   await expect(page.getByTestId('home')).toBeVisible();
+});
+
+test('the PIN policy keeps an SM2 USB-KEY logged in until it is locked or the user logs out, and 证书更新 renews the certificate on the key', async ({
+  page,
+  shell,
+}) => {
+  test.setTimeout(300_000);
+  await page.goto(shell.launchUrl);
+  // 密码策略: keep the USB-KEY logged in for 10 minutes after a signature
+  await page.getByTestId('open-settings').click();
+  await page.getByTestId('pin-policy').getByText('签名后保持登录').click();
+  await page.getByRole('button', { name: '保存' }).click();
+  await expect(page.getByText('设置已保存')).toBeVisible();
+  await snapBoth(page, 'settings-pin-policy');
+  await page.goBack();
+
+  await enter(page, 'trade.operator', true); // the sign-off typed the PIN once
+  // within the window the next signature needs no PIN
+  await page.getByTestId('certificate-test').click();
+  await expect(page.getByTestId('pin-held')).toBeVisible();
+  await expect(page.getByTestId('pin-input')).toBeHidden();
+  await snapBoth(page, 'sign-held');
+  await page.getByTestId('sign-submit').click();
+  await expect(page.getByText('证书测试通过')).toBeVisible();
+  // 锁定 USB-KEY: the next signature asks for the PIN again
+  await page.getByTestId('token-indicator').click();
+  await expect(page.getByTestId('token-held')).toBeVisible();
+  await snapBoth(page, 'token-held');
+  // switching the language closed the popover
+  if (!(await page.getByTestId('token-lock').isVisible())) await page.getByTestId('token-indicator').click();
+  await page.getByTestId('token-lock').click();
+  await expect(page.getByTestId('token-held')).toBeHidden();
+  await page.getByTestId('certificate-test').click();
+  await signWithToken(page);
+  await expect(page.getByText('证书测试通过').first()).toBeVisible();
+
+  // 705 days on: the certificate (valid 730) expires in 25 days; logging out ended the kept login
+  await logout(page);
+  await advanceClock(page, 360 * 86_400);
+  await advanceClock(page, 345 * 86_400);
+  // the captcha on the login page was issued 705 days ago: take a fresh one
+  const captcha = page.getByTestId('captcha-image').locator('img');
+  const stale = await captcha.getAttribute('src');
+  await page.getByTestId('captcha-image').click();
+  await expect(captcha).not.toHaveAttribute('src', stale!);
+  await login(page, 'trade.operator', NEW_PASSWORD);
+  await expect(page.getByTestId('certificate-step')).toBeVisible({ timeout: 60_000 });
+  await page.getByTestId('certificate-sign').click();
+  await expect(page.getByTestId('pin-input')).toBeVisible();
+  await page.getByTestId('pin-input').fill(DEMO_TOKEN_PIN);
+  await page.getByTestId('sign-submit').click();
+  await expect(page.getByTestId('certificate-notice')).toContainText(/还剩 2[45] 天/);
+  await snapBoth(page, 'home-renewal-notice');
+
+  // 证书更新: a new key on the USB-KEY; the PIN is asked even while the key is kept logged in
+  await page.getByTestId('certificate-renew').click();
+  await expect(page.getByTestId('pin-input')).toBeVisible();
+  await snapBoth(page, 'renew-dialog');
+  await signWithToken(page);
+  await expect(page.getByText('证书已更新')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('certificate-notice')).toBeHidden();
+  await snap(page, 'home-renewed.zh-CN');
+
+  // the next login signs with the new certificate
+  await logout(page);
+  await enter(page, 'trade.operator', false);
+  await expect(page.getByTestId('certificate-notice')).toBeHidden();
 });

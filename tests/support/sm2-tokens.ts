@@ -131,8 +131,8 @@ export function opensslVerifiesSm2(point: Sm2Point, signed: SignedByToken): { ok
   }
 }
 
-/** openssl's check that a certificate was signed by the CA certificate (SM3withSM2, standard ID). */
-export function opensslVerifiesCertificate(cert: Uint8Array, ca: Uint8Array): { ok: boolean; out: string } {
+/** openssl's check that a certificate was signed by the CA certificate (SM3withSM2 with the standard ID, unless `sm2` is false). */
+export function opensslVerifiesCertificate(cert: Uint8Array, ca: Uint8Array, sm2 = true): { ok: boolean; out: string } {
   const dir = mkdtempSync(join(tmpdir(), 'sk-openssl-'));
   try {
     const pem = (der: Uint8Array) => x509.PemConverter.encode(Uint8Array.from(der).buffer, 'CERTIFICATE');
@@ -140,7 +140,13 @@ export function opensslVerifiesCertificate(cert: Uint8Array, ca: Uint8Array): { 
     writeFileSync(join(dir, 'cert.pem'), pem(cert));
     const run = spawnSync(
       'openssl',
-      ['verify', '-CAfile', join(dir, 'ca.pem'), '-vfyopt', `distid:${SM2_SIGNER_ID}`, join(dir, 'cert.pem')],
+      [
+        'verify',
+        '-CAfile',
+        join(dir, 'ca.pem'),
+        ...(sm2 ? ['-vfyopt', `distid:${SM2_SIGNER_ID}`] : []),
+        join(dir, 'cert.pem'),
+      ],
       { encoding: 'utf8' },
     );
     const out = `${run.stdout}${run.stderr}`;

@@ -14,10 +14,10 @@ export interface SoftKey {
   keyType: 'rsa' | 'ec';
 }
 
-/** A key held elsewhere (an SM2 key in an SKF container): it signs asynchronously, as a token does. */
+/** A key held elsewhere (an SM2 key in an SKF container, a key on a token): it signs asynchronously, as a token does. */
 export interface HeldKey {
   serial: string;
-  keyType: 'sm2';
+  keyType: 'rsa' | 'ec' | 'sm2';
   sign(bytes: Uint8Array): Promise<Uint8Array>;
 }
 
@@ -73,7 +73,7 @@ export async function issueSoftKey(
 
 /** signEnvelope for a key of either sort: what the harness's helpers use, so a test may hand them a token's key. */
 export async function signEnvelopeWith(key: TestKey, payload: SignedPayload): Promise<SignatureEnvelope> {
-  if (key.keyType !== 'sm2') return signEnvelope(key, payload);
+  if (!('sign' in key)) return signEnvelope(key, payload);
   const signature = await key.sign(canonicalBytes(payload));
   return {
     certSerial: key.serial,

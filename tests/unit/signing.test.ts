@@ -38,6 +38,7 @@ const values = {
   details: '张三',
   loginName: 'demo.operator',
   certSerial: '0A1B2C',
+  csrDigest: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
   note: 'SettleKey certificate test / 证书测试',
   unsigned: 'never encoded',
 };
@@ -62,6 +63,12 @@ const EXPECTED: Record<SignedKind, string> = {
     'loginName=demo.operator',
     'certSerial=0A1B2C',
     'note=SettleKey certificate test / 证书测试',
+  ),
+  renewal: text(
+    'kind=renewal',
+    'loginName=demo.operator',
+    'certSerial=0A1B2C',
+    'csrDigest=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
   ),
   sign: text(
     'kind=sign',

@@ -27,6 +27,7 @@ import { refusalKnobToMarket } from './017_refusal_knob_to_market';
 import { receipts } from './018_receipts';
 import { sm2KeyType } from './019_sm2_key_type';
 import { bankSm2Ca } from './020_bank_sm2_ca';
+import { certificateRenewal } from './021_certificate_renewal';
 
 /** In order; each key is its file's name. */
 export const MIGRATIONS: Readonly<Record<string, (dialect: DialectName) => Migration>> = {
@@ -50,6 +51,7 @@ export const MIGRATIONS: Readonly<Record<string, (dialect: DialectName) => Migra
   '018_receipts': receipts,
   '019_sm2_key_type': sm2KeyType,
   '020_bank_sm2_ca': bankSm2Ca,
+  '021_certificate_renewal': certificateRenewal,
 };
 
 type AnyDb = Kysely<any>;
