@@ -18,6 +18,15 @@ import {
 } from '../src-shared/token';
 import { explainLoadFailure } from './module-paths';
 import { signingProvider } from './x509-signing';
+import {
+  isSm2KeyType,
+  sm2MechanismFor,
+  sm2SignatureFromToken,
+  sm2TokenInput,
+  type Sm2Mechanism,
+} from './sm2-mechanisms';
+import { pointFromUncompressed } from './sm2';
+import { readSm2Certificate } from './sm2-x509';
 import { pinStateFromFlags, toTokenError, wrongPinError } from './pkcs11-errors';
 
 type Handle = Buffer;
@@ -57,7 +66,14 @@ export class Pkcs11Driver {
   /** Sessions open right now; re-initialising while one is open would pull it away. */
   private openSessions = 0;
 
-  constructor(readonly modulePath: string) {}
+  /**
+   * @param sm2Mechanisms a user's own vendor entries (SETTLEKEY_SM2_MECHANISMS_FILE), tried
+   *   before the built-in table for a vendor module's SM2 keys.
+   */
+  constructor(
+    readonly modulePath: string,
+    private readonly sm2Mechanisms: readonly Sm2Mechanism[] = [],
+  ) {}
 
   load(): void {
     try {
@@ -299,22 +315,70 @@ export class Pkcs11Driver {
   }
 
   /** The one private key whose CKA_ID is keyId; none or several is an error the user can read. */
-  privateKey(s: LoggedIn, keyId: string): { handle: Handle; keyType: KeyType } {
+  privateKey(s: LoggedIn, keyId: string): { handle: Handle; keyType: KeyType; keyId: string; ckk: number } {
     const keys = this.findObjects(s.session, [
       { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
       { type: pkcs11js.CKA_ID, value: Buffer.from(keyId, 'hex') },
     ]);
     if (keys.length === 0) throw new AppError('TOKEN_KEY_NOT_FOUND', { keyId });
     if (keys.length > 1) throw new AppError('TOKEN_KEY_AMBIGUOUS', { keyId });
-    return { handle: keys[0], keyType: this.keyTypeOf(s.session, keys[0]) };
+    const ckk = this.ckkOf(s.session, keys[0]);
+    return { handle: keys[0], keyType: this.keyTypeFrom(ckk), keyId, ckk };
+  }
+
+  /** CKA_KEY_TYPE: a CK_ULONG in the host's byte order; vendor SM2 types (0x8000xxxx) fit the low 32 bits. */
+  private ckkOf(session: Handle, handle: Handle): number {
+    const [type] = this.lib.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_KEY_TYPE }]);
+    const raw = type.value as Buffer;
+    return endianness() === 'LE' ? raw.readUInt32LE(0) : raw.readUInt32BE(raw.length - 4);
+  }
+
+  private keyTypeFrom(ckk: number): KeyType {
+    if (ckk === pkcs11js.CKK_EC) return 'ec';
+    return isSm2KeyType(ckk, this.sm2Mechanisms) ? 'sm2' : 'rsa';
   }
 
   private keyTypeOf(session: Handle, handle: Handle): KeyType {
-    const [type] = this.lib.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_KEY_TYPE }]);
-    // CK_ULONG in the host's byte order; key types are small numbers, so the low 32 bits say it.
-    const raw = type.value as Buffer;
-    const value = endianness() === 'LE' ? raw.readUInt32LE(0) : raw.readUInt32BE(raw.length - 4);
-    return value === pkcs11js.CKK_EC ? 'ec' : 'rsa';
+    return this.keyTypeFrom(this.ckkOf(session, handle));
+  }
+
+  /**
+   * A vendor SM2 key's public point, from its public object's CKA_EC_POINT (the
+   * bare 04‖x‖y, or wrapped in a DER OCTET STRING as PKCS#11 asks): a pre-hashed
+   * mechanism needs it for Z.
+   */
+  private sm2PointOf(session: Handle, keyId: string) {
+    const [pub] = this.findObjects(session, [
+      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY },
+      { type: pkcs11js.CKA_ID, value: Buffer.from(keyId, 'hex') },
+    ]);
+    if (!pub) throw new AppError('TOKEN_KEY_NOT_FOUND', { keyId });
+    const [point] = this.lib.C_GetAttributeValue(session, pub, [{ type: pkcs11js.CKA_EC_POINT }]);
+    const raw = point.value as Buffer;
+    return pointFromUncompressed(raw.length === 67 && raw[0] === 0x04 && raw[1] === 65 ? raw.subarray(2) : raw);
+  }
+
+  /**
+   * SM2 on a vendor's PKCS#11 module: the mechanism, its input (the message, or
+   * SM3(Z‖M) computed here — Electron has no SM3) and its output form (DER or
+   * r‖s) come from the vendor table; the result is always r‖s.
+   */
+  private async signSm2(
+    s: LoggedIn,
+    key: { handle: Handle; keyId: string; ckk: number },
+    data: Buffer,
+    mechanisms: number[],
+  ): Promise<Buffer> {
+    const entry = sm2MechanismFor(this.modulePath, mechanisms, key.ckk, this.sm2Mechanisms);
+    if (!entry) throw new AppError('TOKEN_MECHANISM_UNSUPPORTED');
+    const input = entry.input === 'message' ? data : sm2TokenInput(entry, this.sm2PointOf(s.session, key.keyId), data);
+    try {
+      this.lib.C_SignInit(s.session, { mechanism: entry.mechanism }, key.handle);
+      const output = await this.lib.C_SignAsync(s.session, Buffer.from(input), Buffer.alloc(1024));
+      return Buffer.from(sm2SignatureFromToken(entry, output));
+    } catch (error) {
+      throw toTokenError(error);
+    }
   }
 
   /** The public half stored under keyId as SPKI DER, or null when the token has none. */
@@ -335,11 +399,15 @@ export class Pkcs11Driver {
    */
   async sign(
     s: LoggedIn,
-    key: { handle: Handle; keyType: KeyType },
+    key: { handle: Handle; keyType: KeyType; keyId?: string; ckk?: number },
     data: Buffer,
     options: SignOptions = {},
   ): Promise<Buffer> {
     const mechanisms = options.mechanisms ?? s.mechanisms;
+    if (key.keyType === 'sm2') {
+      if (key.keyId === undefined || key.ckk === undefined) throw new AppError('TOKEN_MECHANISM_UNSUPPORTED');
+      return this.signSm2(s, { handle: key.handle, keyId: key.keyId, ckk: key.ckk }, data, mechanisms);
+    }
     let mechanism: number;
     let input: Buffer;
     if (key.keyType === 'rsa') {
@@ -575,10 +643,11 @@ export function describeCertificate(
   publicKeys: number,
 ): TokenCertificate {
   const cert = new x509.X509Certificate(new Uint8Array(der));
-  const algorithm = cert.publicKey.algorithm.name;
+  // An SM2 key (a vendor module's): told by its curve, which WebCrypto does not know.
+  const sm2 = readSm2Certificate(new Uint8Array(der)).point !== null;
   return {
     ...certificateFields(slotId, keyId, label, cert),
-    keyType: algorithm === 'ECDSA' ? 'ec' : 'rsa',
+    keyType: sm2 ? 'sm2' : cert.publicKey.algorithm.name === 'ECDSA' ? 'ec' : 'rsa',
     paired: publicKeys === 1,
     pairingProblem: publicKeys === 0 ? 'noKey' : publicKeys > 1 ? 'severalKeys' : 'none',
   };

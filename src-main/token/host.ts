@@ -5,7 +5,7 @@
 // watches for tokens coming and going, and does what a request asks with the
 // PIN it carries, which it never keeps.
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { AppError } from '../../src-shared/errors';
 import type { LibraryTest, LibraryTried, TokenCertificate, TokenInfo, TokenStatus } from '../../src-shared/token';
 import { FILE_SLOT_PREFIX, FileCertificateStore } from './file-store';
@@ -16,6 +16,7 @@ import type { HostConfig, HostMessage, HostOp, HostOps, HostRequest } from '../.
 import { isSkfSlot, SETTLEKEY_APPLICATION, SkfDriver, type SkfSession } from '../../src-token/skf-driver';
 import { knownSkfLibraries, SKF_SIMULATOR_VENDOR, skfSimulatorLibrary } from '../../src-token/skf-libraries';
 import { buildSm2Csr } from '../../src-token/sm2-x509';
+import { parseSm2Mechanisms, type Sm2Mechanism } from '../../src-token/sm2-mechanisms';
 
 const POLL_MS = Number(process.env.SETTLEKEY_TOKEN_POLL_MS ?? 1000);
 
@@ -29,6 +30,22 @@ const parentPort = (process as unknown as { parentPort?: Port }).parentPort;
 function post(message: HostMessage): void {
   if (parentPort) parentPort.postMessage(message);
   else process.send?.(message);
+}
+
+/**
+ * A user's own vendor SM2 mechanisms (the same fields as the built-in table), from the JSON file
+ * SETTLEKEY_SM2_MECHANISMS_FILE names: for a vendor PKCS#11 module the table does not know yet.
+ */
+function userSm2Mechanisms(): Sm2Mechanism[] {
+  const file = process.env.SETTLEKEY_SM2_MECHANISMS_FILE;
+  if (!file) return [];
+  try {
+    return parseSm2Mechanisms(JSON.parse(readFileSync(file, 'utf8')));
+  } catch (error) {
+    // told in the host's log; the built-in table still applies
+    console.error(`SETTLEKEY_SM2_MECHANISMS_FILE ${file} is not a list of SM2 mechanism entries:`, error);
+    return [];
+  }
 }
 
 /** PIN tries of an SKF application the demo and the counter issue (GM/T 0016 leaves it to the issuer). */
@@ -89,7 +106,7 @@ class TokenHost {
       error: null,
     };
     if (path) {
-      const driver = new Pkcs11Driver(path);
+      const driver = new Pkcs11Driver(path, userSm2Mechanisms());
       try {
         driver.load();
         this.driver = driver;

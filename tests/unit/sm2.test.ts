@@ -19,6 +19,7 @@ import {
   verifySm2,
   type Sm2Point,
 } from '../../src-token/sm2';
+import { describeCertificate } from '../../src-token/pkcs11-driver';
 import { buildSm2Certificate, buildSm2Csr, readSm2Csr, sm2Issued, sm2NameDer, sm2Spki } from '../../src-token/sm2-x509';
 import {
   parseSm2Mechanisms,
@@ -182,6 +183,14 @@ describe('SM2 requests and certificates (GM/T 0015)', () => {
     const changed = leaf.slice();
     changed[changed.indexOf(0x7f, 10) + 1] ^= 1; // the serial's second byte
     expect(sm2Issued(changed, caDer)).toBe(false);
+
+    // On a vendor's PKCS#11 token the same certificate is listed as an SM2 one (WebCrypto knows no SM2 curve).
+    expect(describeCertificate('0001', 'ab', 'demo.op1', Buffer.from(leaf), 1)).toMatchObject({
+      keyType: 'sm2',
+      serial: '7F01',
+      subjectCommonName: 'demo.op1',
+      paired: true,
+    });
   });
 });
 
