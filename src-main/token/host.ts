@@ -4,7 +4,6 @@
 // crashes takes down only this process (the main process restarts it). It
 // watches for tokens coming and going, and does what a request asks with the
 // PIN it carries, which it never keeps.
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { AppError } from '../../src-shared/errors';
 import type { LibraryTest, LibraryTried, TokenCertificate, TokenInfo, TokenStatus } from '../../src-shared/token';
@@ -13,9 +12,9 @@ import { findKnownModule, knownModules } from '../../src-token/module-paths';
 import { Pkcs11Driver, slotIdOf, type LoggedIn } from '../../src-token/pkcs11-driver';
 import { toTokenError } from '../../src-token/pkcs11-errors';
 import type { HostConfig, HostMessage, HostOp, HostOps, HostRequest } from '../../src-token/protocol';
-import { isSkfSlot, SETTLEKEY_APPLICATION, SkfDriver, type SkfSession } from '../../src-token/skf-driver';
+import { isSkfSlot, SkfDriver, type SkfSession } from '../../src-token/skf-driver';
+import { blankSkfDevice, issueSm2Key } from '../../src-token/skf-provision';
 import { knownSkfLibraries, SKF_SIMULATOR_VENDOR, skfSimulatorLibrary } from '../../src-token/skf-libraries';
-import { buildSm2Csr } from '../../src-token/sm2-x509';
 import { parseSm2Mechanisms, type Sm2Mechanism } from '../../src-token/sm2-mechanisms';
 
 const POLL_MS = Number(process.env.SETTLEKEY_TOKEN_POLL_MS ?? 1000);
@@ -47,9 +46,6 @@ function userSm2Mechanisms(): Sm2Mechanism[] {
     return [];
   }
 }
-
-/** PIN tries of an SKF application the demo and the counter issue (GM/T 0016 leaves it to the issuer). */
-const SKF_PIN_RETRIES = 6;
 
 /** The SKF libraries to try: Settings' first, then the simulator where one is set up, then the known install paths. */
 function skfCandidates(config: HostConfig): Omit<LibraryTried, 'present' | 'loaded' | 'error'>[] {
@@ -442,43 +438,19 @@ class TokenHost {
     }, args.slotId);
   }
 
-  /**
-   * An SM2 key on an SKF device: a blank device issued first (the SettleKey
-   * application, its admin PIN from `init.soPin`) — on the simulator a new
-   * device is made, since a real one is plugged in — then the key made in a
-   * container named after the holder and the request signed in it.
-   */
+  /** An SM2 key on an SKF device (src-token/skf-provision.ts): a blank or simulated device issued first with `init`. */
   private async provisionSkf(args: HostOps['provision']['args']): Promise<HostOps['provision']['value']> {
     if (args.keyType !== 'sm2') throw new AppError('TOKEN_MECHANISM_UNSUPPORTED');
-    let slotId = args.slotId;
-    let skf: SkfDriver;
-    if (slotId) {
-      skf = this.skfFor(slotId);
-    } else {
-      if (!args.init) throw new AppError('TOKEN_NOT_PRESENT');
-      const blank = this.skf.flatMap((d) => d.uninitializedSlots().map((s) => ({ d, s })))[0];
-      const simulator = this.skf.find((d) => d.isSimulator);
-      if (blank) {
-        skf = blank.d;
-        slotId = blank.s;
-      } else if (simulator) {
-        skf = simulator;
-        // The device's name is its label ("SK <login name>"), as a SoftHSM2 token's label is.
-        const device = args.init.label.replace(/[/\\]/g, '-').slice(0, 31);
-        slotId = simulator.createDevice(device, `SKF${randomBytes(5).toString('hex').toUpperCase()}`);
-      } else {
-        throw new AppError('TOKEN_NOT_PRESENT');
-      }
-      skf.initApplication(slotId, SETTLEKEY_APPLICATION, args.init.soPin, args.userPin, SKF_PIN_RETRIES);
-    }
-    const target = slotId;
-    return skf.withLogin(target, args.userPin, async (session) => {
-      const container = (args.keyLabel ?? args.subject.commonName).slice(0, 64);
-      const key = await skf.generateKeyPair(session, container);
-      const csrPem = await buildSm2Csr({ x: key.x, y: key.y }, args.subject, (tbs) =>
-        skf.signSm2(session, key.keyId, Buffer.from(tbs)),
-      );
-      return { slotId: target, keyId: key.keyId, csrPem };
+    if (!args.slotId && !args.init) throw new AppError('TOKEN_NOT_PRESENT');
+    const target = args.slotId
+      ? { driver: this.skfFor(args.slotId), slotId: args.slotId }
+      : blankSkfDevice(this.skf, args.init!.label);
+    return issueSm2Key(target.driver, target.slotId, {
+      init: args.init,
+      userPin: args.userPin,
+      subject: args.subject,
+      container: args.keyLabel,
+      newDevice: !args.slotId,
     });
   }
 

@@ -6,6 +6,9 @@ import { canonicalBytes } from '../../src-shared/signing';
 import { sqlite } from '../support/databases';
 import { startHarness, type Harness } from '../support/service-harness';
 import { SoftHsm, SOFTHSM_MODULE, TEST_PIN, TEST_SO_PIN } from '../support/softhsm';
+import { opensslVerifiesCertificate, SKF_LIBRARY } from '../support/sm2-tokens';
+import { SkfDriver } from '../../src-token/skf-driver';
+import { join } from 'node:path';
 
 describe('npm run counter -- issue-token / revoke', () => {
   let hsm: SoftHsm;
@@ -21,13 +24,13 @@ describe('npm run counter -- issue-token / revoke', () => {
     hsm?.cleanup();
   });
 
-  const counter = (args: string[], stdin = '') =>
+  const counter = (args: string[], stdin = '', env: NodeJS.ProcessEnv = {}) =>
     spawnSync(
       process.execPath,
       ['--import', 'tsx', 'src-service/commands/counter/cli.ts', '--db', h.database, ...args],
       {
         input: stdin,
-        env: hsm.env(),
+        env: { ...hsm.env(), ...env },
         encoding: 'utf8',
         timeout: 60_000,
       },
@@ -74,6 +77,69 @@ describe('npm run counter -- issue-token / revoke', () => {
         },
       });
       expect(res.statusCode).toBe(200);
+    } finally {
+      driver.close();
+    }
+  });
+
+  it("issues an SM2 USB-KEY over SKF: the application on a new device, the key in its container, the SM2 CA's certificate written back; the user signs off with it", async () => {
+    const devices = join(hsm.dir, 'skf-devices');
+    // The service made its SM2 CA (in its stand-in SM2 HSM) before; the counter uses it as recorded.
+    await h.ctx.bankKeys.sm2.certificate();
+    const run = counter(
+      ['issue-token', 'trade.operator', '--token-label', 'SK trade.operator', '--init', '--key-type', 'sm2'],
+      `${TEST_PIN}\n${TEST_SO_PIN}\n`,
+      { SETTLEKEY_SKF_SOFT_DIR: devices, SETTLEKEY_SKF_SOFT_LIBRARY: SKF_LIBRARY },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/USB-KEY issued to trade.operator on SKF device "SK trade.operator"/);
+    const serial = /certificate: serial ([0-9A-F]+) \(SM3withSM2/.exec(run.stdout)![1];
+
+    process.env.SETTLEKEY_SKF_SOFT_DIR = devices;
+    const driver = new SkfDriver(SKF_LIBRARY);
+    driver.load();
+    try {
+      const device = driver.tokens().find((t) => t.label === 'SK trade.operator')!;
+      const [cert] = driver.certificates(device.slotId);
+      expect(cert).toMatchObject({ serial, subjectCommonName: 'trade.operator', keyType: 'sm2', paired: true });
+      // the certificate on the device is the one recorded, and openssl verifies it against the SM2 CA
+      const recorded = await h.ctx.db
+        .selectFrom('certificates')
+        .select(['certificate_der', 'key_type'])
+        .where('serial', '=', serial)
+        .executeTakeFirstOrThrow();
+      expect(recorded.key_type).toBe('sm2');
+      const verified = opensslVerifiesCertificate(
+        Buffer.from(recorded.certificate_der, 'base64'),
+        await h.ctx.bankKeys.sm2.certificate(),
+      );
+      expect(verified.ok, verified.out).toBe(true);
+
+      const login = await h.login('trade.operator', 'Demo1234', { certificate: false });
+      expect(login.body.certificateStep).toMatchObject({ step: 'signOff', serials: [serial] });
+      const step = login.body.certificateStep;
+      const time = h.clock.nowIso();
+      const payload = {
+        kind: 'signOff' as const,
+        loginName: 'trade.operator',
+        certSerial: serial,
+        challenge: step.challenge,
+        time,
+      };
+      const signature = await driver.withLogin(device.slotId, TEST_PIN, (s) =>
+        driver.signSm2(s, cert.keyId, Buffer.from(canonicalBytes(payload))),
+      );
+      const res = await h.request({
+        method: 'POST',
+        url: '/auth/certificate',
+        token: login.token,
+        body: {
+          step: 'signOff',
+          signature: { certSerial: serial, challenge: step.challenge, time, signature: signature.toString('base64') },
+        },
+      });
+      expect(res.statusCode, res.body).toBe(200);
     } finally {
       driver.close();
     }

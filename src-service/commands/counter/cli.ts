@@ -2,6 +2,7 @@
 // The database defaults to SETTLEKEY_DB, else the embedded default's file.
 // PINs are read from standard input (a prompt without echo on a terminal),
 // never from the command line.
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { AppError, errorMessage } from '../../../src-shared/errors';
 import { defaultDatabaseOn } from '../../../src-shared/user-data';
 import { findKnownModule } from '../../../src-token/module-paths';
+import { knownSkfLibraries, skfSimulatorLibrary } from '../../../src-token/skf-libraries';
 import { createContext } from '../../context';
 import { SERVICE_VERSION } from '../../server';
 import { openStore } from '../../store/db';
@@ -25,9 +27,13 @@ import {
 
 const USAGE = `usage: npm run counter -- [--db PATH|postgres://…] <command>
   unlock-user <login-name>          clear a user's password lock
-  issue-token <login-name> --token-label LABEL [--init] [--module PATH] [--key-type rsa|ec] [--days N]
+  issue-token <login-name> --token-label LABEL [--init] [--module PATH] [--key-type rsa|ec|sm2]
+              [--skf-library PATH] [--days N]
                                     generate a key on the USB-KEY, issue and write its certificate;
-                                    PINs come on standard input: the user PIN, then (with --init) the SO PIN
+                                    sm2: an SKF (国密) USB-KEY through --skf-library (default: the
+                                    simulator when SETTLEKEY_SKF_SOFT_DIR is set, else a known path);
+                                    PINs come on standard input: the user PIN, then (with --init) the
+                                    SO PIN (on SKF, the application's admin PIN)
   revoke <serial> --reason TEXT     revoke a certificate (checked on every signature from then on)
   registrations list [--status pending|approved|rejected|all]
                                     member registrations (default: pending)
@@ -75,6 +81,7 @@ async function main(): Promise<number> {
       db: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       module: { type: 'string' },
+      'skf-library': { type: 'string' },
       'token-label': { type: 'string' },
       init: { type: 'boolean', default: false },
       'key-type': { type: 'string', default: 'rsa' },
@@ -107,9 +114,17 @@ async function main(): Promise<number> {
         if (rest.length !== 1 || !values['token-label'])
           throw new UsageError('issue-token takes a login name and --token-label');
         const keyType = values['key-type'];
-        if (keyType !== 'rsa' && keyType !== 'ec') throw new UsageError('--key-type is rsa or ec');
-        const modulePath = values.module ?? findKnownModule()?.path;
-        if (!modulePath) throw new UsageError('no PKCS#11 module found; give --module PATH');
+        if (keyType !== 'rsa' && keyType !== 'ec' && keyType !== 'sm2')
+          throw new UsageError('--key-type is rsa, ec or sm2');
+        const skfLibrary =
+          keyType === 'sm2'
+            ? (values['skf-library'] ??
+              (process.env.SETTLEKEY_SKF_SOFT_DIR ? skfSimulatorLibrary() : null) ??
+              knownSkfLibraries().find((l) => existsSync(l.path))?.path)
+            : undefined;
+        if (keyType === 'sm2' && !skfLibrary) throw new UsageError('no SKF library found; give --skf-library PATH');
+        const modulePath = keyType === 'sm2' ? '' : (values.module ?? findKnownModule()?.path);
+        if (modulePath === undefined) throw new UsageError('no PKCS#11 module found; give --module PATH');
         const [userPin, soPin] = await readSecrets(values.init ? ['User PIN', 'SO PIN'] : ['User PIN']);
         // The CA key is where the service recorded it: its HSM (SETTLEKEY_HSM_*), or a demo's own.
         const ctx = createContext(store, {
@@ -122,6 +137,7 @@ async function main(): Promise<number> {
           await counterIssueToken(ctx, {
             loginName: rest[0],
             modulePath,
+            skfLibrary,
             tokenLabel: values['token-label'],
             init: values.init ?? false,
             userPin,

@@ -4,6 +4,8 @@ import type { Kysely } from 'kysely';
 import { AppError } from '../../../src-shared/errors';
 import type { KeyType } from '../../../src-shared/token';
 import { Pkcs11Driver } from '../../../src-token/pkcs11-driver';
+import { SkfDriver } from '../../../src-token/skf-driver';
+import { blankSkfDevice, issueSm2Key } from '../../../src-token/skf-provision';
 import { findUserByLoginName, unlockUser } from '../../auth/users';
 import { issueCertificate, revokeCertificate } from '../../certificates/issue';
 import type { ServiceContext } from '../../context';
@@ -19,7 +21,10 @@ export async function counterUnlockUser(db: Kysely<Database>, loginName: string)
 
 export interface IssueTokenOptions {
   loginName: string;
+  /** The PKCS#11 module (RSA and EC keys). */
   modulePath: string;
+  /** The SKF library (SM2 keys): a vendor's, or SettleKey's simulator. */
+  skfLibrary?: string;
   /** The token to use, by label; with `init`, the label a blank token gets. */
   tokenLabel: string;
   /** Initialise a blank token first (needs the SO PIN); never touches an initialised one. */
@@ -53,6 +58,7 @@ export async function counterIssueToken(ctx: ServiceContext, options: IssueToken
           .where('id', '=', user.member_id ?? -1)
           .executeTakeFirst()
       )?.name ?? '');
+  if (options.keyType === 'sm2') return issueOnSkf(ctx, options, user.id, organization);
   // The bank's CA key may sit on SoftHSM2 as well (the demo's stand-in HSM), and a
   // PKCS#11 library is one per process: the user's token is closed while the CA
   // signs, and the CA's worker is closed before the token is opened again.
@@ -111,6 +117,59 @@ export async function counterIssueToken(ctx: ServiceContext, options: IssueToken
     ].join('\n');
   } finally {
     writer.close();
+  }
+}
+
+/**
+ * The same issuance on an SM2 USB-KEY over SKF: the application issued on a
+ * blank device with `init` (its admin PIN is the SO PIN given), the key made in
+ * a container named after the holder, the request signed there, the SM2 CA's
+ * certificate written back into that container.
+ */
+async function issueOnSkf(
+  ctx: ServiceContext,
+  options: IssueTokenOptions,
+  userId: number,
+  organization: string,
+): Promise<string> {
+  if (!options.skfLibrary) throw new AppError('TOKEN_MODULE_NOT_FOUND', { path: '', cause: 'no SKF library' });
+  const driver = new SkfDriver(options.skfLibrary);
+  driver.load();
+  try {
+    const found = driver.tokens().find((t) => t.label === options.tokenLabel);
+    if (options.init && found)
+      throw new AppError('TOKEN_FUNCTION_FAILED', {
+        ckr: `device "${options.tokenLabel}" is issued already; --init refused`,
+      });
+    if (options.init && !options.soPin) throw new AppError('TOKEN_PIN_FORMAT');
+    if (!options.init && !found) throw new AppError('TOKEN_NOT_PRESENT');
+    const target = options.init ? blankSkfDevice([driver], options.tokenLabel) : { slotId: found!.slotId };
+    const made = await issueSm2Key(driver, target.slotId, {
+      init: options.init ? { label: options.tokenLabel, soPin: options.soPin! } : undefined,
+      userPin: options.userPin,
+      subject: { commonName: options.loginName, organization },
+      newDevice: options.init,
+    });
+    let issued: Awaited<ReturnType<typeof issueCertificate>>;
+    try {
+      issued = await issueCertificate(ctx, {
+        userId,
+        csrPem: made.csrPem,
+        media: 'token',
+        validityDays: options.validityDays,
+      });
+    } finally {
+      await ctx.bankKeys.close();
+    }
+    await driver.withLogin(made.slotId, options.userPin, (s) => driver.writeCertificate(s, made.keyId, issued.der));
+    const device = driver.tokens().find((t) => t.slotId === made.slotId);
+    return [
+      `USB-KEY issued to ${options.loginName} on SKF device "${options.tokenLabel}" (serial ${device?.serial ?? '?'})`,
+      `  key: SM2 in container "${options.loginName}", made on the device (SKF_GenECCKeyPair)`,
+      `  certificate: serial ${issued.serial} (SM3withSM2, the bank's SM2 CA), valid until ${issued.notAfter}, status issued (activated at the user's sign-off)`,
+    ].join('\n');
+  } finally {
+    driver.close();
   }
 }
 
