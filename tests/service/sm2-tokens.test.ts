@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSm2Certificate } from '../../src-token/sm2-x509';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { decide, submitInstruction, tradeDesk } from '../support/instructions';
+import { memberOperation } from '../support/members';
 import { startHarness, type Harness } from '../support/service-harness';
 import { signEnvelopeWith } from '../support/soft-certificates';
 import {
@@ -93,7 +94,9 @@ for (const kind of DATABASE_KINDS) {
       expect(bench.driver.tokens().map((t) => t.serial)).toEqual(
         expect.not.arrayContaining([expect.stringMatching(/^SM2HSM/)]),
       );
-      expect(bench.driver.tokens()).toHaveLength(2 * (DATABASE_KINDS.indexOf(kind) + 1));
+      expect(bench.driver.tokens().map((t) => t.slotId)).toEqual(
+        expect.arrayContaining([operatorKey.slotId, reviewerKey.slotId]),
+      );
       const row = await h.ctx.db
         .selectFrom('certificates')
         .select(['key_type', 'status'])
@@ -131,6 +134,34 @@ for (const kind of DATABASE_KINDS) {
       expect(approved.body.state).toBe('executed');
       const balance = await h.request({ method: 'GET', url: `/member-accounts/${desk.contract}`, token: desk.op });
       expect(balance.json().balance).toBe(123_45);
+    });
+
+    it("a corporate member's operations are signed with an SM2 key: sign-off, a market signed, the transfer-out card set", async () => {
+      const corpKey = await bench.issue(h.ctx, 'm.corp');
+      h.useKey('m.corp', corpKey);
+      const corp = await h.signedIn('m.corp'); // sign-off with the SM2 key in the container
+      const card = (await h.request({ method: 'GET', url: '/member/cards', token: corp })).json()[0].id;
+      const market = (await h.request({ method: 'GET', url: '/markets/mine', token: corp }))
+        .json()
+        .find((m: { code: string }) => m.code === 'B2B02').id;
+      const signed = await memberOperation(h, corp, 'm.corp', 'signContract', {
+        marketId: market,
+        memberCode: 'B22001',
+        cardId: card,
+      });
+      expect(signed.status, JSON.stringify(signed.body)).toBe(200);
+      expect(signed.prepared.method).toBe('usbkey');
+      const transferOut = await memberOperation(h, corp, 'm.corp', 'setTransferOutCard', { cardId: card });
+      expect(transferOut.status, JSON.stringify(transferOut.body)).toBe(200);
+      const op = await h.ctx.db
+        .selectFrom('member_operations')
+        .select(['kind', 'verified_by'])
+        .where('serial', '=', transferOut.body.serial)
+        .executeTakeFirstOrThrow();
+      expect(op).toEqual({ kind: 'setTransferOutCard', verified_by: 'usbkey' });
+      // the request, the sign-off and both operations: each one openssl accepts with the standard ID
+      expect(corpKey.signed.length).toBeGreaterThanOrEqual(4);
+      for (const one of corpKey.signed) expect(opensslVerifiesSm2(corpKey.point, one).ok).toBe(true);
     });
 
     it('made every one of those signatures so that openssl verifies it with the standard ID', () => {
