@@ -67,6 +67,14 @@ type HeldLogin = { until: number } & (
   { api: 'pkcs11'; driver: Pkcs11Driver; session: LoggedIn } | { api: 'skf'; driver: SkfDriver; session: SkfSession }
 );
 
+/** What one sign request asks of whichever login signs it. */
+interface SignJob {
+  keyId: string;
+  items: Buffer[];
+  mechanisms: number[] | undefined;
+  progress: (done: number) => void;
+}
+
 const heldAlive = (h: HeldLogin): boolean =>
   h.api === 'pkcs11' ? h.driver.alive(h.session) : h.driver.alive(h.session);
 
@@ -323,32 +331,27 @@ class TokenHost {
         progress(items.length);
         return { signatures: signatures.map((s) => s.toString('base64')) };
       }
-      if (pin === '') return this.signHeld(slotId, keyId, items, mechanisms, progress);
+      const job: SignJob = { keyId, items, mechanisms, progress };
+      if (pin === '') return this.signHeld(slotId, job);
       // A PIN typed while a login is held starts afresh: the old login ends first.
       this.releaseHeld(slotId);
       const keep = (holdMs ?? 0) > 0 ? Date.now() + holdMs! : 0;
       if (isSkfSlot(slotId)) {
         const skf = this.skfFor(slotId);
         const session = skf.login(slotId, pin);
-        return this.signThenKeep({ api: 'skf', driver: skf, session, until: keep }, keyId, items, mechanisms, progress);
+        return this.signThenKeep({ api: 'skf', driver: skf, session, until: keep }, job);
       }
       const driver = this.requireDriver();
       const session = driver.login(slotId, pin, false);
-      return this.signThenKeep({ api: 'pkcs11', driver, session, until: keep }, keyId, items, mechanisms, progress);
+      return this.signThenKeep({ api: 'pkcs11', driver, session, until: keep }, job);
     }, slotId).finally(() => this.publishIfChanged());
   }
 
   /** Signs in a fresh login, then logs out — or keeps the login when the policy holds it. */
-  private async signThenKeep(
-    login: HeldLogin,
-    keyId: string,
-    items: Buffer[],
-    mechanisms: number[] | undefined,
-    progress: (done: number) => void,
-  ): Promise<HostOps['sign']['value']> {
+  private async signThenKeep(login: HeldLogin, job: SignJob): Promise<HostOps['sign']['value']> {
     let kept = false;
     try {
-      const value = await this.signIn(login, keyId, items, mechanisms, progress);
+      const value = await this.signIn(login, job);
       if (login.until > Date.now()) {
         this.held.set(login.api === 'skf' ? login.session.slotId : slotIdOf(login.session.slot), login);
         kept = true;
@@ -359,20 +362,14 @@ class TokenHost {
     }
   }
 
-  private async signHeld(
-    slotId: string,
-    keyId: string,
-    items: Buffer[],
-    mechanisms: number[] | undefined,
-    progress: (done: number) => void,
-  ): Promise<HostOps['sign']['value']> {
+  private async signHeld(slotId: string, job: SignJob): Promise<HostOps['sign']['value']> {
     const held = this.held.get(slotId);
     if (!held || held.until <= Date.now() || !heldAlive(held)) {
       this.releaseHeld(slotId);
       throw new AppError('TOKEN_NOT_LOGGED_IN');
     }
     try {
-      return await this.signIn(held, keyId, items, mechanisms, progress);
+      return await this.signIn(held, job);
     } catch (error) {
       // A held login that failed is not trusted again: the next signature asks for the PIN.
       this.releaseHeld(slotId);
@@ -382,10 +379,7 @@ class TokenHost {
 
   private async signIn(
     login: HeldLogin,
-    keyId: string,
-    items: Buffer[],
-    mechanisms: number[] | undefined,
-    progress: (done: number) => void,
+    { keyId, items, mechanisms, progress }: SignJob,
   ): Promise<HostOps['sign']['value']> {
     const signatures: string[] = [];
     if (login.api === 'skf') {

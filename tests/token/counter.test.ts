@@ -36,6 +36,25 @@ describe('npm run counter -- issue-token / revoke', () => {
       },
     );
 
+  /** The user's first login, answered with a sign-off the token made: the service's reply. */
+  async function signOff(loginName: string, serial: string, sign: (bytes: Buffer) => Promise<Buffer>) {
+    const login = await h.login(loginName, 'Demo1234', { certificate: false });
+    expect(login.body.certificateStep).toMatchObject({ step: 'signOff', serials: [serial] });
+    const step = login.body.certificateStep;
+    const time = h.clock.nowIso();
+    const payload = { kind: 'signOff' as const, loginName, certSerial: serial, challenge: step.challenge, time };
+    const signature = await sign(Buffer.from(canonicalBytes(payload)));
+    return h.request({
+      method: 'POST',
+      url: '/auth/certificate',
+      token: login.token,
+      body: {
+        step: 'signOff',
+        signature: { certSerial: serial, challenge: step.challenge, time, signature: signature.toString('base64') },
+      },
+    });
+  }
+
   it('initialises a blank token, generates the key on it, issues and writes the certificate; the user signs off with it', async () => {
     const run = counter(
       ['issue-token', 'demo.admin2', '--token-label', 'SK demo.admin2', '--init', '--module', SOFTHSM_MODULE],
@@ -53,29 +72,11 @@ describe('npm run counter -- issue-token / revoke', () => {
       const [cert] = driver.certificates(token.slotId);
       expect(cert).toMatchObject({ serial, subjectCommonName: 'demo.admin2', paired: true });
 
-      const login = await h.login('demo.admin2', 'Demo1234', { certificate: false });
-      expect(login.body.certificateStep).toMatchObject({ step: 'signOff', serials: [serial] });
-      const step = login.body.certificateStep;
-      const time = h.clock.nowIso();
-      const payload = {
-        kind: 'signOff' as const,
-        loginName: 'demo.admin2',
-        certSerial: serial,
-        challenge: step.challenge,
-        time,
-      };
-      const signature = await driver.withLogin(token.slotId, TEST_PIN, false, async (s) =>
-        driver.sign(s, driver.privateKey(s, cert.keyId), Buffer.from(canonicalBytes(payload))),
+      const res = await signOff('demo.admin2', serial, (bytes) =>
+        driver.withLogin(token.slotId, TEST_PIN, false, async (s) =>
+          driver.sign(s, driver.privateKey(s, cert.keyId), bytes),
+        ),
       );
-      const res = await h.request({
-        method: 'POST',
-        url: '/auth/certificate',
-        token: login.token,
-        body: {
-          step: 'signOff',
-          signature: { certSerial: serial, challenge: step.challenge, time, signature: signature.toString('base64') },
-        },
-      });
       expect(res.statusCode).toBe(200);
     } finally {
       driver.close();
@@ -116,29 +117,9 @@ describe('npm run counter -- issue-token / revoke', () => {
       );
       expect(verified.ok, verified.out).toBe(true);
 
-      const login = await h.login('trade.operator', 'Demo1234', { certificate: false });
-      expect(login.body.certificateStep).toMatchObject({ step: 'signOff', serials: [serial] });
-      const step = login.body.certificateStep;
-      const time = h.clock.nowIso();
-      const payload = {
-        kind: 'signOff' as const,
-        loginName: 'trade.operator',
-        certSerial: serial,
-        challenge: step.challenge,
-        time,
-      };
-      const signature = await driver.withLogin(device.slotId, TEST_PIN, (s) =>
-        driver.signSm2(s, cert.keyId, Buffer.from(canonicalBytes(payload))),
+      const res = await signOff('trade.operator', serial, (bytes) =>
+        driver.withLogin(device.slotId, TEST_PIN, (s) => driver.signSm2(s, cert.keyId, bytes)),
       );
-      const res = await h.request({
-        method: 'POST',
-        url: '/auth/certificate',
-        token: login.token,
-        body: {
-          step: 'signOff',
-          signature: { certSerial: serial, challenge: step.challenge, time, signature: signature.toString('base64') },
-        },
-      });
       expect(res.statusCode, res.body).toBe(200);
     } finally {
       driver.close();
