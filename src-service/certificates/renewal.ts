@@ -3,7 +3,8 @@
 // request authorises the bank CA to certify it — no visit to the counter. The
 // new certificate is signed off by its own key; then it is activated and the
 // old one revoked, in one transaction. One renewal per certificate, however
-// many requests arrive at once (the unique index on renewal_of).
+// many requests arrive at once (the unique index on renewal_of); one the counter
+// revoked (its certificate never reached the token, say) frees the way again.
 import { RENEWAL_WINDOW_DAYS, type RenewalReply, type RenewalSignOffReply } from '../../src-shared/api/certificates';
 import { AppError } from '../../src-shared/errors';
 import type { SignatureEnvelope } from '../../src-shared/signing';
@@ -60,6 +61,7 @@ export async function renewCertificate(
     .selectFrom('certificates')
     .select('serial')
     .where('renewal_of', '=', old.serial)
+    .where('status', '!=', 'revoked')
     .executeTakeFirst();
   if (renewed) throw new AppError('CERT_RENEWAL_PENDING');
   const newKey = publicKeyBytes(() => new x509.Pkcs10CertificateRequest(body.csrPem));
