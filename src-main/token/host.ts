@@ -3,7 +3,9 @@
 // child process in the browser shell, so that a vendor library that blocks or
 // crashes takes down only this process (the main process restarts it). It
 // watches for tokens coming and going, and does what a request asks with the
-// PIN it carries, which it never keeps.
+// PIN it carries, which it never keeps: under the PIN policy it keeps the
+// token's login (the session) instead, until the policy's time, the token's
+// removal, or a release.
 import { existsSync, readFileSync } from 'node:fs';
 import { AppError } from '../../src-shared/errors';
 import type { LibraryTest, LibraryTried, TokenCertificate, TokenInfo, TokenStatus } from '../../src-shared/token';
