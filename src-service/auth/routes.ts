@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { MemberType, SystemKind } from '../../src-shared/api/auth';
 import { AppError, sharedWord } from '../../src-shared/errors';
 import { authRoutes as table } from '../../src-shared/routes/auth';
+import { activateCertificate } from '../certificates/issue';
 import { certificateNoticeFor, certificateStepFor, needsCertificate } from '../certificates/login';
 import { verifySigned } from '../certificates/signatures';
 import type { ServiceContext } from '../context';
@@ -125,15 +126,7 @@ export function authRoutes(ctx: ServiceContext) {
             time: env.time,
           }),
         });
-        if (step === 'signOff') {
-          const activated = await db
-            .updateTable('certificates')
-            .set({ status: 'activated', activated_at: clock.nowIso() })
-            .where('id', '=', cert.id)
-            .where('status', '=', 'issued')
-            .executeTakeFirst();
-          if (Number(activated.numUpdatedRows) !== 1) throw new AppError('CERT_ALREADY_ACTIVATED');
-        }
+        if (step === 'signOff') await activateCertificate(db, cert.id, clock.nowIso());
         await sessions.markVerified(session.tokenHash);
         request.log.info({ userId: session.user.id, serial: cert.serial, step }, 'certificate verified');
         return sessionReply({ ...session, stage: 'verified' });

@@ -2,12 +2,14 @@
 // with its own key, name the user, and carry an RSA-2048+, P-256 or SM2 key.
 // An SM2 key is certified by the bank's SM2 CA (SM3withSM2), the others by the
 // RSA CA.
+import type { Kysely } from 'kysely';
 import type { CertificateMedia } from '../../src-shared/api/certificates';
 import { AppError } from '../../src-shared/errors';
 import { normaliseSerial, type KeyType } from '../../src-shared/token';
 import { readSm2Csr, sm2KeyIdentifier, sm2Spki, type Sm2Request } from '../../src-token/sm2-x509';
 import { randomSerial } from '../bank-keys/sm2-ca';
 import type { ServiceContext } from '../context';
+import type { Database } from '../store/schema';
 import { x509 } from './x509';
 
 export const DEFAULT_VALIDITY_DAYS = 730;
@@ -174,6 +176,17 @@ async function retireSuperseded(ctx: ServiceContext, userId: number, newSerial: 
     if ((await ctx.bankKeys.issuerOf(Buffer.from(cert.certificate_der, 'base64'))) !== 'retired') continue;
     await revokeCertificate(ctx, cert.serial, 'superseded: re-issued under the new bank CA');
   }
+}
+
+/** Sign-off: an issued certificate becomes the activated one, once (a second sign-off is refused). */
+export async function activateCertificate(db: Kysely<Database>, id: number, at: string): Promise<void> {
+  const activated = await db
+    .updateTable('certificates')
+    .set({ status: 'activated', activated_at: at })
+    .where('id', '=', id)
+    .where('status', '=', 'issued')
+    .executeTakeFirst();
+  if (Number(activated.numUpdatedRows) !== 1) throw new AppError('CERT_ALREADY_ACTIVATED');
 }
 
 export async function revokeCertificate(ctx: ServiceContext, serial: string, reason: string): Promise<void> {

@@ -12,7 +12,7 @@ import { csrDigest } from '../../src-token/csr-digest';
 import type { UserRow } from '../auth/users';
 import type { ServiceContext } from '../context';
 import { atomically, isUniqueViolation } from '../store/tx';
-import { issueCertificate } from './issue';
+import { activateCertificate, issueCertificate } from './issue';
 import { verifySigned, type CertificateRow } from './signatures';
 import { x509 } from './x509';
 
@@ -109,13 +109,7 @@ export async function signOffRenewal(
   if (!renewed) throw new AppError('CERT_RENEWAL_NONE');
   await atomically(ctx.db, async (trx) => {
     const now = ctx.clock.nowIso();
-    const activated = await trx
-      .updateTable('certificates')
-      .set({ status: 'activated', activated_at: now })
-      .where('id', '=', cert.id)
-      .where('status', '=', 'issued')
-      .executeTakeFirst();
-    if (Number(activated.numUpdatedRows) !== 1) throw new AppError('CERT_ALREADY_ACTIVATED');
+    await activateCertificate(trx, cert.id, now);
     await trx
       .updateTable('certificates')
       .set({ status: 'revoked', revoked_at: now, revoke_reason: `superseded: renewed by ${cert.serial}` })
