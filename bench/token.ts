@@ -122,6 +122,12 @@ async function main() {
     const single = await measure('token host, 500 requests (login each)', async () => {
       for (const d of data) await client.request('sign', { slotId, keyId, pin: TEST_PIN, data: [d] });
     });
+    // The PIN policy: the first request logs in and the login is kept; the others send no PIN.
+    const held = await measure('token host, 500 requests (login kept)', async () => {
+      await client.request('sign', { slotId, keyId, pin: TEST_PIN, data: [data[0]], holdMs: 60_000 });
+      for (const d of data.slice(1)) await client.request('sign', { slotId, keyId, pin: '', data: [d] });
+    });
+    await client.request('release', {});
     client.stop();
     const sm2 = await sm2Figures(logs);
 
@@ -129,6 +135,9 @@ async function main() {
     console.log(`through the host, batched: ${Math.round((100 * batch) / direct) / 100}× the direct rate`);
     console.log(
       `through the host, one signature per request: ${Math.round((100 * single) / direct) / 100}× the direct rate`,
+    );
+    console.log(
+      `through the host, one signature per request with the login kept (PIN policy): ${Math.round((100 * held) / direct) / 100}× the direct rate`,
     );
     console.log(
       `SM2 through the host, batched: ${Math.round((100 * sm2.batch) / sm2.direct) / 100}× the SKF library directly`,
