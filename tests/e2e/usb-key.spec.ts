@@ -174,9 +174,16 @@ test('the PIN policy keeps an SM2 USB-KEY logged in until it is locked or the us
   // 锁定 USB-KEY: the next signature asks for the PIN again
   await page.getByTestId('token-indicator').click();
   await expect(page.getByTestId('token-held')).toBeVisible();
-  await snapBoth(page, 'token-held');
-  // switching the language closed the popover
-  if (!(await page.getByTestId('token-lock').isVisible())) await page.getByTestId('token-indicator').click();
+  // the popover in each language: switching the language closes it, so it is opened again
+  await snap(page, 'token-held.zh-CN');
+  await setLanguage(page, 'en');
+  await expect(page.getByTestId('token-lock')).toBeHidden();
+  await page.getByTestId('token-indicator').click();
+  await expect(page.getByTestId('token-lock')).toBeVisible();
+  await snap(page, 'token-held.en');
+  await setLanguage(page, 'zh-CN');
+  await expect(page.getByTestId('token-lock')).toBeHidden();
+  await page.getByTestId('token-indicator').click();
   await page.getByTestId('token-lock').click();
   await expect(page.getByTestId('token-held')).toBeHidden();
   await page.getByTestId('certificate-test').click();
