@@ -20,6 +20,7 @@ import {
   type Sm2Point,
 } from '../../src-token/sm2';
 import { describeCertificate } from '../../src-token/pkcs11-driver';
+import { randomSerial } from '../../src-service/bank-keys/sm2-ca';
 import { buildSm2Certificate, buildSm2Csr, readSm2Csr, sm2Issued, sm2NameDer, sm2Spki } from '../../src-token/sm2-x509';
 import {
   parseSm2Mechanisms,
@@ -191,6 +192,15 @@ describe('SM2 requests and certificates (GM/T 0015)', () => {
       subjectCommonName: 'demo.op1',
       paired: true,
     });
+  });
+});
+
+describe('certificate serials', () => {
+  it('are positive and minimally encoded: never a first byte of 0 (padding openssl refuses) or ≥ 0x80 (negative)', () => {
+    for (let i = 0; i < 20_000; i++) {
+      const first = Number.parseInt(randomSerial().slice(0, 2), 16);
+      expect(first >= 0x01 && first <= 0x7f, `first byte ${first}`).toBe(true);
+    }
   });
 });
 
