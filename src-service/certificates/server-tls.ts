@@ -3,7 +3,7 @@
 // certificate it is shown must be the bank CA's. The key stays where it was made
 // (the request is a PKCS#10 CSR); the CA key signs in the HSM, as for a USB-KEY.
 import { isIP } from 'node:net';
-import { randomBytes } from 'node:crypto';
+import { randomSerial } from '../bank-keys/sm2-ca';
 import type { ServiceContext } from '../context';
 import { x509 } from './x509';
 
@@ -23,13 +23,11 @@ export async function issueServerCertificate(ctx: ServiceContext, request: Serve
   const days = request.validityDays ?? SERVER_TLS_VALIDITY_DAYS;
   if (!Number.isInteger(days) || days < 1 || days > SERVER_TLS_VALIDITY_DAYS)
     throw new Error(`--days: 1 to ${SERVER_TLS_VALIDITY_DAYS} (browsers' and clients' limit for a server certificate)`);
-  const serial = randomBytes(16);
-  serial[0] &= 0x7f;
   const notBefore = ctx.clock.now();
   const publicKey = await csr.publicKey.export();
   const names = request.names.map((value) => ({ type: isIP(value) ? ('ip' as const) : ('dns' as const), value }));
   const certificate = await ctx.bankKeys.certify({
-    serialNumber: serial.toString('hex'),
+    serialNumber: randomSerial(),
     subject: `CN=${request.names[0]}`,
     notBefore,
     notAfter: new Date(notBefore.getTime() + days * 86_400_000),
