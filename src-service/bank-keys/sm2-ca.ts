@@ -4,7 +4,6 @@
 // software SKF library standing in for one. The database records which
 // container holds it and the CA's self-signed certificate; the certificate is
 // trusted only while the HSM holds its key.
-import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { AppError } from '../../src-shared/errors';
 import { pointHex, type Sm2Point } from '../../src-token/sm2';
@@ -22,6 +21,7 @@ import { x509 } from '../certificates/x509';
 import type { BankSm2KeysTable, Database, SM2_KEY_STORE_KINDS } from '../store/schema';
 import { atomically } from '../store/tx';
 import { Opening } from './opening';
+import { randomSerial } from './serials';
 
 const DAY_MS = 86_400_000;
 const CA_DAYS = 20 * 365;
@@ -46,15 +46,6 @@ interface Opened {
   ref: string;
   der: Uint8Array;
   point: Sm2Point;
-}
-
-export function randomSerial(): string {
-  // A positive 128-bit serial: the first bit clear keeps DER from reading it as negative, and the
-  // first byte never 0, since a leading zero byte before a byte below 0x80 is padding DER forbids —
-  // openssl refuses such a certificate (the SKF simulator's d2i_X509 did, one time in 256).
-  const bytes = randomBytes(16);
-  bytes[0] = bytes[0] & 0x7f || 0x01;
-  return bytes.toString('hex');
 }
 
 function derOfPem(pem: string): Uint8Array {

@@ -7,7 +7,7 @@ import type { CertificateMedia } from '../../src-shared/api/certificates';
 import { AppError } from '../../src-shared/errors';
 import { normaliseSerial, type KeyType } from '../../src-shared/token';
 import { readSm2Csr, sm2KeyIdentifier, sm2Spki, type Sm2Request } from '../../src-token/sm2-x509';
-import { randomSerial } from '../bank-keys/sm2-ca';
+import { randomSerial } from '../bank-keys/serials';
 import type { ServiceContext } from '../context';
 import type { Database } from '../store/schema';
 import { x509 } from './x509';

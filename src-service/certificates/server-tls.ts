@@ -3,7 +3,7 @@
 // certificate it is shown must be the bank CA's. The key stays where it was made
 // (the request is a PKCS#10 CSR); the CA key signs in the HSM, as for a USB-KEY.
 import { isIP } from 'node:net';
-import { randomSerial } from '../bank-keys/sm2-ca';
+import { randomSerial } from '../bank-keys/serials';
 import type { ServiceContext } from '../context';
 import { x509 } from './x509';
 

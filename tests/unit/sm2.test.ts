@@ -20,7 +20,7 @@ import {
   type Sm2Point,
 } from '../../src-token/sm2';
 import { describeCertificate } from '../../src-token/pkcs11-driver';
-import { randomSerial } from '../../src-service/bank-keys/sm2-ca';
+import { randomSerial } from '../../src-service/bank-keys/serials';
 import { buildSm2Certificate, buildSm2Csr, readSm2Csr, sm2Issued, sm2NameDer, sm2Spki } from '../../src-token/sm2-x509';
 import {
   parseSm2Mechanisms,
