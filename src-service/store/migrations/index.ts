@@ -60,6 +60,25 @@ function migrations(dialect: DialectName): Record<string, Migration> {
   return Object.fromEntries(Object.entries(MIGRATIONS).map(([name, make]) => [name, make(dialect)]));
 }
 
+/**
+ * Kysely's migrator looks for its tables among every schema's (its introspector
+ * lists them all, checking USAGE on each), so a schema someone else drops
+ * meanwhile — another test's, seen in CI — fails that read with 3F000
+ * (invalid_schema_name) naming a schema that is not ours: read again.
+ */
+async function despiteOtherSchemasDropped<T>(schema: string | undefined, work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const e = error as { code?: string; message?: string };
+      const ours = schema !== undefined && (e.message ?? '').includes(`"${schema}"`);
+      if (e.code !== '3F000' || ours || attempt >= 20) throw error;
+      await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
+    }
+  }
+}
+
 export async function migrateToLatest(store: { db: AnyDb; dialect: DialectName; schema?: string }): Promise<string[]> {
   const all = migrations(store.dialect);
   const provider: MigrationProvider = { getMigrations: () => Promise.resolve(all) };
@@ -70,9 +89,11 @@ export async function migrateToLatest(store: { db: AnyDb; dialect: DialectName; 
     provider,
     ...(store.schema ? { migrationTableSchema: store.schema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  return despiteOtherSchemasDropped(store.schema, async () => {
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) throw error instanceof Error ? error : new Error(String(error));
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  });
 }
 
 /** The migrations this code has that the database has not run, in order. */
@@ -86,7 +107,8 @@ export async function migrationsPending(store: {
     provider: { getMigrations: () => Promise.resolve(migrations(store.dialect)) },
     ...(store.schema ? { migrationTableSchema: store.schema } : {}),
   });
-  return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
+  const all = await despiteOtherSchemasDropped(store.schema, () => migrator.getMigrations());
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
 }
 
 /** Migrates up to and including `target`: the upgrade tests make a database as an older version left it. */
@@ -99,6 +121,8 @@ export async function migrateTo(
     provider: { getMigrations: () => Promise.resolve(migrations(store.dialect)) },
     ...(store.schema ? { migrationTableSchema: store.schema } : {}),
   });
-  const { error } = await migrator.migrateTo(target);
-  if (error) throw error instanceof Error ? error : new Error(String(error));
+  await despiteOtherSchemasDropped(store.schema, async () => {
+    const { error } = await migrator.migrateTo(target);
+    if (error) throw error instanceof Error ? error : new Error(String(error));
+  });
 }
