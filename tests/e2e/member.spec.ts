@@ -67,9 +67,21 @@ const inboxBesideCode = (page: Page, scope: Locator) => async () => {
 
 const codeOf = (text: string) => /动态码 (\d{6})/.exec(text)![1];
 
+/**
+ * Picks an option of an Element Plus select, and makes sure it took: a click that lands while the
+ * dropdown is still opening can leave the select empty (seen once: the pay-in then had no market).
+ */
 async function choose(page: Page, select: Locator, option: string | RegExp) {
-  await select.click();
-  await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: option }).first().click();
+  for (let attempt = 1; ; attempt++) {
+    await select.click();
+    await page.locator('.el-select-dropdown:visible .el-select-dropdown__item', { hasText: option }).first().click();
+    try {
+      await expect(select).toContainText(option, { timeout: 2_000 });
+      return;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
 }
 
 async function loginMember(page: Page, loginName: string, password: string, memberType: 'corporate' | 'individual') {
