@@ -1,25 +1,53 @@
 // Issue 11 split the one migrations module into a file per migration. Databases
 // in the field were made by the old module, and Kysely refuses to run when a
 // migration it recorded is missing or renamed, so on both databases: a database
-// made by the code before the split (the frozen copy in tests/fixtures/pre-issue-11)
-// takes today's migrations, running only those added since, then opens with
-// nothing to run, verify-audit finds no break, and the service carries on with
-// it; and such an upgraded database has exactly the schema a fresh one has.
-import { readdirSync } from 'node:fs';
+// made by the code before the split (the statements that code sent, recorded in
+// tests/fixtures/pre-issue-11) takes today's migrations, running only those
+// added since, then opens with nothing to run, verify-audit finds no break, and
+// the service carries on with it; and such an upgraded database has exactly the
+// schema a fresh one has.
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src-service/audit/verify';
 import * as events from '../../src-service/markets/events';
 import { openStore, type Store } from '../../src-service/store/db';
 import { MIGRATIONS, migrateToLatest } from '../../src-service/store/migrations';
 import type { Fen } from '../../src-shared/money';
-import { migrateToLatest as migrateBeforeIssue11 } from '../fixtures/pre-issue-11/migrations';
-import { checkAvailable, DATABASE_KINDS, type TestDatabase } from '../support/databases';
+import { checkAvailable, DATABASE_KINDS, PG_URL, type TestDatabase } from '../support/databases';
 import { decide, submitInstruction } from '../support/instructions';
 import { startHarness, type Harness } from '../support/service-harness';
 
 const NAMES = Object.keys(MIGRATIONS);
+
+/**
+ * The database the code before issue 11 left: the statements it sent when it
+ * made one (recorded from that code by tests/fixtures/pre-issue-11/dump.ts),
+ * replayed in order into an empty database.
+ */
+async function madeBeforeIssue11(store: Store): Promise<void> {
+  const file = new URL('../fixtures/pre-issue-11/statements.json', import.meta.url);
+  const statements = (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string[]>)[store.dialect]!;
+  if (store.dialect === 'postgres') {
+    const client = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${store.schema}` });
+    await client.connect();
+    try {
+      for (const statement of statements) await client.query(statement);
+    } finally {
+      await client.end();
+    }
+    return;
+  }
+  const raw = new BetterSqlite3(store.file!);
+  try {
+    for (const statement of statements) raw.exec(statement);
+  } finally {
+    raw.close();
+  }
+}
 
 /** What Kysely recorded: each migration's name and when it ran. */
 async function recorded(store: Store): Promise<{ name: string; timestamp: string }[]> {
@@ -83,7 +111,7 @@ for (const kind of DATABASE_KINDS) {
     beforeAll(async () => {
       h = await startHarness(kind, {
         migrate: async (store) => {
-          await migrateBeforeIssue11(store);
+          await madeBeforeIssue11(store);
           sinceSplit = await migrateToLatest(store);
         },
       });
@@ -173,7 +201,7 @@ for (const kind of DATABASE_KINDS) {
 
       it('has the same tables, columns, constraints, indexes and triggers', async () => {
         const old = await fresh();
-        await migrateBeforeIssue11(old);
+        await madeBeforeIssue11(old);
         await migrateToLatest(old);
         const today = await fresh();
         expect(await migrateToLatest(today)).toEqual(NAMES);
