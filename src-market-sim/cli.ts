@@ -205,142 +205,79 @@ async function main(): Promise<number> {
   const key = values.key ?? randomBytes(8).toString('hex');
   const fee = values.fee ? money(values.fee, 'fee') : (0 as Fen);
   // Everything a command needs is checked before the simulator is asked anything.
-  // A market API operation the simulator signs and sends, or a question for the simulator itself.
-  let operation: MarketOperation | null = null;
-  let input: Record<string, unknown> = {};
-  let local: { path: string; body?: unknown } | null = null;
-  switch (command) {
-    case 'register':
-      operation = 'market.registerMember';
-      input = {
-        body: {
-          memberCode: need(values.code, 'code'),
-          certNo: need(values.cert, 'cert'),
-          name: need(values.name, 'name'),
-          key,
-        },
-      };
-      break;
-    case 'sign-in':
-      operation = 'market.signIn';
-      break;
-    case 'sign-out':
-      operation = 'market.signOut';
-      break;
-    case 'refuse-next':
-      local = { path: simControlPaths.refuseNext(code), body: { count: count(values.count, 'count') ?? 1 } };
-      break;
-    case 'incoming-transfer':
-      operation = 'market.incomingTransfer';
-      input = {
-        body: {
-          cardNo: need(values.card, 'card'),
-          payerName: need(values.payer, 'payer'),
-          amount: money(values.amount, 'amount'),
-          key,
-        },
-      };
-      break;
-    case 'deposit':
-    case 'withdraw':
-      operation = 'market.money';
-      input = {
-        body: {
-          direction: command,
-          memberCode: need(values.code, 'code'),
-          amount: money(values.amount, 'amount'),
-          key,
-        },
-      };
-      break;
-    case 'clearing':
-      operation = 'market.clearing';
-      input = {
-        body: {
-          payerCode: need(values.payer, 'payer'),
-          payeeCode: need(values.payee, 'payee'),
-          amount: money(values.amount, 'amount'),
-          fee,
-          key,
-        },
-      };
-      break;
-    case 'b2b-trade':
-      operation = 'market.b2bTrade';
-      input = {
-        body: {
-          payerCode: need(values.payer, 'payer'),
-          payeeCode: need(values.payee, 'payee'),
-          amount: money(values.amount, 'amount'),
-          fee,
-          description: values.description ?? 'B2B trade',
-          key,
-        },
-      };
-      break;
-    case 'freeze':
-      operation = 'market.freeze';
-      input = { body: { memberCode: need(values.code, 'code'), amount: money(values.amount, 'amount'), key } };
-      break;
-    case 'unfreeze':
-      operation = 'market.unfreeze';
-      input = { body: { freezeKey: need(values['freeze-key'], 'freeze-key'), key } };
-      break;
-    case 'member-state':
-      operation = 'market.memberState';
-      input = {
-        body: {
-          memberCode: need(values.code, 'code'),
-          unfinishedTrades: count(values.trades, 'trades'),
-          openPositions: count(values.positions, 'positions'),
-          disputeOpen: yesNo(values.dispute, 'dispute'),
-          disputeEvidence: yesNo(values.evidence, 'evidence'),
-          key,
-        },
-      };
-      break;
-    case 'allocate':
-      operation = 'market.allocateSuspense';
-      input = {
-        body: {
-          suspenseId: count(need(values.suspense, 'suspense'), 'suspense'),
-          memberCode: need(values.code, 'code'),
-          key,
-        },
-      };
-      break;
-    case 'member':
-      operation = 'market.memberAccount';
-      input = { memberCode: need(values.code, 'code') };
-      break;
-    case 'custody':
-      operation = 'market.custody';
-      break;
-    case 'reconcile':
-      operation = 'market.reconciliationFile';
-      input = { date: values.date ?? addDays(businessDateOf(new Date()), -1) };
-      break;
-    case 'compare':
-      operation = 'market.compareReconciliation';
-      input = {
-        date: values.date ?? addDays(businessDateOf(new Date()), -1),
-        body: { file: readFileSync(need(values.file, 'file'), 'utf8') },
-      };
-      break;
-    case 'status':
-      operation = 'market.request';
-      input = { key: need(values.key, 'key') };
-      break;
-    case 'notices':
-      local = { path: simControlPaths.notices(code) };
-      break;
-    default:
-      throw new UsageError(`unknown command: ${command}`);
-  }
+  // A market API operation the simulator signs and sends (a body always carries
+  // the request's key), or a question for the simulator itself.
+  type Step =
+    { operation: MarketOperation; input: Record<string, unknown> } | { local: { path: string; body?: unknown } };
+  const sent = (operation: MarketOperation, body?: Record<string, unknown>): Step => ({
+    operation,
+    input: body ? { body: { ...body, key } } : {},
+  });
+  const yesterday = () => values.date ?? addDays(businessDateOf(new Date()), -1);
+  const memberCode = () => need(values.code, 'code');
+  const amount = () => money(values.amount, 'amount');
+  // A clearing and a B2B trade move money the same way: payer → payee, with a fee.
+  const payment = () => ({
+    payerCode: need(values.payer, 'payer'),
+    payeeCode: need(values.payee, 'payee'),
+    amount: amount(),
+    fee,
+  });
+  const commands: Record<string, () => Step> = {
+    register: () =>
+      sent('market.registerMember', {
+        memberCode: memberCode(),
+        certNo: need(values.cert, 'cert'),
+        name: need(values.name, 'name'),
+      }),
+    'sign-in': () => sent('market.signIn'),
+    'sign-out': () => sent('market.signOut'),
+    'refuse-next': () => ({
+      local: { path: simControlPaths.refuseNext(code), body: { count: count(values.count, 'count') ?? 1 } },
+    }),
+    'incoming-transfer': () =>
+      sent('market.incomingTransfer', {
+        cardNo: need(values.card, 'card'),
+        payerName: need(values.payer, 'payer'),
+        amount: amount(),
+      }),
+    deposit: () => sent('market.money', { direction: 'deposit', memberCode: memberCode(), amount: amount() }),
+    withdraw: () => sent('market.money', { direction: 'withdraw', memberCode: memberCode(), amount: amount() }),
+    clearing: () => sent('market.clearing', payment()),
+    'b2b-trade': () => sent('market.b2bTrade', { ...payment(), description: values.description ?? 'B2B trade' }),
+    freeze: () => sent('market.freeze', { memberCode: memberCode(), amount: amount() }),
+    unfreeze: () => sent('market.unfreeze', { freezeKey: need(values['freeze-key'], 'freeze-key') }),
+    'member-state': () =>
+      sent('market.memberState', {
+        memberCode: memberCode(),
+        unfinishedTrades: count(values.trades, 'trades'),
+        openPositions: count(values.positions, 'positions'),
+        disputeOpen: yesNo(values.dispute, 'dispute'),
+        disputeEvidence: yesNo(values.evidence, 'evidence'),
+      }),
+    allocate: () =>
+      sent('market.allocateSuspense', {
+        suspenseId: count(need(values.suspense, 'suspense'), 'suspense'),
+        memberCode: memberCode(),
+      }),
+    member: () => ({ operation: 'market.memberAccount', input: { memberCode: memberCode() } }),
+    custody: () => sent('market.custody'),
+    reconcile: () => ({ operation: 'market.reconciliationFile', input: { date: yesterday() } }),
+    compare: () => ({
+      operation: 'market.compareReconciliation',
+      input: { date: yesterday(), body: { file: readFileSync(need(values.file, 'file'), 'utf8') } },
+    }),
+    status: () => ({ operation: 'market.request', input: { key: need(values.key, 'key') } }),
+    notices: () => ({ local: { path: simControlPaths.notices(code) } }),
+  };
+  const make = Object.hasOwn(commands, command) ? commands[command] : undefined;
+  if (!make) throw new UsageError(`unknown command: ${command}`);
+  const step = make();
   const sim = readControl(dir);
-  const result = local
-    ? await control(sim, local.path, local.body)
-    : bankAnswer(await control(sim, simControlPaths.send(code), { operation, input }));
+  const result =
+    'local' in step
+      ? await control(sim, step.local.path, step.local.body)
+      : bankAnswer(await control(sim, simControlPaths.send(code), step));
   const out = command === 'freeze' ? { ...(result as object), freezeKey: key } : result;
   // The reconciliation file is printed as the file it is, its signed manifest after it.
   if (command === 'reconcile') {
