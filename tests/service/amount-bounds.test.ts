@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src-service/audit/verify';
 import { figureFromLines } from '../../src-service/ledger/sums';
 import { openContract } from '../../src-service/markets/contracts';
@@ -28,7 +28,7 @@ import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { marketCall, marketKey } from '../support/market-client';
 import { rowCount } from '../support/rows';
 import { memberOperation } from '../support/members';
-import { startHarness, type Harness } from '../support/service-harness';
+import { harnessFor } from '../support/service-harness';
 
 const BANK_KEY = 'test-bank-key-0123456789';
 const MAX = Number(MAX_FEN);
@@ -43,7 +43,7 @@ const key = (prefix: string) => `${prefix}-${++keys}-${Math.random().toString(36
 for (const kind of DATABASE_KINDS) {
   const run = await checkAvailable(kind);
   describe.skipIf(!run)(`amount and balance bounds on ${kind.name}`, () => {
-    let h: Harness;
+    const h = harnessFor(kind, { bankKey: BANK_KEY });
     let corp: string;
 
     // A market's event, signed with that market's key (`EXCH01/clearing` → EXCH01's).
@@ -80,7 +80,6 @@ for (const kind of DATABASE_KINDS) {
       h.ctx.db.selectFrom('accounts').selectAll().where('kind', '=', 'other_banks').executeTakeFirstOrThrow();
 
     beforeAll(async () => {
-      h = await startHarness(kind, { bankKey: BANK_KEY });
       corp = await h.signedIn('m.corp');
       for (const code of ['EXCH01', 'B2B02']) {
         await setSignedIn(h.ctx, code, true);
@@ -106,9 +105,6 @@ for (const kind of DATABASE_KINDS) {
           }
         }
       });
-    });
-    afterAll(async () => {
-      await h?.close();
     });
 
     it('refuses an amount or a fee past the maximum on every back-office route, naming the field in the caller’s language; nothing is written', async () => {

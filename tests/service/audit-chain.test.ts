@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { recordHash } from '../../src-service/audit/hash';
 import { appendAudit, verifyAuditChain, type AuditInput } from '../../src-service/audit/log';
 import { verifyAudit } from '../../src-service/audit/verify';
@@ -20,7 +20,7 @@ import type { AuditLogTable, Database } from '../../src-service/store/schema';
 import { atomically } from '../../src-service/store/tx';
 import { checkAvailable, DATABASE_KINDS, sqlite } from '../support/databases';
 import { decide, submitInstruction, tradeDesk } from '../support/instructions';
-import { startHarness, type Harness } from '../support/service-harness';
+import { harnessFor, startHarness } from '../support/service-harness';
 
 type Row = Selectable<AuditLogTable>;
 
@@ -76,7 +76,7 @@ for (const kind of DATABASE_KINDS) {
   const run = await checkAvailable(kind);
 
   describe.skipIf(!run)(`audit chains on ${kind.name}`, () => {
-    let h: Harness;
+    const h = harnessFor(kind);
     let op: string;
     let rev: string;
     let contract: number;
@@ -85,11 +85,7 @@ for (const kind of DATABASE_KINDS) {
     let rows: Row[];
 
     beforeAll(async () => {
-      h = await startHarness(kind);
       ({ op, rev, contract } = await tradeDesk(h));
-    });
-    afterAll(async () => {
-      await h?.close();
     });
 
     it('32 parallel signed deposits and approvals: each transaction in one chain, every chain intact', async () => {

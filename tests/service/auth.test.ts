@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src-service/demo/data';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
-import { startHarness, type Harness } from '../support/service-harness';
+import { harnessFor, startHarness } from '../support/service-harness';
 
 for (const kind of DATABASE_KINDS) {
   const run = await checkAvailable(kind);
   describe.skipIf(!run)(`authentication on ${kind.name}`, () => {
-    let h: Harness;
-    beforeAll(async () => {
-      h = await startHarness(kind);
-    });
-    afterAll(async () => {
-      await h?.close();
-    });
+    const h = harnessFor(kind);
 
     it('logs in with password and captcha, and the first login must change the password', async () => {
       const { token, body } = await h.login('demo.operator', DEMO_PASSWORD);

@@ -22,7 +22,7 @@ import { migrateTo, migrateToLatest } from '../../src-service/store/migrations';
 import { SERVICE_VERSION } from '../../src-service/server';
 import { bankHsmEnv, testBankHsm } from '../support/bank-hsm';
 import { checkAvailable, DATABASE_KINDS, sqlite, type TestDatabase } from '../support/databases';
-import { startHarness, type Harness } from '../support/service-harness';
+import { harnessFor } from '../support/service-harness';
 import { issueSoftKey } from '../support/soft-certificates';
 
 const node = (der: Buffer | ArrayBuffer) => new X509Certificate(Buffer.from(der as ArrayBuffer));
@@ -58,14 +58,7 @@ function serviceCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: num
 for (const kind of DATABASE_KINDS) {
   const run = await checkAvailable(kind);
   describe.skipIf(!run)(`the bank's keys on the HSM (SoftHSM2 through the worker), ${kind.name}`, () => {
-    let h: Harness;
-
-    beforeAll(async () => {
-      h = await startHarness(kind);
-    });
-    afterAll(async () => {
-      await h?.close();
-    });
+    const h = harnessFor(kind);
 
     it('makes the CA key and the document key on the HSM, sensitive and not extractable; the database holds no key', async () => {
       expect(await h.ctx.bankKeys.ready()).toMatchObject({

@@ -16,7 +16,7 @@ import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { marketCall, marketKey } from '../support/market-client';
 import { contractDemoMembers } from '../support/market-members';
 import { rowCount } from '../support/rows';
-import { startHarness, type Harness } from '../support/service-harness';
+import { harnessFor } from '../support/service-harness';
 
 const A = 'EX2001';
 const B = 'EX2002';
@@ -34,7 +34,7 @@ interface Line {
 for (const kind of DATABASE_KINDS) {
   const run = await checkAvailable(kind);
   describe.skipIf(!run)(`batch clearing on ${kind.name}`, () => {
-    let h: Harness;
+    const h = harnessFor(kind);
     let key: MarketKey;
     let run = 0;
     const k = (label: string) => `${label}-${kind.name}-${++run}`;
@@ -68,7 +68,6 @@ for (const kind of DATABASE_KINDS) {
       marketCall(h, key, { path: batches, body: { key: batchKey, lines }, lang: 'en' });
 
     beforeAll(async () => {
-      h = await startHarness(kind);
       await setSignedIn(h.ctx, 'EXCH01', true);
       key = await marketKey(h, 'EXCH01');
       await contractDemoMembers(h.ctx, 'EXCH01', { corporate: A, individual: B });

@@ -2,22 +2,21 @@
 // once; 50 parallel withdrawals that together exceed the balance never take it
 // below zero and the refused ones say why; one idempotency key sent 20 times
 // in parallel makes one instruction.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { decide, payloadOf, submitInstruction, tradeDesk } from '../support/instructions';
-import { startHarness, type Harness } from '../support/service-harness';
+import { harnessFor } from '../support/service-harness';
 import { signEnvelope } from '../support/soft-certificates';
 
 for (const kind of DATABASE_KINDS) {
   const run = await checkAvailable(kind);
   describe.skipIf(!run)(`concurrency on ${kind.name}`, () => {
-    let h: Harness;
+    const h = harnessFor(kind);
     let op: string;
     let rev: string;
     let contract: number;
 
     beforeAll(async () => {
-      h = await startHarness(kind);
       ({ op, rev, contract } = await tradeDesk(h));
       const dep = await submitInstruction(h, op, 'trade.operator', {
         kind: 'deposit',
@@ -25,9 +24,6 @@ for (const kind of DATABASE_KINDS) {
         amount: 100_000,
       });
       await decide(h, rev, 'trade.reviewer', dep.body.id, 'approve');
-    });
-    afterAll(async () => {
-      await h?.close();
     });
 
     it('100 parallel approvals of one instruction: exactly one executes, the others hear it was handled', async () => {

@@ -1,12 +1,12 @@
 // The service killed with SIGKILL at random moments while clients deposit,
 // withdraw and approve, restarted ten times; afterwards the audit chain and
 // the ledger verify and no instruction is half-executed.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src-service/audit/verify';
 import { openStore } from '../../src-service/store/db';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { payloadOf, signedContract } from '../support/instructions';
-import { READY_PASSWORD, startHarness, type Harness } from '../support/service-harness';
+import { harnessFor, READY_PASSWORD } from '../support/service-harness';
 import { SERVICE_FROM_SOURCE, startServiceProcess } from '../support/service-process';
 import { signEnvelope, type SoftKey } from '../support/soft-certificates';
 
@@ -47,13 +47,12 @@ async function login(url: string, loginName: string, key: SoftKey): Promise<stri
 for (const kind of DATABASE_KINDS) {
   const run = await checkAvailable(kind);
   describe.skipIf(!run)(`crash safety on ${kind.name}`, () => {
-    let h: Harness;
+    const h = harnessFor(kind);
     let contract: number;
     let opKey: SoftKey;
     let revKey: SoftKey;
 
     beforeAll(async () => {
-      h = await startHarness(kind);
       const op = await h.signedIn('trade.operator');
       const rev = await h.signedIn('trade.reviewer');
       opKey = await h.keyOf('trade.operator');
@@ -61,9 +60,6 @@ for (const kind of DATABASE_KINDS) {
       contract = (await signedContract(h, op, rev)).contractId;
       // From here on a separate service process owns the database.
       await h.app.close();
-    });
-    afterAll(async () => {
-      await h?.close();
     });
 
     it(`survives ${RESTARTS} SIGKILLs during a load of deposits and withdrawals`, async () => {

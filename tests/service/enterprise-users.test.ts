@@ -1,22 +1,18 @@
 // 操作员维护 over HTTP: the users list, a menu change shown as added/removed,
 // and the signed unlock and password reset.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { payloadOf, submitInstruction } from '../support/instructions';
-import { startHarness, type Harness } from '../support/service-harness';
+import { harnessFor } from '../support/service-harness';
 import { signEnvelope } from '../support/soft-certificates';
 
 for (const kind of DATABASE_KINDS) {
   const run = await checkAvailable(kind);
   describe.skipIf(!run)(`enterprise users on ${kind.name}`, () => {
-    let h: Harness;
+    const h = harnessFor(kind);
     let admin: string;
     beforeAll(async () => {
-      h = await startHarness(kind);
       admin = await h.signedIn('demo.admin1');
-    });
-    afterAll(async () => {
-      await h?.close();
     });
 
     const operate = async (userId: number, operation: string, token = admin, login = 'demo.admin1') => {

@@ -1,16 +1,16 @@
 // The corporate flow through the HTTP API, and every rule the service enforces
 // on instructions whatever the client sends.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../src-service/clock';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { decide, payloadOf, submitInstruction } from '../support/instructions';
-import { startHarness, type Harness } from '../support/service-harness';
+import { harnessFor } from '../support/service-harness';
 import { signEnvelope } from '../support/soft-certificates';
 
 for (const kind of DATABASE_KINDS) {
   const run = await checkAvailable(kind);
   describe.skipIf(!run)(`instructions on ${kind.name}`, () => {
-    let h: Harness;
+    const h = harnessFor(kind);
     let op: string;
     let rev: string;
     let exch: number;
@@ -19,7 +19,6 @@ for (const kind of DATABASE_KINDS) {
     let contract: number;
 
     beforeAll(async () => {
-      h = await startHarness(kind);
       // trade.operator holds contract, deposit and withdraw permissions in the demo
       op = await h.signedIn('trade.operator');
       rev = await h.signedIn('trade.reviewer');
@@ -27,9 +26,6 @@ for (const kind of DATABASE_KINDS) {
       exch = markets.find((m: any) => m.code === 'EXCH01').id;
       agri = markets.find((m: any) => m.code === 'AGRI03').id;
       account = (await h.request({ method: 'GET', url: '/ebank/accounts', token: op })).json()[0].id;
-    });
-    afterAll(async () => {
-      await h?.close();
     });
 
     const get = async (url: string, token = op) => (await h.request({ method: 'GET', url, token, lang: 'en' })).json();

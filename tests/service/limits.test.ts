@@ -3,7 +3,7 @@
 // burst of `limit + k` evaluates exactly `limit` (counted from the attempt
 // rows), the right answer afterwards is refused, and no success is returned
 // once the limit's failures are recorded. Both databases, real parallel requests.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fen } from '../../src-shared/money';
 import { DEMO_PASSWORD } from '../../src-service/demo/data';
 import * as events from '../../src-service/markets/events';
@@ -12,7 +12,7 @@ import { CARD_AUTH_MAX_FAILURES } from '../../src-service/members/cards';
 import { OTP_MAX_TRIES } from '../../src-service/members/otp';
 import type { AttemptKind } from '../../src-service/store/schema';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
-import { startHarness, type Harness } from '../support/service-harness';
+import { harnessFor } from '../support/service-harness';
 import { signEnvelope } from '../support/soft-certificates';
 
 const BURST = 15;
@@ -20,13 +20,7 @@ const BURST = 15;
 for (const kind of DATABASE_KINDS) {
   const run = await checkAvailable(kind);
   describe.skipIf(!run)(`attempt limits under parallel requests on ${kind.name}`, () => {
-    let h: Harness;
-    beforeAll(async () => {
-      h = await startHarness(kind);
-    });
-    afterAll(async () => {
-      await h?.close();
-    });
+    const h = harnessFor(kind);
 
     const codes = (replies: { json(): any }[]) => replies.map((r) => r.json().error?.code ?? 'OK');
     const count = (list: string[], code: string) => list.filter((c) => c === code).length;

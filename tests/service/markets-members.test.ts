@@ -2,7 +2,7 @@
 // and re-credit, clearing with fees, freezes, B2B trades, cancel refusals,
 // transfer-out and closure; menu changes in both admin modes; reconciliation
 // and verify-audit.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src-service/audit/verify';
 import * as events from '../../src-service/markets/events';
 import { categoryKinds } from '../../src-service/accounts/routes';
@@ -13,7 +13,7 @@ import type { Fen } from '../../src-shared/money';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { decide, submitInstruction } from '../support/instructions';
 import { memberOperation } from '../support/members';
-import { startHarness, type Harness } from '../support/service-harness';
+import { harnessFor, startHarness } from '../support/service-harness';
 
 const ZHANG_PHONE = '13800138002';
 const ZHANG_CARD = '6225880000000019';
@@ -22,22 +22,18 @@ const fen = (n: number) => n as Fen;
 for (const kind of DATABASE_KINDS) {
   const run = await checkAvailable(kind);
   describe.skipIf(!run)(`markets and member operations on ${kind.name}`, () => {
-    let h: Harness;
+    const h = harnessFor(kind);
     let zhang: string;
     let corp: string;
     let markets: Record<string, number>;
     let zhangCard: number;
 
     beforeAll(async () => {
-      h = await startHarness(kind);
       zhang = await h.signedIn('m.zhangsan');
       corp = await h.signedIn('m.corp');
       const list = (await h.request({ method: 'GET', url: '/markets/mine', token: zhang })).json();
       markets = Object.fromEntries(list.map((m: any) => [m.code, m.id]));
       zhangCard = (await h.request({ method: 'GET', url: '/member/cards', token: zhang })).json()[0].id;
-    });
-    afterAll(async () => {
-      await h?.close();
     });
     const get = async (url: string, token = zhang) =>
       (await h.request({ method: 'GET', url, token, lang: 'en' })).json();

@@ -7,20 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveMetrics } from '../../src-service/http/metrics';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { decide, submitInstruction, tradeDesk } from '../support/instructions';
-import { startHarness, type Harness } from '../support/service-harness';
+import { harnessFor } from '../support/service-harness';
 
 for (const kind of DATABASE_KINDS) {
   const available = await checkAvailable(kind);
   describe.skipIf(!available)(`an instance's metrics on ${kind.name}`, () => {
-    let h: Harness;
+    const h = harnessFor(kind);
     let served: Awaited<ReturnType<typeof serveMetrics>>;
     beforeAll(async () => {
-      h = await startHarness(kind);
       served = await serveMetrics(h.ctx, '127.0.0.1', 0);
     });
     afterAll(async () => {
       await served?.close();
-      await h?.close();
     });
 
     const scrape = async () => {

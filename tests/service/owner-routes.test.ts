@@ -2,7 +2,7 @@
 // user and a member-system user call the same routes, and each reads only its own
 // owner's markets, member accounts and transactions. Another owner's contract does
 // not exist for them; each kind of user keeps the permissions it needed before.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { statusOf } from '../../src-service/http/errors';
 import * as events from '../../src-service/markets/events';
 import { ownContract } from '../../src-service/markets/contracts';
@@ -12,14 +12,14 @@ import { accountRoutes } from '../../src-shared/routes/accounts';
 import type { RouteSpec } from '../../src-shared/routes/define';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { ZHANG, zhangSignsB2b } from '../support/members';
-import { startHarness, type Harness } from '../support/service-harness';
+import { harnessFor } from '../support/service-harness';
 
 const fen = (n: number) => n as Fen;
 
 for (const kind of DATABASE_KINDS) {
   const run = await checkAvailable(kind);
   describe.skipIf(!run)(`owner-resolved account routes on ${kind.name}`, () => {
-    let h: Harness;
+    const h = harnessFor(kind);
     let operator: string; // 演示科技's operator: ebank.settle.contract + memberQuery + txnDetail
     let zhang: string; // an individual member
     let corp: string; // a corporate member without a contract
@@ -27,7 +27,6 @@ for (const kind of DATABASE_KINDS) {
     let memberContract: number;
 
     beforeAll(async () => {
-      h = await startHarness(kind);
       operator = await h.signedIn('demo.operator');
       zhang = await h.signedIn('m.zhangsan');
       corp = await h.signedIn('m.corp');
@@ -52,9 +51,6 @@ for (const kind of DATABASE_KINDS) {
         fee: fen(100),
         key: 'owner-clr-1',
       });
-    });
-    afterAll(async () => {
-      await h?.close();
     });
 
     const request = (url: string, token: string) => h.request({ method: 'GET', url, token, lang: 'en' });

@@ -11,7 +11,7 @@
 // it — refused, if at all, as a business rule (AppError), never as a crash.
 import fc from 'fast-check';
 import type { Transaction } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { permissionsOf } from '../../src-service/auth/users';
 import type { ServiceContext } from '../../src-service/context';
 import {
@@ -35,7 +35,7 @@ import { verifyAudit } from '../../src-service/audit/verify';
 import { MAX_BALANCE, MAX_FEN, type Fen } from '../../src-shared/money';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { payloadOf } from '../support/instructions';
-import { startHarness, type Harness } from '../support/service-harness';
+import { harnessFor } from '../support/service-harness';
 import { issueSoftKey, signEnvelope, type SoftKey } from '../support/soft-certificates';
 
 const RUNS = Number(process.env.SETTLEKEY_PROPERTY_RUNS ?? 1000);
@@ -132,18 +132,14 @@ const pick = <T>(list: T[], i: number): T | undefined => (list.length ? list[i %
 for (const kind of DATABASE_KINDS) {
   const run = await checkAvailable(kind);
   describe.skipIf(!run)(`ledger properties on ${kind.name}`, () => {
-    let h: Harness;
+    const h = harnessFor(kind);
     const keys = new Map<string, SoftKey>();
 
     beforeAll(async () => {
-      h = await startHarness(kind);
       // EC keys sign fastest; certificates activated as a sign-off would.
       for (const login of ['trade.operator', 'trade.reviewer'])
         keys.set(login, await issueSoftKey(h.ctx, login, { keyType: 'ec' }));
       await h.ctx.db.updateTable('certificates').set({ status: 'activated' }).execute();
-    });
-    afterAll(async () => {
-      await h?.close();
     });
 
     it(`keeps the ledger right over ${RUNS} random sequences`, async () => {

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { x509 } from '../../src-service/certificates/x509';
 import { createContext } from '../../src-service/context';
 import { buildApp } from '../../src-service/http/app';
@@ -29,21 +29,20 @@ import {
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { decide, submitInstruction, tradeDesk } from '../support/instructions';
 import { ZHANG, zhangSignsB2b } from '../support/members';
-import { startHarness, type Harness } from '../support/service-harness';
+import { harnessFor } from '../support/service-harness';
 
 const run = promisify(execFile);
 
 for (const kind of DATABASE_KINDS) {
   const available = await checkAvailable(kind);
   describe.skipIf(!available)(`bank-signed receipts on ${kind.name}`, () => {
-    let h: Harness;
+    const h = harnessFor(kind);
     let op: string;
     let rev: string;
     let caPem: string;
     let depositId: number;
 
     beforeAll(async () => {
-      h = await startHarness(kind);
       ({ op, rev } = await tradeDesk(h));
       const contract = (await get('/member-accounts', op))[0].contractId;
       const submitted = await submitInstruction(h, op, 'trade.operator', {
@@ -55,9 +54,6 @@ for (const kind of DATABASE_KINDS) {
       depositId = submitted.body.id;
       expect((await decide(h, rev, 'trade.reviewer', depositId, 'approve')).status).toBe(200);
       caPem = (await h.ctx.bankKeys.caCertificate()).toString('pem');
-    });
-    afterAll(async () => {
-      await h?.close();
     });
 
     const get = async (url: string, token?: string) => {

@@ -16,7 +16,7 @@ import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { marketCall, marketKey } from '../support/market-client';
 import { contractDemoMembers } from '../support/market-members';
 import { rowCount } from '../support/rows';
-import { startHarness, type Harness } from '../support/service-harness';
+import { harnessFor } from '../support/service-harness';
 
 const files = (date: string) => `/market-api/v1/markets/EXCH01/reconciliation-files/${date}`;
 const DAY = 86_400_000;
@@ -24,7 +24,7 @@ const DAY = 86_400_000;
 for (const kind of DATABASE_KINDS) {
   const run = await checkAvailable(kind);
   describe.skipIf(!run)(`reconciliation files on ${kind.name}`, () => {
-    let h: Harness;
+    const h = harnessFor(kind);
     let key: MarketKey;
     let day1: string;
     let keys = 0;
@@ -52,7 +52,6 @@ for (const kind of DATABASE_KINDS) {
     };
 
     beforeAll(async () => {
-      h = await startHarness(kind);
       key = await marketKey(h, 'EXCH01');
       await contractDemoMembers(h.ctx, 'EXCH01', { corporate: 'EX2001', individual: 'EX2002' });
       await movements();

@@ -2,11 +2,11 @@
 // identity check characters, the documents archive, SMS codes, card
 // authentication, registration and the counter's decision, recovery, the
 // first-login code, self-service.
-import { describe, expect, beforeAll, afterAll, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_ARCHIVE_BYTES } from '../../src-service/registrations/archive';
 import { approveRegistration, registrationArchive, rejectRegistration } from '../../src-service/registrations/service';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
-import { startHarness, type Harness } from '../support/service-harness';
+import { harnessFor } from '../support/service-harness';
 import { makeZip, zipOfSize } from '../support/zip';
 import { CORPORATE_APPLICANT } from '../support/members';
 
@@ -26,13 +26,7 @@ const LISI = {
 for (const kind of DATABASE_KINDS) {
   const run = await checkAvailable(kind);
   describe.skipIf(!run)(`registration and recovery on ${kind.name}`, () => {
-    let h: Harness;
-    beforeAll(async () => {
-      h = await startHarness(kind);
-    });
-    afterAll(async () => {
-      await h?.close();
-    });
+    const h = harnessFor(kind);
 
     const post = (url: string, body: unknown, lang: 'zh-CN' | 'en' = 'zh-CN', token?: string) =>
       h.request({ method: 'POST', url, body, lang, token });

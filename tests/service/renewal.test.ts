@@ -25,7 +25,7 @@ import type { KeyType } from '../../src-shared/token';
 import { csrDigest } from '../../src-token/csr-digest';
 import { readSm2Certificate } from '../../src-token/sm2-x509';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
-import { startHarness, type Harness } from '../support/service-harness';
+import { harnessFor, type Harness } from '../support/service-harness';
 import { signEnvelopeWith, softCsr, type HeldKey, type SoftKey, type TestKey } from '../support/soft-certificates';
 import { opensslVerifiesCertificate, opensslVerifiesSm2, SKF_LIBRARY } from '../support/sm2-tokens';
 import { SoftHsm } from '../support/softhsm';
@@ -117,16 +117,12 @@ await host.start();
 for (const kind of DATABASE_KINDS) {
   const run = await checkAvailable(kind);
   describe.skipIf(!run)(`证书更新, ${kind.name}`, () => {
-    let h: Harness;
+    const h = harnessFor(kind);
     let url: string;
 
     beforeAll(async () => {
-      h = await startHarness(kind);
       url = await h.app.listen({ host: '127.0.0.1', port: 0 });
     }, 60_000);
-    afterAll(async () => {
-      await h?.close();
-    });
 
     /** The desktop's flows, talking to this service over HTTP as the signed-in user, and to the real token host. */
     async function desktopOf(loginName: string, token: OnToken) {

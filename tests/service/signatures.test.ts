@@ -1,7 +1,7 @@
 // The service's refusals of signed requests, each with its own error, through
 // the HTTP API: whatever the client sends, only the right user's activated,
 // valid certificate over the exact bytes, with a fresh challenge, passes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readAccessVersion } from '../../src-service/auth/access-cache';
 import { revokeCertificate } from '../../src-service/certificates/issue';
 import { checkSignatureAhead, verifySigned, type VerifyInput } from '../../src-service/certificates/signatures';
@@ -9,25 +9,21 @@ import { DEMO_PASSWORD } from '../../src-service/demo/data';
 import { atomically } from '../../src-service/store/tx';
 import { AppError } from '../../src-shared/errors';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
-import { READY_PASSWORD, startHarness, type Harness } from '../support/service-harness';
+import { harnessFor, READY_PASSWORD } from '../support/service-harness';
 import { issueSoftKey, signEnvelope, type SoftKey } from '../support/soft-certificates';
 
 for (const kind of DATABASE_KINDS) {
   const run = await checkAvailable(kind);
   describe.skipIf(!run)(`signatures on ${kind.name}`, () => {
-    let h: Harness;
+    const h = harnessFor(kind);
     let operator: string;
     let reviewer: string;
     let operatorKey: SoftKey;
 
     beforeAll(async () => {
-      h = await startHarness(kind);
       operator = await h.signedIn('demo.operator');
       reviewer = await h.signedIn('demo.reviewer');
       operatorKey = await h.keyOf('demo.operator');
-    });
-    afterAll(async () => {
-      await h?.close();
     });
 
     async function challenge(token = operator) {

@@ -12,7 +12,7 @@ import { readSm2Certificate } from '../../src-token/sm2-x509';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { decide, submitInstruction, tradeDesk } from '../support/instructions';
 import { memberOperation } from '../support/members';
-import { startHarness, type Harness } from '../support/service-harness';
+import { harnessFor } from '../support/service-harness';
 import { signEnvelopeWith } from '../support/soft-certificates';
 import {
   opensslVerifiesCertificate,
@@ -61,21 +61,17 @@ describe("the bank's SM2 HSM as its settings name it (a vendor's, or here the si
 for (const kind of DATABASE_KINDS) {
   const run = await checkAvailable(kind);
   describe.skipIf(!run)(`SM2 USB-KEYs on the SKF simulator, ${kind.name}`, () => {
-    let h: Harness;
+    const h = harnessFor(kind);
     let operatorKey: SkfKey;
     let reviewerKey: SkfKey;
     let desk: { op: string; rev: string; contract: number };
 
     beforeAll(async () => {
-      h = await startHarness(kind);
       operatorKey = await bench.issue(h.ctx, 'trade.operator');
       reviewerKey = await bench.issue(h.ctx, 'trade.reviewer');
       h.useKey('trade.operator', operatorKey);
       h.useKey('trade.reviewer', reviewerKey);
     }, 60_000);
-    afterAll(async () => {
-      await h?.close();
-    });
 
     it('issues SM3withSM2 certificates from the SM2 CA, each verified by openssl, for requests signed in the container', async () => {
       const ca = await h.ctx.bankKeys.sm2.certificate();

@@ -2,26 +2,22 @@
 // submission, its decision challenge and its approval, each measured on its own
 // (the same statements on either database). A figure that grows again is a
 // regression of issue 12 — an extra read per request, or an N+1 loop.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkAvailable, DATABASE_KINDS } from '../support/databases';
 import { payloadOf, tradeDesk } from '../support/instructions';
-import { startHarness, type Harness } from '../support/service-harness';
+import { harnessFor } from '../support/service-harness';
 import { signEnvelope } from '../support/soft-certificates';
 
 for (const kind of DATABASE_KINDS) {
   const run = await checkAvailable(kind);
   describe.skipIf(!run)(`statements per signed request on ${kind.name}`, () => {
-    let h: Harness;
+    const h = harnessFor(kind);
     let op: string;
     let rev: string;
     let contract: number;
 
     beforeAll(async () => {
-      h = await startHarness(kind);
       ({ op, rev, contract } = await tradeDesk(h));
-    });
-    afterAll(async () => {
-      await h?.close();
     });
 
     /** Statements the service sent while `work` ran (nothing else runs meanwhile). */

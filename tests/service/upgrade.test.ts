@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src-service/audit/verify';
 import * as events from '../../src-service/markets/events';
 import { openStore, type Store } from '../../src-service/store/db';
@@ -19,7 +19,7 @@ import { MIGRATIONS, migrateToLatest } from '../../src-service/store/migrations'
 import type { Fen } from '../../src-shared/money';
 import { checkAvailable, DATABASE_KINDS, PG_URL, type TestDatabase } from '../support/databases';
 import { decide, submitInstruction } from '../support/instructions';
-import { startHarness, type Harness } from '../support/service-harness';
+import { harnessFor } from '../support/service-harness';
 
 const NAMES = Object.keys(MIGRATIONS);
 
@@ -106,19 +106,13 @@ for (const kind of DATABASE_KINDS) {
   const run = await checkAvailable(kind);
 
   describe.skipIf(!run)(`a database made before issue 11 opens with today's migrations, ${kind.name}`, () => {
-    let h: Harness;
+    const h = harnessFor(kind, {
+      migrate: async (store) => {
+        await madeBeforeIssue11(store);
+        sinceSplit = await migrateToLatest(store);
+      },
+    });
     let sinceSplit: string[] = [];
-    beforeAll(async () => {
-      h = await startHarness(kind, {
-        migrate: async (store) => {
-          await madeBeforeIssue11(store);
-          sinceSplit = await migrateToLatest(store);
-        },
-      });
-    });
-    afterAll(async () => {
-      await h?.close();
-    });
 
     it('runs no migration again, verify-audit finds no break, and the service carries on with it', async () => {
       expect(sinceSplit).toEqual(NAMES.slice(NAMES.indexOf('008_bank_keys_in_hsm') + 1));

@@ -4,6 +4,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { Clock } from '../../src-service/clock';
 import { createContext, type ServiceContext } from '../../src-service/context';
 import { seedDemo } from '../../src-service/demo/seed';
@@ -260,4 +261,28 @@ export async function startHarness(
     },
   };
   return harness;
+}
+
+/**
+ * The harness of a describe block, for blocks that need one service from first
+ * test to last: started before the block's own beforeAll hooks (registered after
+ * this call) and closed after its afterAll hooks. Use it inside hooks and tests.
+ */
+export function harnessFor(kind: DatabaseKind, options?: Parameters<typeof startHarness>[1]): Harness {
+  let started: Harness | undefined;
+  beforeAll(async () => {
+    started = await startHarness(kind, options);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  return new Proxy({} as Harness, {
+    get(_target, member) {
+      // not a promise: `await` and `return` must not take the harness for one
+      if (member === 'then') return undefined;
+      if (!started) throw new Error('the harness starts in beforeAll: use it inside hooks and tests');
+      const value: unknown = Reflect.get(started, member);
+      return typeof value === 'function' ? value.bind(started) : value;
+    },
+  });
 }
