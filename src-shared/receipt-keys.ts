@@ -31,15 +31,11 @@ export const RECEIPT_KEYS = [
 ] as const;
 export type ReceiptKey = (typeof RECEIPT_KEYS)[number];
 
-/** Lines holding an account or card number: masked in the public lookup's copy. */
-export const MASKED_KEYS: ReadonlySet<ReceiptKey> = new Set([
-  'account',
-  'fromAccount',
-  'toAccount',
-  'boundAccount',
-  'detailAccount',
-  'counterpartyAccount',
-]);
+/**
+ * Lines holding an account or card number — by the keys' naming rule, those
+ * named `account` or `…Account` — masked in the public lookup's copy.
+ */
+export const MASKED_KEYS: ReadonlySet<ReceiptKey> = new Set(RECEIPT_KEYS.filter((k) => /^account$|Account$/.test(k)));
 /** Lines holding an amount in fen. */
 export const AMOUNT_KEYS: ReadonlySet<ReceiptKey> = new Set(['amount', 'balanceAfter']);
 /** Lines the app words itself (codes, times, amounts); every other line is the user's data. */

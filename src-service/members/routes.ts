@@ -40,6 +40,15 @@ type OperationHandlers = Pick<RouteHandlers<typeof table>, keyof OperationRoutes
 
 export function memberRoutes(ctx: ServiceContext) {
   const actorOf = (request: Parameters<typeof requireSession>[0]) => memberActor(ctx, requireSession(request).user);
+  /** A member's records as the client shows them, each with its market's summary. */
+  const withMarkets = async <R extends { market_id: number }, T>(
+    rows: R[],
+    shape: (row: R, market: ReturnType<typeof marketSummary>) => T,
+  ): Promise<T[]> => {
+    const out: T[] = [];
+    for (const row of rows) out.push(shape(row, marketSummary(ctx, await marketById(ctx.db, row.market_id))));
+    return out;
+  };
 
   /** Prepare and perform, one pair of handlers per operation of the table. */
   const operationHandlers = Object.fromEntries(
@@ -147,46 +156,40 @@ export function memberRoutes(ctx: ServiceContext) {
           )
           .orderBy('b2b_trades.id', 'desc')
           .execute();
-        const out = [];
-        for (const t of rows) {
-          if (request.query.status === 'approved' && (t.reviewed_at ?? '').slice(0, 10) > date) continue;
-          out.push({
-            id: t.id,
-            serial: t.serial,
-            market: marketSummary(ctx, await marketById(ctx.db, t.market_id)),
-            payerCode: t.payer_code,
-            payeeCode: t.payee_code,
-            amount: balanceFromDb(t.amount),
-            fee: balanceFromDb(t.fee),
-            status: t.status,
-            tradeDate: t.trade_date,
-            description: t.description,
-            reviewedAt: t.reviewed_at,
-          });
-        }
-        return out;
+        const shown = rows.filter(
+          (t) => request.query.status !== 'approved' || (t.reviewed_at ?? '').slice(0, 10) <= date,
+        );
+        return withMarkets(shown, (t, market) => ({
+          id: t.id,
+          serial: t.serial,
+          market,
+          payerCode: t.payer_code,
+          payeeCode: t.payee_code,
+          amount: balanceFromDb(t.amount),
+          fee: balanceFromDb(t.fee),
+          status: t.status,
+          tradeDate: t.trade_date,
+          description: t.description,
+          reviewedAt: t.reviewed_at,
+        }));
       },
       'member.suspense': async (request) => {
         const actor = await actorOf(request);
         let q = ctx.db.selectFrom('suspense_records').selectAll().where('member_id', '=', actor.member.id);
         if (request.query.marketId) q = q.where('market_id', '=', request.query.marketId);
         if (request.query.date) q = q.where('business_date', '=', request.query.date);
-        const out = [];
-        for (const r of await q.orderBy('id', 'desc').execute()) {
-          out.push({
-            id: r.id,
-            serial: r.serial,
-            market: marketSummary(ctx, await marketById(ctx.db, r.market_id)),
-            amount: balanceFromDb(r.amount),
-            payerCardNo: maskCard(r.payer_card_no),
-            payerName: r.payer_name,
-            reason: r.reason,
-            status: r.status,
-            businessDate: r.business_date,
-            createdAt: r.created_at,
-          });
-        }
-        return out;
+        return withMarkets(await q.orderBy('id', 'desc').execute(), (r, market) => ({
+          id: r.id,
+          serial: r.serial,
+          market,
+          amount: balanceFromDb(r.amount),
+          payerCardNo: maskCard(r.payer_card_no),
+          payerName: r.payer_name,
+          reason: r.reason,
+          status: r.status,
+          businessDate: r.business_date,
+          createdAt: r.created_at,
+        }));
       },
       'member.closureCheck': async (request) => {
         const actor = await actorOf(request);
