@@ -1,10 +1,12 @@
 // The submit of every form: validate, run, show the refusal in the user's
 // language, and never let a double click submit twice.
-import type { FormInstance } from 'element-plus';
 import { ref, type Ref } from 'vue';
 import { useFailure } from './useErrorText';
 
-export function useFormSubmit(formRef: Ref<FormInstance | undefined>, action: () => Promise<void>) {
+/** The form, or a component that validates its own (an element-plus FormInstance is one). */
+type Validating = { validate(): Promise<unknown> };
+
+export function useFormSubmit(formRef: Ref<Validating | undefined>, action: () => Promise<void>) {
   const submitting = ref(false);
   const { failure, fail, clear } = useFailure();
 
