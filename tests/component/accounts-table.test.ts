@@ -7,38 +7,9 @@ import { flushPromises, mount } from '@vue/test-utils';
 import ElementPlus from 'element-plus';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SystemKind } from '../../src-shared/api/auth';
-import type { MemberAccount } from '../../src-shared/api/settlement';
 import MemberAccountsTable from '../../src-renderer/components/MemberAccountsTable.vue';
 import { i18n } from '../../src-renderer/i18n';
-
-function account(over: Partial<MemberAccount>): MemberAccount {
-  return {
-    contractId: 1,
-    market: {
-      id: 7,
-      code: 'EXCH01',
-      name: '华东大宗商品交易所',
-      nameEn: 'East China Commodity Exchange',
-      signedInToday: true,
-      requiresTradeReview: false,
-      summaryAccount: { number: '11015000000202', name: '华东大宗商品交易所结算专户', branch: '上海分行' },
-    },
-    memberCode: 'EX1001',
-    detailAccountNo: '1101500000020200001',
-    virtualAccountNo: 'V0001',
-    seatNo: 'S01',
-    balance: 0,
-    available: 0,
-    frozen: 0,
-    pendingWithdrawals: 0,
-    status: 'active',
-    signedAt: '2025-01-02T03:04:05.000Z',
-    cancelledAt: null,
-    boundAccount: null,
-    boundCard: null,
-    ...over,
-  };
-}
+import { account } from './accounts';
 
 const ACCOUNTS = [
   // past 2^31 fen and with odd fen, so any trip through floats or a lost digit shows
