@@ -1,8 +1,9 @@
 // The migrator on a PostgreSQL database others use at the same time: Kysely's
-// introspector reads every schema's tables, so a schema dropped meanwhile (in CI,
-// another test file's) once failed a service's start with "schema … does not
-// exist" naming a schema not its own. Schemas are made and dropped in a loop
-// while the service's migrations are checked again and again: none may fail.
+// introspector reads every schema's tables, so a schema or a table dropped
+// meanwhile (in CI, another test file's) failed a service's start with "schema …
+// does not exist", and once "relation … does not exist", naming a schema not its
+// own. Schemas and tables are made and dropped in a loop while the service's
+// migrations are checked again and again: none may fail.
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +36,8 @@ describe.skipIf(!available)('migrations while other schemas come and go', () => 
         while (churning) {
           const name = `t_churn_${randomBytes(5).toString('hex')}`;
           await c.query(`create schema ${name}; create table ${name}.a (id int, b text, c text, d text)`);
+          // the table dropped on its own first (42P01 for a reader that saw it), then its schema (3F000)
+          await c.query(`drop table ${name}.a`);
           await c.query(`drop schema ${name} cascade`);
         }
       } finally {

@@ -5,7 +5,7 @@
 // helpers). A migration is history: it sees the schema as it was (Kysely<any>)
 // and is never edited once released, not even to tidy it — a change of schema is
 // a new file, added to MIGRATIONS below.
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type DatabaseIntrospector, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectName } from '../db';
 import { skeleton } from './001_skeleton';
 import { certificates } from './002_certificates';
@@ -61,22 +61,40 @@ function migrations(dialect: DialectName): Record<string, Migration> {
 }
 
 /**
- * Kysely's migrator looks for its tables among every schema's (its introspector
- * lists them all, checking USAGE on each), so a schema someone else drops
- * meanwhile — another test's, seen in CI — fails that read with 3F000
- * (invalid_schema_name) naming a schema that is not ours: read again.
+ * The database as the migrator sees it. Kysely's migrator looks for its own
+ * tables with the introspector, which on PostgreSQL reads every schema's tables
+ * and columns (USAGE checked on each schema, each column's sequence looked up):
+ * a schema or table someone else dropped during that read — another test's in
+ * CI — failed it with 3F000 or 42P01, and retrying only made that rarer. Here
+ * the introspector reads our schema alone, so others' schemas cannot fail it.
  */
-async function despiteOtherSchemasDropped<T>(schema: string | undefined, work: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      const e = error as { code?: string; message?: string };
-      const ours = schema !== undefined && (e.message ?? '').includes(`"${schema}"`);
-      if (e.code !== '3F000' || ours || attempt >= 20) throw error;
-      await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
-    }
-  }
+function migratorDb(store: { db: AnyDb; dialect: DialectName; schema?: string }): AnyDb {
+  if (store.dialect !== 'postgres') return store.db;
+  const schema = store.schema ?? 'public';
+  const introspection: DatabaseIntrospector = {
+    getSchemas: async () =>
+      (
+        await sql<{ name: string }>`select nspname as name from pg_namespace where nspname = ${schema}`.execute(
+          store.db,
+        )
+      ).rows,
+    getTables: async () =>
+      (
+        await sql<{ name: string; kind: string }>`
+          select c.relname as name, c.relkind as kind from pg_class c
+          join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = ${schema} and c.relkind in ('r', 'p', 'v')`.execute(store.db)
+      ).rows.map((t) => ({ name: t.name, schema, isView: t.kind === 'v', columns: [] })),
+    getMetadata: async () => ({ tables: await introspection.getTables() }),
+  };
+  // Kysely's methods use private fields: each is bound to the instance itself.
+  return new Proxy(store.db, {
+    get(target, member) {
+      if (member === 'introspection') return introspection;
+      const value: unknown = Reflect.get(target, member, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 export async function migrateToLatest(store: { db: AnyDb; dialect: DialectName; schema?: string }): Promise<string[]> {
@@ -85,15 +103,13 @@ export async function migrateToLatest(store: { db: AnyDb; dialect: DialectName; 
   // Naming the schema matters on PostgreSQL: otherwise the migrator takes another
   // schema's migration tables for its own and skips creating them.
   const migrator = new Migrator({
-    db: store.db,
+    db: migratorDb(store),
     provider,
     ...(store.schema ? { migrationTableSchema: store.schema } : {}),
   });
-  return despiteOtherSchemasDropped(store.schema, async () => {
-    const { error, results } = await migrator.migrateToLatest();
-    if (error) throw error instanceof Error ? error : new Error(String(error));
-    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
 /** The migrations this code has that the database has not run, in order. */
@@ -103,11 +119,11 @@ export async function migrationsPending(store: {
   schema?: string;
 }): Promise<string[]> {
   const migrator = new Migrator({
-    db: store.db,
+    db: migratorDb(store),
     provider: { getMigrations: () => Promise.resolve(migrations(store.dialect)) },
     ...(store.schema ? { migrationTableSchema: store.schema } : {}),
   });
-  const all = await despiteOtherSchemasDropped(store.schema, () => migrator.getMigrations());
+  const all = await migrator.getMigrations();
   return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
 }
 
@@ -117,12 +133,10 @@ export async function migrateTo(
   target: string,
 ): Promise<void> {
   const migrator = new Migrator({
-    db: store.db,
+    db: migratorDb(store),
     provider: { getMigrations: () => Promise.resolve(migrations(store.dialect)) },
     ...(store.schema ? { migrationTableSchema: store.schema } : {}),
   });
-  await despiteOtherSchemasDropped(store.schema, async () => {
-    const { error } = await migrator.migrateTo(target);
-    if (error) throw error instanceof Error ? error : new Error(String(error));
-  });
+  const { error } = await migrator.migrateTo(target);
+  if (error) throw error instanceof Error ? error : new Error(String(error));
 }
